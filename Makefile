@@ -1,0 +1,54 @@
+# The two commands of the README: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON_FOR_VENV = $(shell scripts/find-python)
+
+# `make run` is the local development portal: DEBUG on, demo data, console email.
+RUN_ENV := DEBUG=1 PAYMENTS_SANDBOX=1
+
+.PHONY: run test install services migrate messages static lint format lock clean
+
+$(BIN)/.installed: requirements.lock
+	@py="$(PYTHON_FOR_VENV)"; [ -n "$$py" ] || exit 1; \
+	if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+		rm -rf $(VENV); echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV); fi
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+install: $(BIN)/.installed
+
+services: install
+	@$(BIN)/python scripts/check_services.py
+
+migrate: services
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+
+messages: install
+	@$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+
+static: install
+	@$(BIN)/python manage.py collectstatic --noinput -v 0
+
+run: services messages migrate
+	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	@echo "MyRopo at http://127.0.0.1:8000 (Ctrl-C stops the server, worker and beat)"
+	$(RUN_ENV) $(BIN)/honcho start -f Procfile
+
+test: services messages static
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock:
+	scripts/lock.sh
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

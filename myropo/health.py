@@ -1,0 +1,45 @@
+"""Health probes used by /healthz: each answers {"ok": bool, "detail": str} and never raises."""
+
+import time
+
+import redis
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+TIMEOUT_SECONDS = 2
+
+
+def _result(ok: bool, started: float, detail: str = "") -> dict:
+    return {"ok": ok, "ms": round((time.monotonic() - started) * 1000, 1), "detail": detail}
+
+
+def check_database(connection: BaseDatabaseWrapper) -> dict:
+    started = time.monotonic()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:
+        return _result(False, started, type(error).__name__)
+    return _result(True, started)
+
+
+def check_redis(url: str) -> dict:
+    started = time.monotonic()
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=TIMEOUT_SECONDS)
+        client.ping()
+    except Exception as error:
+        return _result(False, started, type(error).__name__)
+    return _result(True, started)
+
+
+def check_celery_broker() -> dict:
+    from myropo.celery import app
+
+    started = time.monotonic()
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=TIMEOUT_SECONDS)
+    except Exception as error:
+        return _result(False, started, type(error).__name__)
+    return _result(True, started)

@@ -13,7 +13,10 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Personal info"), {"fields": ["first_name", "last_name", "phone", "preferred_language"]}),
+        (
+            _("Personal info"),
+            {"fields": ["first_name", "last_name", "phone", "preferred_language"]},
+        ),
         (
             _("Notifications"),
             {"fields": ["notify_new_invoice", "notify_reminder", "notify_message"]},

@@ -11,7 +11,7 @@ from accounts.models import User
 
 # A fixed base32 secret so that the README can tell how to add the demo staff to an
 # authenticator app (or `manage.py demo_totp_code` prints the current code).
-DEMO_STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+DEMO_STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105  (demo only)
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,12 @@ PERSONAS = [
     Persona("company@myropo.test", "Demo-Yritys-2026", "Kalle", "Kirjanpitäjä"),
     Persona("creditor@myropo.test", "Demo-Velkoja-2026", "Veera", "Velkoja", language="en"),
     Persona(
-        "staff@myropo.test", "Demo-Asiakaspalvelu-2026", "Saara", "Palvelu",
-        is_staff=True, totp=True,
+        "staff@myropo.test",
+        "Demo-Asiakaspalvelu-2026",
+        "Saara",
+        "Palvelu",
+        is_staff=True,
+        totp=True,
     ),
 ]
 
@@ -54,8 +58,9 @@ def persona_ensure(persona: Persona) -> tuple[User, bool]:
     EmailAddress.objects.update_or_create(
         user=user, email=persona.email, defaults={"verified": True, "primary": True}
     )
-    if persona.totp and not Authenticator.objects.filter(
-        user=user, type=Authenticator.Type.TOTP
-    ).exists():
+    if (
+        persona.totp
+        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    ):
         TOTP.activate(user, DEMO_STAFF_TOTP_SECRET)
     return user, created

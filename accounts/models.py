@@ -44,9 +44,7 @@ class User(AbstractUser):
     notify_reminder = models.BooleanField(
         _("email me about reminders and collection letters"), default=True
     )
-    notify_message = models.BooleanField(
-        _("email me when customer service answers"), default=True
-    )
+    notify_message = models.BooleanField(_("email me when customer service answers"), default=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

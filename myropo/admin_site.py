@@ -22,10 +22,7 @@ class MyRopoAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return bool(
-            user.is_active
-            and user.is_staff
-            and is_mfa_enabled(user)
-            and session_used_mfa(request)
+            user.is_active and user.is_staff and is_mfa_enabled(user) and session_used_mfa(request)
         )
 
     def get_urls(self):

@@ -82,7 +82,8 @@ def email_from_url(url: str) -> dict:
     if scheme.startswith("smtp"):
         config.update(
             EMAIL_HOST=parts.hostname or "localhost",
-            EMAIL_PORT=parts.port or (465 if scheme == "smtp+ssl" else 587 if scheme == "smtp+tls" else 25),
+            EMAIL_PORT=parts.port
+            or (465 if scheme == "smtp+ssl" else 587 if scheme == "smtp+tls" else 25),
             EMAIL_HOST_USER=unquote(parts.username or ""),
             EMAIL_HOST_PASSWORD=unquote(parts.password or ""),
             EMAIL_USE_TLS=scheme == "smtp+tls",

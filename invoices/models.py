@@ -1,0 +1,423 @@
+"""Creditors, invoices and everything that happens to an invoice.
+
+An issued invoice is never edited: fees and interest are appended `Charge` rows, payments are
+appended allocations (payments app), and every change of state leaves an `InvoiceEvent`.
+The open balance is derived (see `invoices.selectors.with_balance`), never stored.
+"""
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from stdnum.fi import hetu as stdnum_hetu
+from stdnum.fi import ytunnus as stdnum_ytunnus
+
+from invoices.references import is_valid_reference
+
+ZERO = Decimal("0.00")
+
+
+def money_field(verbose_name, **kwargs) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
+
+
+def validate_business_id(value: str) -> None:
+    if not stdnum_ytunnus.is_valid(value):
+        raise ValidationError(_("Enter a valid Finnish business ID (Y-tunnus), e.g. 1234567-1."))
+
+
+def validate_personal_identity_code(value: str) -> None:
+    if not stdnum_hetu.is_valid(value):
+        raise ValidationError(_("Enter a valid Finnish personal identity code."))
+
+
+def validate_reference_number(value: str) -> None:
+    if not is_valid_reference(value):
+        raise ValidationError(_("Enter a valid reference number (Finnish or RF)."))
+
+
+# Crockford-style alphabet without I, L, O, U: easy to read out over the phone and to type.
+MYROPO_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+MYROPO_ID_LENGTH = 10
+
+
+def new_myropo_id() -> str:
+    """An unguessable, human-typable id (32^10 ≈ 10^15 values) printed on every letter."""
+    return "".join(secrets.choice(MYROPO_ID_ALPHABET) for _ in range(MYROPO_ID_LENGTH))
+
+
+def normalize_myropo_id(raw: str) -> str:
+    """Accepts what people type: lower case, dashes and spaces, O for 0, I/L for 1."""
+    text = "".join(ch for ch in raw.upper() if ch.isalnum())
+    return text.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+
+
+def format_myropo_id(value: str) -> str:
+    return f"{value[:5]}-{value[5:]}" if len(value) == MYROPO_ID_LENGTH else value
+
+
+class DebtorType(models.TextChoices):
+    CONSUMER = "consumer", _("Consumer")
+    COMPANY = "company", _("Company")
+
+
+class Language(models.TextChoices):
+    FINNISH = "fi", _("Finnish")
+    SWEDISH = "sv", _("Swedish")
+    ENGLISH = "en", _("English")
+
+
+class Creditor(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    business_id = models.CharField(
+        _("business ID"), max_length=9, unique=True, validators=[validate_business_id]
+    )
+    iban = models.CharField(_("collection account (IBAN)"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    street = models.CharField(_("street address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    logo = models.ImageField(_("logo"), upload_to="creditor-logos/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("creditor")
+        verbose_name_plural = _("creditors")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CreditorUser(models.Model):
+    """A person who works for a creditor ("Ropo One" user) and sees its invoices and contacts."""
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="users")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="creditor_roles"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("creditor user")
+        verbose_name_plural = _("creditor users")
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "user"], name="creditor_user_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.creditor}"
+
+
+class ReminderLayout(models.TextChoices):
+    STANDARD = "standard", _("Standard")
+    OWN = "own", _("Own template")
+
+
+class CreditorSettings(models.Model):
+    """The creditor's "Ropo One" settings: reminders, collection and arrangement limits."""
+
+    creditor = models.OneToOneField(Creditor, on_delete=models.CASCADE, related_name="settings")
+    receivable_type = models.CharField(_("receivable type"), max_length=100, default="default")
+    receivable_basis = models.CharField(_("receivable basis"), max_length=200, blank=True)
+    reminder_count = models.PositiveSmallIntegerField(_("number of payment reminders"), default=1)
+    reminder_layout = models.CharField(
+        _("reminder layout"),
+        max_length=10,
+        choices=ReminderLayout.choices,
+        default=ReminderLayout.STANDARD,
+    )
+    reminder_shows_due_date = models.BooleanField(_("show the due date on reminders"), default=True)
+    reminder_message_language = models.CharField(
+        _("language of the default message"),
+        max_length=2,
+        choices=Language.choices,
+        default=Language.FINNISH,
+    )
+    reminder_message = models.TextField(_("default reminder message"), blank=True)
+    collection_instructions = models.TextField(_("collection instructions"), blank=True)
+    allow_partial_payment = models.BooleanField(_("allow partial payments online"), default=True)
+    # Due-date transfers: 0 transfers means "no due-date transfers" (the Ropo One choice).
+    company_transfer_limit = models.PositiveSmallIntegerField(
+        _("due-date transfers allowed for a company"), default=0
+    )
+    company_transfer_max_weeks = models.PositiveSmallIntegerField(
+        _("longest due-date transfer for a company (weeks)"), default=2
+    )
+    consumer_transfer_limit = models.PositiveSmallIntegerField(
+        _("due-date transfers allowed for a consumer"), default=1
+    )
+    consumer_transfer_max_weeks = models.PositiveSmallIntegerField(
+        _("longest due-date transfer for a consumer (weeks)"), default=2
+    )
+    allocation_order = models.CharField(
+        _("payment allocation order"),
+        max_length=40,
+        default="costs,interest,principal",
+        help_text=_("The order in which a payment covers costs, interest and principal."),
+    )
+
+    class Meta:
+        verbose_name = _("creditor settings")
+        verbose_name_plural = _("creditor settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reminder_count__lte=2), name="settings_reminder_count_max_2"
+            ),
+            models.CheckConstraint(
+                condition=Q(company_transfer_max_weeks__range=(1, 4))
+                & Q(consumer_transfer_max_weeks__range=(1, 4)),
+                name="settings_transfer_weeks_1_to_4",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.creditor)
+
+
+class Stage(models.TextChoices):
+    OPEN = "open", _("Open")
+    REMINDED = "reminded", _("Reminded")
+    COLLECTION = "collection", _("In collection")
+    LEGAL = "legal", _("Legal collection")
+    PAID = "paid", _("Paid")
+    CREDITED = "credited", _("Credited")
+
+
+CLOSED_STAGES = (Stage.PAID, Stage.CREDITED)
+
+
+class Invoice(models.Model):
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(_("invoice number"), max_length=40)
+    myropo_id = models.CharField(
+        _("MyRopo ID"),
+        max_length=MYROPO_ID_LENGTH,
+        unique=True,
+        default=new_myropo_id,
+        editable=False,
+    )
+    debtor_type = models.CharField(_("debtor type"), max_length=10, choices=DebtorType.choices)
+    debtor_hetu = models.CharField(
+        _("personal identity code"),
+        max_length=11,
+        blank=True,
+        validators=[validate_personal_identity_code],
+    )
+    debtor_business_id = models.CharField(
+        _("business ID"), max_length=9, blank=True, validators=[validate_business_id]
+    )
+    debtor_name = models.CharField(_("debtor name"), max_length=200)
+    debtor_street = models.CharField(_("street address"), max_length=200, blank=True)
+    debtor_postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    debtor_city = models.CharField(_("city"), max_length=100, blank=True)
+    debtor_email = models.EmailField(_("debtor email"), blank=True)
+    issue_date = models.DateField(_("invoice date"))
+    due_date = models.DateField(_("due date"))
+    original_due_date = models.DateField(_("original due date"))
+    reference = models.CharField(
+        _("reference number"), max_length=25, validators=[validate_reference_number]
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.FINNISH
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    principal = money_field(_("invoice amount"))
+    stage = models.CharField(
+        _("stage"), max_length=12, choices=Stage.choices, default=Stage.OPEN, db_index=True
+    )
+    disputed = models.BooleanField(_("disputed"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "number"], name="invoice_number_unique"),
+            models.CheckConstraint(condition=Q(principal__gte=0), name="invoice_principal_gte_0"),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=F("issue_date")), name="invoice_due_after_issue"
+            ),
+            models.CheckConstraint(condition=Q(currency="EUR"), name="invoice_currency_eur"),
+            models.CheckConstraint(
+                condition=Q(debtor_type="consumer", debtor_business_id="")
+                | Q(debtor_type="company", debtor_hetu=""),
+                name="invoice_debtor_one_identity",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["debtor_hetu", "due_date"], name="invoice_hetu_due"),
+            models.Index(fields=["debtor_business_id", "due_date"], name="invoice_ytunnus_due"),
+            models.Index(fields=["reference"], name="invoice_reference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creditor} {self.number}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage in CLOSED_STAGES
+
+    @property
+    def myropo_id_display(self) -> str:
+        return format_myropo_id(self.myropo_id)
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("row"))
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3, default=1)
+    unit_price = money_field(_("unit price"))
+    vat_rate = models.DecimalField(_("VAT %"), max_digits=5, decimal_places=2, default=ZERO)
+    net_total = money_field(_("net"))
+    vat_total = money_field(_("VAT"))
+    gross_total = money_field(_("total"))
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position"),
+            models.CheckConstraint(
+                condition=Q(gross_total=F("net_total") + F("vat_total")),
+                name="invoice_line_gross_is_net_plus_vat",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class ChargeKind(models.TextChoices):
+    REMINDER_FEE = "reminder_fee", _("Reminder fee")
+    STANDARD_COMPENSATION = "standard_compensation", _("Standard compensation")
+    DEMAND_FEE = "demand_fee", _("Payment demand fee")
+    INTEREST = "interest", _("Late-payment interest")
+    TRANSFER_FEE = "transfer_fee", _("Due-date transfer fee")
+    PLAN_FEE = "plan_fee", _("Payment plan fee")
+
+
+class Charge(models.Model):
+    """An immutable fee or interest row naming its rule and the legal cap it was checked against."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="charges")
+    kind = models.CharField(_("kind"), max_length=24, choices=ChargeKind.choices)
+    amount = money_field(_("amount"))
+    booked_on = models.DateField(_("booked on"))
+    rule = models.CharField(_("rule"), max_length=80)
+    creditor_setting = money_field(_("creditor's fee"), null=True, blank=True)
+    legal_cap = money_field(_("legal maximum"), null=True, blank=True)
+    explanation = models.CharField(_("explanation"), max_length=300, blank=True)
+    # Makes "the same fee twice" impossible: a step's charge carries a key unique per invoice.
+    idempotency_key = models.CharField(max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+        ordering = ["booked_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="charge_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(legal_cap__isnull=True) | Q(amount__lte=F("legal_cap")),
+                name="charge_within_legal_cap",
+            ),
+            models.UniqueConstraint(
+                fields=["invoice", "idempotency_key"], name="charge_idempotency_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Invoice created")
+    IMPORTED = "imported", _("Invoice received")
+    DELIVERED = "delivered", _("Invoice delivered")
+    VIEWED = "viewed", _("Invoice viewed")
+    CLAIMED = "claimed", _("Invoice added to MyRopo")
+    PAYMENT = "payment", _("Payment received")
+    PAID = "paid", _("Invoice paid")
+    DUE_DATE_MOVED = "due_date_moved", _("Due date moved")
+    REMINDER = "reminder", _("Payment reminder")
+    COLLECTION = "collection", _("Moved to collection")
+    LEGAL = "legal", _("Moved to legal collection")
+    CHARGE = "charge", _("Charge added")
+    PLAN = "plan", _("Payment plan")
+    MESSAGE = "message", _("Message")
+    DISPUTE = "dispute", _("Dispute")
+    NOTE = "note", _("Note")
+
+
+class InvoiceEvent(models.Model):
+    """One immutable line of an invoice's timeline, with who did it and on whose behalf."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("on behalf of"),
+    )
+    on_behalf_of_organisation = models.CharField(
+        _("on behalf of organisation"), max_length=200, blank=True
+    )
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice event")
+        verbose_name_plural = _("invoice events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["invoice", "kind", "created_at"], name="event_kind_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
+
+
+class AccessMethod(models.TextChoices):
+    MYROPO_ID = "myropo_id", _("MyRopo ID")
+    NUMBER_AND_REFERENCE = "number_reference", _("Invoice number and reference")
+
+
+class InvoiceAccess(models.Model):
+    """An invoice a user has claimed with its MyRopo ID or its number and reference."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invoice_accesses"
+    )
+    method = models.CharField(_("method"), max_length=20, choices=AccessMethod.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invoice access")
+        verbose_name_plural = _("invoice accesses")
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "user"], name="invoice_access_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.invoice}"

@@ -1,0 +1,103 @@
+"""Writes on invoices: events, claims, views. Keyword-only, each inside one transaction."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from invoices.models import (
+    AccessMethod,
+    EventKind,
+    Invoice,
+    InvoiceAccess,
+    InvoiceEvent,
+    normalize_myropo_id,
+)
+from invoices.references import InvalidReference, validate_reference
+from myropo.ratelimit import rate_limit_exceeded
+
+CLAIM_ATTEMPTS_PER_HOUR = 10
+
+
+class InvoiceError(Exception):
+    """A refused action on an invoice, with a message fit to show the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def invoice_record_event(
+    *,
+    invoice: Invoice,
+    kind: str,
+    actor: User | None = None,
+    on_behalf_of: User | None = None,
+    detail: str = "",
+    data: dict | None = None,
+) -> InvoiceEvent:
+    return InvoiceEvent.objects.create(
+        invoice=invoice,
+        kind=kind,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        detail=detail,
+        data=data or {},
+    )
+
+
+def invoice_claim(
+    *, user: User, myropo_id: str = "", number: str = "", reference: str = ""
+) -> Invoice:
+    """Links an invoice to the user by its MyRopo ID, or by its number together with its reference.
+
+    A mismatch says nothing about which field was wrong, and a user gets at most
+    CLAIM_ATTEMPTS_PER_HOUR attempts an hour, so that ids and references cannot be guessed.
+    """
+    if rate_limit_exceeded(
+        scope="invoice-claim",
+        key=str(user.pk),
+        limit=CLAIM_ATTEMPTS_PER_HOUR,
+        period_seconds=3600,
+    ):
+        raise InvoiceError(_("Too many attempts. Please try again in an hour."))
+    not_found = InvoiceError(
+        _("We could not find an invoice with these details. Check them and try again.")
+    )
+    if myropo_id:
+        candidates = Invoice.objects.filter(myropo_id=normalize_myropo_id(myropo_id))
+        method = AccessMethod.MYROPO_ID
+    elif number and reference:
+        try:
+            canonical_reference = validate_reference(reference)
+        except InvalidReference:
+            raise not_found from None
+        candidates = Invoice.objects.filter(number=number.strip(), reference=canonical_reference)
+        method = AccessMethod.NUMBER_AND_REFERENCE
+    else:
+        raise not_found
+    # Number + reference could in theory match invoices of two creditors; refuse rather than guess.
+    matches = list(candidates[:2])
+    if len(matches) != 1:
+        raise not_found
+    invoice = matches[0]
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                InvoiceAccess.objects.create(invoice=invoice, user=user, method=method)
+        except IntegrityError:
+            return invoice  # claimed before: nothing to record again
+        invoice_record_event(invoice=invoice, kind=EventKind.CLAIMED, actor=user)
+    return invoice
+
+
+def invoice_mark_viewed(*, invoice: Invoice, user: User) -> bool:
+    """Records a "viewed" event at most once a day per user and invoice."""
+    today_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    seen_today = InvoiceEvent.objects.filter(
+        invoice=invoice, kind=EventKind.VIEWED, actor=user, created_at__gte=today_start
+    ).exists()
+    if seen_today:
+        return False
+    invoice_record_event(invoice=invoice, kind=EventKind.VIEWED, actor=user)
+    return True

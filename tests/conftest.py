@@ -1,0 +1,66 @@
+"""Shared fixtures: personas as in STYLE.md (alice, bob, staff) and clean shared services."""
+
+import pytest
+import redis
+from django.conf import settings
+
+from invoices.models import InvoiceAccess
+from tests.factories import PASSWORD, CreditorFactory, InvoiceFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Rate-limit counters live in the shared Redis: each test starts without any.
+
+    Only this suite's key prefix is removed, never the whole database.
+    """
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+        client.delete(key)
+    yield
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(email="alice@example.test", first_name="Alice", last_name="Aaltonen")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(email="bob@example.test", first_name="Bob", last_name="Bäckström")
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(email="staff@example.test", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def bob_client(client, bob):
+    client.force_login(bob)
+    return client
+
+
+@pytest.fixture
+def creditor(db):
+    return CreditorFactory(name="Helsingin Energia Oy", business_id="2331972-7")
+
+
+@pytest.fixture
+def alice_invoice(alice, creditor):
+    """An open invoice that alice has claimed (so she sees it and bob does not)."""
+    invoice = InvoiceFactory(creditor=creditor, debtor_name="Alice Aaltonen")
+    InvoiceAccess.objects.create(invoice=invoice, user=alice, method="myropo_id")
+    return invoice

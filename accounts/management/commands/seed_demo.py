@@ -22,4 +22,6 @@ class Command(BaseCommand):
 
 def seed_hooks() -> list:
     """Each app that has demo data exposes `demo.seed(stdout)`; later apps join this list."""
-    return []
+    from invoices import demo as invoices_demo
+
+    return [invoices_demo.seed]

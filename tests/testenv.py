@@ -12,8 +12,11 @@ TEST_ENV = {
     "SECURE_SSL_REDIRECT": "0",
     "ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
     "EMAIL_URL": "locmem://",
-    "CACHE_KEY_PREFIX": "myropo-test",
-    "CHANNELS_PREFIX": "myropo-test-asgi",
+    # One test database and one Redis key space per test run, so that runs side by side
+    # (several developers, or a developer and CI on one machine) never touch each other's data.
+    "TEST_DATABASE_NAME": f"test_myropo_{os.getpid()}",
+    "CACHE_KEY_PREFIX": f"myropo-test-{os.getpid()}",
+    "CHANNELS_PREFIX": f"myropo-test-asgi-{os.getpid()}",
     "CELERY_TASK_ALWAYS_EAGER": "1",
 }
 

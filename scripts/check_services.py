@@ -43,6 +43,19 @@ def check_postgres() -> None:
         fail(f"PostgreSQL does not answer at {where}: {POSTGRES_HINT}.")
 
 
+def drop_stale_test_databases() -> None:
+    """Test runs name their database test_myropo_<pid>; drop those whose run has died."""
+    server = urlparse(DATABASE_URL)._replace(path="/postgres").geturl()
+    with psycopg.connect(server, connect_timeout=3, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname ~ '^test_myropo_[0-9]+$'"
+        ).fetchall()
+        for (name,) in rows:
+            pid = int(name.rsplit("_", 1)[1])
+            if not os.path.exists(f"/proc/{pid}"):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
 def check_redis() -> None:
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
@@ -53,4 +66,5 @@ def check_redis() -> None:
 
 if __name__ == "__main__":
     check_postgres()
+    drop_stale_test_databases()
     check_redis()

@@ -1,0 +1,98 @@
+"""The payment codes of one invoice: reference, account, bank barcode and EPC QR code.
+
+The invoice page and the PDF show the same codes, so they are built here once from the
+invoice's creditor, reference and due date. The amount is the caller's: the open balance,
+computed with `invoices.selectors.with_balance`, never stored on the invoice.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from invoices.models import Invoice
+from invoices.references import (
+    PaymentCodeError,
+    bank_barcode,
+    code128_svg,
+    epc_qr_payload,
+    epc_qr_png_data_uri,
+    epc_qr_svg,
+    format_reference,
+)
+
+
+@dataclass(frozen=True)
+class PaymentCodes:
+    reference_display: str
+    iban_display: str
+    bic: str
+    amount: Decimal
+    due_date: date | None
+    barcode: str | None
+    barcode_svg: str | None
+    qr_payload: str | None
+    qr_svg: str | None
+    qr_png_data_uri: str | None
+
+
+def format_iban(iban: str) -> str:
+    """``FI7944052020036082`` → ``FI79 4405 2020 0360 82``, also for an IBAN we cannot parse."""
+    try:
+        return IBAN(iban).formatted
+    except SchwiftyException:
+        compact = "".join(iban.split()).upper()
+        return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def _reference_display(reference: str) -> str:
+    try:
+        return format_reference(reference)
+    except PaymentCodeError:
+        # The model validates references, but an imported row may predate that rule;
+        # showing it as given beats showing nothing on a letter that asks for payment.
+        return reference
+
+
+def payment_codes_for(invoice: Invoice, *, amount: Decimal) -> PaymentCodes:
+    """The codes to pay ``amount`` on ``invoice``.
+
+    A code that cannot carry this payment is None rather than an error: the bank barcode
+    only holds a Finnish account and 0.01-999,999.99 euros (an amount of 0 would mean "fill
+    in the amount yourself", wrong for an invoice that has nothing left to pay), and the
+    EPC QR code needs a positive amount. The invoice is still printable without them.
+    """
+    creditor = invoice.creditor
+    barcode: str | None = None
+    if amount > 0:
+        try:
+            barcode = bank_barcode(creditor.iban, amount, invoice.reference, invoice.due_date)
+        except PaymentCodeError:
+            barcode = None
+
+    qr_payload: str | None = None
+    try:
+        qr_payload = epc_qr_payload(
+            name=creditor.name,
+            iban=creditor.iban,
+            bic=creditor.bic or None,
+            amount=amount,
+            reference=invoice.reference,
+        )
+    except PaymentCodeError:
+        qr_payload = None
+
+    return PaymentCodes(
+        reference_display=_reference_display(invoice.reference),
+        iban_display=format_iban(creditor.iban),
+        bic=creditor.bic,
+        amount=amount,
+        due_date=invoice.due_date,
+        barcode=barcode,
+        barcode_svg=code128_svg(barcode) if barcode else None,
+        qr_payload=qr_payload,
+        qr_svg=epc_qr_svg(qr_payload) if qr_payload else None,
+        qr_png_data_uri=epc_qr_png_data_uri(qr_payload) if qr_payload else None,
+    )

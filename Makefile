@@ -7,7 +7,7 @@ PYTHON_FOR_VENV = $(shell scripts/find-python)
 # `make run` is the local development portal: DEBUG on, demo data, console email.
 RUN_ENV := DEBUG=1 PAYMENTS_SANDBOX=1
 
-.PHONY: run test install services migrate messages static lint format lock clean
+.PHONY: run test install services migrate messages lint format lock clean
 
 $(BIN)/.installed: requirements.lock
 	@py="$(PYTHON_FOR_VENV)"; [ -n "$$py" ] || exit 1; \
@@ -25,10 +25,8 @@ migrate: services
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 
 messages: install
-	@$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
-
-static: install
-	@$(BIN)/python manage.py collectstatic --noinput -v 0
+	@command -v msgfmt >/dev/null || { echo "make: msgfmt is missing: install gettext (apt-get install gettext)" >&2; exit 1; }
+	@$(RUN_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv -v 0
 
 run: services messages migrate
 	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
@@ -36,7 +34,8 @@ run: services messages migrate
 	@echo "MyRopo at http://127.0.0.1:8000 (Ctrl-C stops the server, worker and beat)"
 	$(RUN_ENV) $(BIN)/honcho start -f Procfile
 
-test: services messages static
+test: services messages
+	@$(BIN)/python -m tests.testenv collectstatic --noinput -v 0
 	$(BIN)/python -m pytest
 
 lint: install

@@ -22,3 +22,14 @@ TEST_ENV = {
 
 for key, value in TEST_ENV.items():
     os.environ.setdefault(key, value)
+
+
+if __name__ == "__main__":
+    # `python -m tests.testenv collectstatic --noinput`: a manage.py command under the test
+    # settings (used by `make test` to build the static manifest the DEBUG=0 suite reads).
+    import sys
+
+    from django.core.management import execute_from_command_line
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myropo.settings")
+    execute_from_command_line(["manage.py", *sys.argv[1:]])

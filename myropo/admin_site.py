@@ -1,16 +1,27 @@
-"""The customer-service admin: staff must have signed in with a second factor to enter."""
+"""The customer-service admin: staff must have signed in with a second factor to enter.
+
+Everyone who is refused gets a page that says why and what to do next (set up two-factor
+authentication, or log in again with the authenticator code), never a bare 403.
+"""
 
 from allauth.account.authentication import get_authentication_records
-from allauth.account.decorators import secure_admin_login
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render, resolve_url
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
 
 def session_used_mfa(request: HttpRequest) -> bool:
     """True when this session's login included a second factor (TOTP, recovery code, passkey)."""
-    records = get_authentication_records(request)
+    # allauth only returns records stored for this very user: pass it, or the list is empty.
+    records = get_authentication_records(request, request.user)
     return any(record.get("method") == "mfa" for record in records)
 
 
@@ -25,7 +36,32 @@ class MyRopoAdminSite(admin.AdminSite):
             user.is_active and user.is_staff and is_mfa_enabled(user) and session_used_mfa(request)
         )
 
-    def get_urls(self):
-        # Route the admin's own login through allauth so rate limits and MFA apply to it.
-        self.login = secure_admin_login(super().login)
-        return super().get_urls()
+    @method_decorator(never_cache)
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """Replaces the admin's own password form: staff log in through allauth.
+
+        That way allauth's rate limits, email verification and the MFA stage apply, and this
+        view only decides what a signed-in visitor who may not enter is told.
+        """
+        index_url = reverse("admin:index", current_app=self.name)
+        next_url = request.GET.get(REDIRECT_FIELD_NAME) or index_url
+        if not next_url.startswith("/") or next_url.startswith("//"):
+            next_url = index_url
+        user = request.user
+        if not user.is_authenticated:
+            login_url = resolve_url(settings.LOGIN_URL)
+            return HttpResponseRedirect(f"{login_url}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
+        if self.has_permission(request):
+            return HttpResponseRedirect(next_url)
+        if not (user.is_active and user.is_staff):
+            reason = "not_staff"
+        elif not is_mfa_enabled(user):
+            reason = "mfa_not_set_up"
+        else:
+            reason = "mfa_not_used"
+        return render(
+            request,
+            "myropo/admin_refused.html",
+            {"reason": reason, "next_url": next_url},
+            status=403,
+        )

@@ -33,13 +33,18 @@ def check_redis(url: str) -> dict:
     return _result(True, started)
 
 
-def check_celery_broker() -> dict:
+def check_celery_broker(url: str) -> dict:
     from myropo.celery import app
 
     started = time.monotonic()
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=TIMEOUT_SECONDS)
+        # The URL comes from settings at each call (not from the Celery app's configuration,
+        # read once at start-up), so the probe reports what the deployment is set to use.
+        # One attempt without back-off: a probe must answer quickly.
+        with app.connection_for_write(url) as conn:
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=TIMEOUT_SECONDS
+            )
     except Exception as error:
         return _result(False, started, type(error).__name__)
     return _result(True, started)

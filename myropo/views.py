@@ -49,7 +49,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     checks = {
         "database": health.check_database(connection),
         "redis": health.check_redis(settings.REDIS_URL),
-        "celery_broker": health.check_celery_broker(),
+        "celery_broker": health.check_celery_broker(settings.CELERY_BROKER_URL),
     }
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("help/", views.help_page, name="help"),
     path("price-list/", views.price_list, name="price_list"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("invoices/", include("invoices.urls")),
     path("offline/", views.offline, name="offline"),
     path("healthz", views.healthz, name="healthz"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

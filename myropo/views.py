@@ -35,7 +35,8 @@ def price_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard.html")
+    # The invoice list is the home page after login; old links and bookmarks land there.
+    return redirect("invoices:list")
 
 
 @require_GET

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from invoices import views
+
+app_name = "invoices"
+
+urlpatterns = [
+    path("", views.invoice_list_view, name="list"),
+    path("find/", views.invoice_claim_view, name="claim"),
+    path("<int:pk>/", views.invoice_detail_view, name="detail"),
+    path("<int:pk>/pdf/", views.invoice_pdf_view, name="pdf"),
+]

@@ -1,0 +1,197 @@
+"""The consumer's invoice pages: list, find ("Hae lasku"), one invoice, its PDF."""
+
+from dataclasses import dataclass
+from datetime import date
+from io import BytesIO
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from invoices.forms import InvoiceClaimForm, InvoiceFilterForm
+from invoices.models import ZERO, Invoice
+from invoices.payment_codes import payment_codes_for
+from invoices.selectors import (
+    creditors_of,
+    filter_invoices,
+    invoice_list_rows,
+    invoice_list_summary,
+    invoice_timeline,
+    invoices_visible_to,
+    is_debtor_view,
+    vat_summary,
+    with_balance,
+)
+from invoices.services import InvoiceError, invoice_claim, invoice_mark_viewed
+
+PAGE_SIZE = 25
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count, which the list page gets along with its total."""
+
+    def __init__(self, *args, count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.__dict__["count"] = count  # fills the cached_property, so no COUNT query
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    # A history-restore request (back button after a cache miss) needs the whole page.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def invoice_list_view(request: HttpRequest) -> HttpResponse:
+    visible = invoices_visible_to(request.user)
+    creditors = list(creditors_of(visible))
+    form = InvoiceFilterForm(request.GET, creditors=creditors)
+    filters = form.valid_filters()
+    invoices = filter_invoices(
+        visible,
+        today=_today(),
+        state=filters.get("state", ""),
+        creditor_id=filters.get("creditor"),
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        search=filters.get("q", ""),
+    )
+    summary = invoice_list_summary(invoices)
+    page = CountedPaginator(invoice_list_rows(invoices), PAGE_SIZE, count=summary.count).get_page(
+        request.GET.get("page")
+    )
+    query = urlencode(
+        {
+            name: value.isoformat() if isinstance(value, date) else value
+            for name, value in filters.items()
+        }
+    )
+    context = {
+        "form": InvoiceFilterForm(initial=filters, creditors=creditors),
+        "page": page,
+        "invoices": page.object_list,
+        "filtered": any(name != "state" or value != "all" for name, value in filters.items()),
+        "has_any_invoice": bool(creditors),
+        "ignored_filters": form.ignored_labels(),
+        "page_url": f"{reverse('invoices:list')}?{query}{'&' if query else ''}page=",
+        "page_range": page.paginator.get_elided_page_range(page.number),
+        "open_total": summary.open_total,
+        "today": _today(),
+    }
+    template = "invoices/invoice_list.html"
+    if _wants_fragment(request):
+        template += "#results"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invoice_claim_view(request: HttpRequest) -> HttpResponse:
+    form = InvoiceClaimForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                invoice = invoice_claim(
+                    user=request.user,
+                    myropo_id=form.cleaned_data["myropo_id"],
+                    number=form.cleaned_data["number"],
+                    reference=form.cleaned_data["reference"],
+                )
+            except InvoiceError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Invoice %(number)s from %(creditor)s is now in your MyRopo.")
+                    % {"number": invoice.number, "creditor": invoice.creditor.name},
+                )
+                return redirect("invoices:detail", pk=invoice.pk)
+        return render(request, "invoices/invoice_claim.html", {"form": form}, status=400)
+    return render(request, "invoices/invoice_claim.html", {"form": form})
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str
+    url: str
+    primary: bool = False
+
+
+# Filled in by later apps: an action appears as soon as its URL name exists.
+# (url name, label, only while the invoice is open, primary)
+INVOICE_ACTIONS = [
+    ("payments:pay", gettext_lazy("Pay"), True, True),
+    ("arrangements:plan", gettext_lazy("Payment plan"), True, False),
+    ("arrangements:due_date", gettext_lazy("Move the due date"), True, False),
+    ("messaging:new", gettext_lazy("Send a message"), False, False),
+]
+
+
+def invoice_actions(invoice: Invoice) -> list[Action]:
+    actions = []
+    for url_name, label, only_open, primary in INVOICE_ACTIONS:
+        if only_open and (invoice.is_closed or invoice.open_balance <= 0):
+            continue
+        try:
+            url = reverse(url_name, kwargs={"pk": invoice.pk})
+        except NoReverseMatch:
+            continue
+        actions.append(Action(str(label), url, primary))
+    return actions
+
+
+@login_required
+@require_GET
+@never_cache
+def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(
+        with_balance(invoices_visible_to(request.user)).select_related("creditor"), pk=pk
+    )
+    if is_debtor_view(request.user, invoice):
+        invoice_mark_viewed(invoice=invoice, user=request.user)
+    lines = list(invoice.lines.all())
+    payable = not invoice.is_closed and invoice.open_balance > 0
+    context = {
+        "invoice": invoice,
+        "lines": lines,
+        "vat_rows": vat_summary(lines),
+        "charges": list(invoice.charges.all()),
+        "events": invoice_timeline(invoice),
+        "codes": payment_codes_for(invoice, amount=invoice.open_balance if payable else ZERO),
+        "actions": invoice_actions(invoice),
+        "overdue": not invoice.is_closed and invoice.due_date < _today(),
+    }
+    return render(request, "invoices/invoice_detail.html", context)
+
+
+@login_required
+@require_GET
+@never_cache
+def invoice_pdf_view(request: HttpRequest, pk: int) -> FileResponse:
+    # Imported here: WeasyPrint takes a second to load, and only this view needs it.
+    from invoices.pdf import invoice_pdf_bytes, invoice_pdf_filename
+
+    invoice = get_object_or_404(
+        with_balance(invoices_visible_to(request.user)).select_related("creditor"), pk=pk
+    )
+    return FileResponse(
+        BytesIO(invoice_pdf_bytes(invoice)),
+        as_attachment=True,
+        filename=invoice_pdf_filename(invoice),
+        content_type="application/pdf",
+    )

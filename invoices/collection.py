@@ -1,0 +1,500 @@
+"""The one decision: for an invoice and a date, the next collection step, its date, its fee, why.
+
+`decide_next_step` is pure (no Django, no clock, no database): the daily Celery cycle, the
+invoice page's "what happens next and when" line and `simulate_schedule` all call it, so
+they cannot disagree. Steps come only in `STEP_ORDER` (reminder 1 → reminder 2 → 1st payment
+demand → 2nd payment demand → legal-collection notice → legal), each at most once: a step
+already in `steps_taken` is never returned again, which (with the `Charge` idempotency key
+per step) makes the same fee twice impossible.
+
+Choices where the law and DESIGN.md left one:
+- A fee above the step's own cap (which depends on the principal bracket) is charged at the
+  cap, and the decision says so (`FeeReason.CAPPED`, with both numbers), because a creditor
+  sets one fee for all its invoices while the cap moves with each invoice's principal.
+- A fee that would take a consumer's collection costs over the total-cost cap (513/1999
+  §10 d) is refused outright, not trimmed to what is left: the step still happens (the letter
+  is the debtor's notice, and stopping would stall the debt forever) but without a fee, and
+  `FeeReason.TOTAL_CAP` names the cap. DESIGN.md: "refused, not trimmed silently".
+- Reminders sent earlier than the legal interval are allowed but free (513/1999 §10 b makes
+  the interval a condition for charging); payment demands are never sent before their legal
+  minimum interval: their date moves to it. The first demand waits 14 days (consumer) / 10
+  days (business) after the previous reminder, the same intervals DESIGN.md names for the
+  second demand; this is our conservative reading.
+- The brackets use the invoice's current unpaid capital (DESIGN.md: "principal"), so a part
+  payment can lower the next caps; charges already booked are never undone.
+- Limitation (728/2003 §4, §10–§11) runs three years from the original due date, restarted by
+  each step we took (a reminder, a demand or a claim) and by the debtor's acknowledgement
+  (`last_acknowledged_on`; a request for a payment plan or a due-date transfer is one). The
+  anniversary day is the last day a step may be taken.
+- After a due-date transfer ends or a payment plan lapses, the creditor's interval for the
+  next step counts again from the later of the last step and the transfer's end.
+- A creditor with `reminder_count` 0 never reaches collection automatically: there is no
+  prior reminder (SPL code, Ropo's ethical principles).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from invoices.rules import (
+    STEP_ORDER,
+    DebtorKind,
+    LegalRule,
+    Step,
+    demand_rule,
+    limitation_years,
+    min_days_after_previous,
+    reminder_rule,
+    rule,
+    total_cost_rule,
+)
+
+__all__ = [
+    "CollectionSettings",
+    "Decision",
+    "FeeReason",
+    "InvoiceSituation",
+    "Reason",
+    "Stage",
+    "TakenStep",
+    "apply_step",
+    "decide_next_step",
+    "limitation_ends_on",
+    "simulate_schedule",
+]
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+REMINDERS = (Step.REMINDER_1, Step.REMINDER_2)
+DEMANDS = (Step.DEMAND_1, Step.DEMAND_2)
+
+
+class Stage(StrEnum):
+    """Mirrors `invoices.models.Stage` (kept here so this module needs no Django)."""
+
+    OPEN = "open"
+    REMINDED = "reminded"
+    COLLECTION = "collection"
+    LEGAL = "legal"
+    PAID = "paid"
+    CREDITED = "credited"
+
+
+STAGE_AFTER: dict[Step, Stage] = {
+    Step.REMINDER_1: Stage.REMINDED,
+    Step.REMINDER_2: Stage.REMINDED,
+    Step.DEMAND_1: Stage.COLLECTION,
+    Step.DEMAND_2: Stage.COLLECTION,
+    Step.LEGAL_NOTICE: Stage.COLLECTION,
+    Step.LEGAL: Stage.LEGAL,
+}
+
+
+class Reason(StrEnum):
+    """Why the decision is what it is; also the translation key for the invoice page."""
+
+    DUE = "due"  # the step is to be taken today
+    SCHEDULED = "scheduled"  # the next step waits for its interval
+    PAID = "paid"
+    CREDITED = "credited"
+    NOTHING_UNPAID = "nothing_unpaid"
+    DISPUTED = "disputed"
+    ACTIVE_PLAN = "active_plan"
+    TRANSFER = "due_date_transfer"
+    STATUTE_BARRED = "statute_barred"
+    NO_PRIOR_REMINDER = "no_prior_reminder"
+    HANDED_OVER = "handed_over"  # legal collection: the portal only records it
+
+
+class FeeReason(StrEnum):
+    CHARGED = "charged"  # the creditor's fee, within the cap
+    CAPPED = "capped"  # the creditor's fee is above this step's cap: the cap is charged
+    NO_FEE_SET = "no_fee_set"
+    NO_FEE_FOR_STEP = "no_fee_for_step"  # legal notice, legal
+    TOO_EARLY = "too_early_for_fee"  # consumer reminder before its 14 days
+    COUNT_REACHED = "count_reached"
+    STANDARD_COMPENSATION = "standard_compensation"
+    NOT_BOTH = "not_both"  # standard compensation or reminder fees, never both
+    TOTAL_CAP = "total_cost_cap"  # refused: it would break the consumer's total-cost cap
+
+
+@dataclass(frozen=True)
+class TakenStep:
+    step: Step
+    on: date
+    fee: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class InvoiceSituation:
+    """What the engine needs to know about one invoice, read from the database by the caller.
+
+    `principal` is the unpaid capital; `charges_total` the collection costs already charged
+    (reminder, demand, plan and transfer fees and the standard compensation, not interest).
+    `steps_taken` is the truth about what happened; `stage` only matters when it is paid,
+    credited or legal.
+    """
+
+    kind: DebtorKind
+    principal: Decimal
+    due_date: date
+    original_due_date: date
+    stage: Stage = Stage.OPEN
+    disputed: bool = False
+    in_active_plan: bool = False
+    transfer_until: date | None = None
+    steps_taken: tuple[TakenStep, ...] = ()
+    charges_total: Decimal = ZERO
+    standard_compensation_charged: bool = False
+    last_acknowledged_on: date | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", DebtorKind(self.kind))
+        object.__setattr__(self, "stage", Stage(self.stage))
+        for name in ("principal", "charges_total"):
+            value = getattr(self, name)
+            if not isinstance(value, Decimal) or value < 0:
+                raise ValueError(f"{name} must be a non-negative Decimal, not {value!r}")
+        indexes = [STEP_ORDER.index(taken.step) for taken in self.steps_taken]
+        if indexes != sorted(set(indexes)):
+            raise ValueError("steps_taken must be in order and without repeats")
+
+    def taken(self, step: Step) -> TakenStep | None:
+        return next((t for t in self.steps_taken if t.step is step), None)
+
+    @property
+    def last_step(self) -> TakenStep | None:
+        return self.steps_taken[-1] if self.steps_taken else None
+
+
+@dataclass(frozen=True)
+class CollectionSettings:
+    """A creditor's reminder and collection settings (Ropo One), as the engine reads them.
+
+    Days count from the previous step (the due date for the first reminder). Fees are the
+    creditor's wish; the engine charges at most the legal cap for each invoice.
+    """
+
+    reminder_count: int = 1
+    first_reminder_days: int = 14
+    reminder_interval_days: int = 14
+    reminder_fee: Decimal = Decimal("5.00")
+    use_standard_compensation: bool = False  # business debtors only
+    days_to_collection: int = 14  # from the last reminder to the 1st payment demand
+    demand_fee_first: Decimal = Decimal("14.00")
+    demand_fee_second: Decimal = Decimal("7.00")
+    demand_interval_days: int = 14
+    legal_notice_days: int = 14
+    legal_days: int = 14
+
+    def __post_init__(self) -> None:
+        if self.reminder_count not in (0, 1, 2):
+            raise ValueError("reminder_count must be 0, 1 or 2")
+        for name in (
+            "first_reminder_days",
+            "reminder_interval_days",
+            "days_to_collection",
+            "demand_interval_days",
+            "legal_notice_days",
+            "legal_days",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least one day")
+        for name in ("reminder_fee", "demand_fee_first", "demand_fee_second"):
+            value = getattr(self, name)
+            if not isinstance(value, Decimal) or value < 0 or value != value.quantize(CENT):
+                raise ValueError(f"{name} must be a non-negative Decimal in whole cents")
+
+    def days_before(self, step: Step) -> int:
+        return {
+            Step.REMINDER_1: self.first_reminder_days,
+            Step.REMINDER_2: self.reminder_interval_days,
+            Step.DEMAND_1: self.days_to_collection,
+            Step.DEMAND_2: self.demand_interval_days,
+            Step.LEGAL_NOTICE: self.legal_notice_days,
+            Step.LEGAL: self.legal_days,
+        }[step]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The next step (or none), when, for what fee, checked against which rule, and why.
+
+    `legal_cap` is the step's own cap and `total_cost_cap` the consumer's total-cost cap the
+    fee was checked against; `charge_kind` names the `Charge` row to book (values of
+    `invoices.models.ChargeKind`), None when the fee is zero. `explanation` fits the
+    300-character `Charge.explanation` column.
+    """
+
+    step: Step | None
+    on: date | None
+    fee: Decimal
+    rule_code: str | None
+    legal_cap: Decimal | None
+    creditor_setting: Decimal | None
+    reason_code: Reason
+    explanation: str
+    fee_reason: FeeReason | None = None
+    charge_kind: str | None = None
+    total_cost_cap: Decimal | None = None
+
+    def is_due(self, today: date) -> bool:
+        return self.step is not None and self.on is not None and self.on <= today
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February → 28 February: the earlier, safer day
+        return day.replace(year=day.year + years, day=28)
+
+
+def limitation_ends_on(situation: InvoiceSituation) -> date:
+    """The last day a step may be taken before the debt is statute-barred (728/2003)."""
+    starts = [situation.original_due_date, *(t.on for t in situation.steps_taken)]
+    if situation.last_acknowledged_on is not None:
+        starts.append(situation.last_acknowledged_on)
+    return _add_years(max(starts), limitation_years())
+
+
+def _stop(reason: Reason, explanation: str, rule_code: str | None = None) -> Decision:
+    return Decision(
+        step=None,
+        on=None,
+        fee=ZERO,
+        rule_code=rule_code,
+        legal_cap=None,
+        creditor_setting=None,
+        reason_code=reason,
+        explanation=explanation,
+    )
+
+
+def _next_step(situation: InvoiceSituation, settings: CollectionSettings) -> Step | None:
+    last = situation.last_step
+    after = STEP_ORDER.index(last.step) + 1 if last else 0
+    for step in STEP_ORDER[after:]:
+        if step is Step.REMINDER_1 and settings.reminder_count < 1:
+            continue
+        if step is Step.REMINDER_2 and settings.reminder_count < 2:
+            continue
+        return step
+    return None
+
+
+@dataclass(frozen=True)
+class _Fee:
+    amount: Decimal
+    reason: FeeReason
+    rule: LegalRule | None = None
+    cap: Decimal | None = None
+    setting: Decimal | None = None
+    charge_kind: str | None = None
+
+
+def _capped(setting: Decimal, row: LegalRule, charge_kind: str) -> _Fee:
+    cap = row.cap if row.cap is not None else setting
+    if setting == 0:
+        return _Fee(ZERO, FeeReason.NO_FEE_SET, row, cap, setting)
+    if setting > cap:
+        return _Fee(cap, FeeReason.CAPPED, row, cap, setting, charge_kind)
+    return _Fee(setting, FeeReason.CHARGED, row, cap, setting, charge_kind)
+
+
+def _reminder_fee(
+    situation: InvoiceSituation, settings: CollectionSettings, step: Step, on: date
+) -> _Fee:
+    number = 1 if step is Step.REMINDER_1 else 2
+    row = reminder_rule(situation.kind, number)
+    fees_taken = [t for t in situation.steps_taken if t.step in REMINDERS and t.fee > 0]
+    if situation.kind is DebtorKind.BUSINESS:
+        compensation = rule("business.standard_compensation")
+        if settings.use_standard_compensation:
+            if situation.standard_compensation_charged:
+                return _Fee(ZERO, FeeReason.COUNT_REACHED, compensation, compensation.cap)
+            if fees_taken:
+                return _Fee(ZERO, FeeReason.NOT_BOTH, compensation, compensation.cap)
+            assert compensation.cap is not None
+            return _Fee(
+                compensation.cap,
+                FeeReason.STANDARD_COMPENSATION,
+                compensation,
+                compensation.cap,
+                compensation.cap,
+                "standard_compensation",
+            )
+        if situation.standard_compensation_charged:
+            return _Fee(ZERO, FeeReason.NOT_BOTH, row, row.cap, settings.reminder_fee)
+        return _capped(settings.reminder_fee, row, "reminder_fee")
+    # Consumer: chargeable only ≥ 14 days after the due date / the previous reminder (§10 b),
+    # and for at most two reminders (§10 c).
+    base = situation.last_step.on if situation.last_step else situation.due_date
+    minimum = row.min_days_after_previous or 0
+    if settings.reminder_fee > 0 and (on - base).days < minimum:
+        return _Fee(ZERO, FeeReason.TOO_EARLY, row, row.cap, settings.reminder_fee)
+    if row.max_count is not None and len(fees_taken) >= row.max_count:
+        return _Fee(ZERO, FeeReason.COUNT_REACHED, row, row.cap, settings.reminder_fee)
+    return _capped(settings.reminder_fee, row, "reminder_fee")
+
+
+def _step_fee(
+    situation: InvoiceSituation, settings: CollectionSettings, step: Step, on: date
+) -> _Fee:
+    if step in REMINDERS:
+        return _reminder_fee(situation, settings, step, on)
+    if step in DEMANDS:
+        number = 1 if step is Step.DEMAND_1 else 2
+        row = demand_rule(situation.kind, situation.principal, number)
+        setting = settings.demand_fee_first if number == 1 else settings.demand_fee_second
+        return _capped(setting, row, "demand_fee")
+    return _Fee(ZERO, FeeReason.NO_FEE_FOR_STEP)
+
+
+_STEP_LABEL = {
+    Step.REMINDER_1: "Payment reminder 1",
+    Step.REMINDER_2: "Payment reminder 2",
+    Step.DEMAND_1: "1st payment demand",
+    Step.DEMAND_2: "2nd payment demand",
+    Step.LEGAL_NOTICE: "Legal-collection notice",
+    Step.LEGAL: "Legal collection",
+}
+
+_FEE_TEXT = {
+    FeeReason.CHARGED: "creditor's fee {setting} €, legal maximum {cap} €",
+    FeeReason.CAPPED: "creditor's fee {setting} € is above the legal maximum {cap} €",
+    FeeReason.NO_FEE_SET: "the creditor charges no fee",
+    FeeReason.NO_FEE_FOR_STEP: "no fee for this step",
+    FeeReason.TOO_EARLY: "no fee: under {days} days after the previous step",
+    FeeReason.COUNT_REACHED: "no fee: the allowed number of charges is used",
+    FeeReason.STANDARD_COMPENSATION: "standard compensation {cap} €, once per invoice",
+    FeeReason.NOT_BOTH: "no fee: standard compensation and reminder fees are never both charged",
+    FeeReason.TOTAL_CAP: "fee {would} € refused: collection costs {total} € would pass the "
+    "total cap {total_cap} €",
+}
+
+
+def decide_next_step(
+    situation: InvoiceSituation, settings: CollectionSettings, today: date
+) -> Decision:
+    """The next collection step for this invoice as of `today`, or why there is none."""
+    s = situation
+    if s.stage is Stage.PAID:
+        return _stop(Reason.PAID, "Paid: nothing more happens.")
+    if s.stage is Stage.CREDITED:
+        return _stop(Reason.CREDITED, "Credited: nothing more happens.")
+    if s.principal <= 0:
+        return _stop(Reason.NOTHING_UNPAID, "No unpaid capital: no collection step.")
+    if s.stage is Stage.LEGAL or s.taken(Step.LEGAL):
+        return _stop(Reason.HANDED_OVER, "Handed over to legal collection.")
+    if s.disputed:
+        return _stop(
+            Reason.DISPUTED,
+            "Disputed: collection is paused until customer service resolves it.",
+            "never.disputed",
+        )
+    if s.in_active_plan:
+        return _stop(Reason.ACTIVE_PLAN, "In an active payment plan: collection is paused.")
+    if s.transfer_until is not None and today <= s.transfer_until:
+        return _stop(
+            Reason.TRANSFER,
+            f"Due date moved to {s.transfer_until.isoformat()}: nothing happens until then.",
+        )
+
+    step = _next_step(s, settings)
+    if step is None:
+        return _stop(Reason.HANDED_OVER, "Every collection step has been taken.")
+    if step not in REMINDERS and not any(s.taken(r) for r in REMINDERS):
+        return _stop(
+            Reason.NO_PRIOR_REMINDER,
+            "No payment reminder was sent: collection never starts without one.",
+            "never.collection_without_reminder",
+        )
+
+    legal_base = s.last_step.on if s.last_step else s.due_date
+    base = max(legal_base, s.transfer_until) if s.transfer_until else legal_base
+    on = base + timedelta(days=settings.days_before(step))
+    minimum = min_days_after_previous(s.kind, step)
+    if step in DEMANDS and minimum is not None:
+        on = max(on, legal_base + timedelta(days=minimum))
+    on = max(on, today)
+
+    barred_after = limitation_ends_on(s)
+    if on > barred_after:
+        return _stop(
+            Reason.STATUTE_BARRED,
+            f"Statute-barred after {barred_after.isoformat()}: the debt is not collected.",
+            "never.statute_barred",
+        )
+
+    fee = _step_fee(s, settings, step, on)
+    total_row = total_cost_rule(s.kind, s.principal)
+    total_cap = total_row.cap if total_row else None
+    fee_text = _FEE_TEXT[fee.reason].format(setting=fee.setting, cap=fee.cap, days=minimum or 14)
+    amount, fee_reason, rule_code = fee.amount, fee.reason, fee.rule.code if fee.rule else None
+    if amount > 0 and total_cap is not None and s.charges_total + amount > total_cap:
+        assert total_row is not None
+        fee_text = _FEE_TEXT[FeeReason.TOTAL_CAP].format(
+            would=amount, total=s.charges_total + amount, total_cap=total_cap
+        )
+        amount, fee_reason, rule_code = ZERO, FeeReason.TOTAL_CAP, total_row.code
+
+    reason = Reason.DUE if on <= today else Reason.SCHEDULED
+    rule_text = f" ({fee.rule.describe()})" if fee.rule and amount > 0 else ""
+    explanation = (
+        f"{_STEP_LABEL[step]} on {on.isoformat()}, fee {amount} € — {fee_text}{rule_text}."
+    )
+    return Decision(
+        step=step,
+        on=on,
+        fee=amount,
+        rule_code=rule_code,
+        legal_cap=fee.cap,
+        creditor_setting=fee.setting,
+        reason_code=reason,
+        explanation=explanation[:300],
+        fee_reason=fee_reason,
+        charge_kind=fee.charge_kind if amount > 0 else None,
+        total_cost_cap=total_cap,
+    )
+
+
+def apply_step(situation: InvoiceSituation, decision: Decision) -> InvoiceSituation:
+    """The situation after taking the decided step (what the cycle records in the database)."""
+    if decision.step is None or decision.on is None:
+        raise ValueError("this decision has no step to take")
+    return replace(
+        situation,
+        stage=STAGE_AFTER[decision.step],
+        steps_taken=(*situation.steps_taken, TakenStep(decision.step, decision.on, decision.fee)),
+        charges_total=situation.charges_total + decision.fee,
+        standard_compensation_charged=situation.standard_compensation_charged
+        or decision.charge_kind == "standard_compensation",
+    )
+
+
+def simulate_schedule(
+    situation: InvoiceSituation, settings: CollectionSettings, from_date: date
+) -> list[Decision]:
+    """If nothing is paid from `from_date` on: every future step, its date and its fee.
+
+    Ends with the decision that stops the schedule (disputed, statute-barred, …) unless the
+    schedule simply ran to legal collection; a due-date transfer in force is waited out.
+    """
+    schedule: list[Decision] = []
+    today = from_date
+    for _ in range(len(STEP_ORDER) + 2):
+        decision = decide_next_step(situation, settings, today)
+        if decision.reason_code is Reason.TRANSFER and situation.transfer_until is not None:
+            today = situation.transfer_until + timedelta(days=1)
+            continue
+        if decision.step is None or decision.on is None:
+            if decision.reason_code is not Reason.HANDED_OVER or not schedule:
+                schedule.append(decision)
+            break
+        schedule.append(decision)
+        situation = apply_step(situation, decision)
+        today = decision.on
+    return schedule

@@ -7,7 +7,7 @@ PYTHON_FOR_VENV = $(shell scripts/find-python)
 # `make run` is the local development portal: DEBUG on, demo data, console email.
 RUN_ENV := DEBUG=1 PAYMENTS_SANDBOX=1
 
-.PHONY: run test install services migrate messages lint format lock clean
+.PHONY: run test install services migrate messages catalogs lint format lock clean
 
 $(BIN)/.installed: requirements.lock
 	@py="$(PYTHON_FOR_VENV)"; [ -n "$$py" ] || exit 1; \
@@ -45,6 +45,9 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+catalogs: install
+	scripts/update_catalogs.sh
 
 lock:
 	scripts/lock.sh

@@ -159,6 +159,7 @@ def _check_against_creditor(
     """What the parsers cannot know: the creditor, and the limits of our columns."""
     problems = ProblemList()
     seen: dict[str, str] = {}
+    noted_ibans: set[str] = set()
     for invoice in imported:
         finvoice = invoice.source_position.startswith("Finvoice")
         if invoice.number in seen:
@@ -182,7 +183,14 @@ def _check_against_creditor(
                 seller=invoice.seller_ytunnus,
                 creditor=creditor.business_id,
             )
-        if invoice.seller_iban and invoice.seller_iban != creditor.iban.replace(" ", ""):
+        if (
+            invoice.seller_iban
+            and invoice.seller_iban != creditor.iban.replace(" ", "")
+            and invoice.seller_iban not in noted_ibans
+        ):
+            # Once per account, not once per invoice: a bank file of a thousand messages
+            # from one seller would otherwise bury everything else under the same notice.
+            noted_ibans.add(invoice.seller_iban)
             result.notices.append(
                 ImportProblem(
                     invoice.source_position,

@@ -102,7 +102,7 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def invoice_claim_view(request: HttpRequest) -> HttpResponse:
-    form = InvoiceClaimForm(request.POST or None)
+    form = InvoiceClaimForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             try:

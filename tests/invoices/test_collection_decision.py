@@ -585,7 +585,8 @@ events = st.lists(
         st.tuples(st.just("wait"), st.integers(1, 40)),
         st.tuples(st.just("pay"), st.integers(1, 100)),  # percent of the unpaid capital
         st.tuples(st.just("dispute"), st.booleans()),
-        st.tuples(st.just("charge"), st.sampled_from([D("5.00"), D("20.00")])),  # plan, transfer
+        # A payment plan or due-date transfer fee booked by another service.
+        st.tuples(st.just("charge"), st.sampled_from([D("5.00"), D("20.00"), D("50.00")])),
     ),
     max_size=25,
 )
@@ -624,11 +625,14 @@ def check_taken_step(before: InvoiceSituation, decision: Decision, today: date) 
     principal=st.one_of(money, boundary_principals),
     creditor_settings=creditor_settings,
     events=events,
+    charged=st.decimals(min_value=0, max_value=210, places=2),
 )
 def test_no_sequence_of_days_payments_and_disputes_breaks_a_cap_or_the_order(
-    kind, principal, creditor_settings, events
+    kind, principal, creditor_settings, events, charged
 ):
-    situation = invoice(kind=kind, principal=principal)
+    cap = total_cost_cap(kind, principal)
+    charged = min(charged, cap) if cap is not None else charged
+    situation = invoice(kind=kind, principal=principal, charges_total=charged)
     today = DUE
     taken: list[Step] = []
 

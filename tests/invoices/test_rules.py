@@ -270,3 +270,14 @@ def test_price_list_is_the_rule_table():
     }
     assert printed == expected
     assert all(r.source for r in rows)
+
+
+def test_the_rule_engine_modules_import_without_django():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, invoices.rules, invoices.interest, invoices.collection; "
+        "sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -1,0 +1,171 @@
+"""The invoice as a PDF: A4, in the invoice's language, with the Finnish giro form at its foot.
+
+Rendered from a Django template by WeasyPrint. WeasyPrint would fetch any URL the HTML
+names, so it gets a fetcher that reads only data: URIs and our own print stylesheet:
+an invoice carries text that came from outside (Finvoice imports, debtor names), and a
+PDF renderer must not become a way to reach the network or read the server's files.
+"""
+
+import base64
+import mimetypes
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.text import slugify
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from invoices.models import Invoice
+from invoices.payment_codes import payment_codes_for
+from invoices.selectors import with_balance
+from myropo.templatetags.money import format_euros
+
+STATIC_DIR = Path(__file__).resolve().parent / "static" / "invoices"
+ALLOWED_DIRS: tuple[Path, ...] = (STATIC_DIR, Path(settings.BASE_DIR) / "static" / "invoices")
+
+# The document's name in each language, shared by the title and the file name so the two
+# always agree; kept as data (not gettext) because a file name must be ASCII and must not
+# change with the state of the translation catalogue.
+DOCUMENT_WORD = {"fi": "lasku", "sv": "faktura", "en": "invoice"}
+# Finnish and Finland-Swedish write 31.12.2026; English spells the month out, which
+# avoids reading 5/3 the American way.
+DATE_FORMAT = {"fi": "j.n.Y", "sv": "j.n.Y", "en": "j F Y"}
+# The giro form is a Finnish banking form: its date and amount follow Finnish convention
+# whatever the invoice's language, like its bilingual Finnish/Swedish labels.
+GIRO_DATE_FORMAT = "d.m.Y"
+
+
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+class RefusedURL(ValueError):
+    """WeasyPrint asked for a resource outside data: URIs and the allowed directories."""
+
+
+class LocalOnlyURLFetcher(URLFetcher):
+    """Serves data: URIs and files inside ``allowed_dirs``; refuses everything else."""
+
+    def __init__(self, allowed_dirs: tuple[Path, ...] = ALLOWED_DIRS) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+        self._allowed_dirs = tuple(Path(d).resolve() for d in allowed_dirs)
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file" and parts.netloc in ("", "localhost"):
+            # resolve() follows symlinks and "..", so the check is made on the real file.
+            path = Path(url2pathname(parts.path)).resolve()
+            if path.is_file() and any(path.is_relative_to(d) for d in self._allowed_dirs):
+                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(
+                    path.as_uri(), path.read_bytes(), {"Content-Type": content_type}
+                )
+        raise RefusedURL(f"The invoice PDF may not load {url[:200]!r}.")
+
+
+@dataclass(frozen=True)
+class VatRow:
+    rate: str
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+
+
+def format_number(value: Decimal, language: str) -> str:
+    """A quantity or a VAT rate without trailing zeros: 1.000 → '1', 25.50 → '25,5'."""
+    text = f"{value.normalize():f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text if language == "en" else text.replace(".", ",")
+
+
+def _svg_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
+def _with_balance(invoice: Invoice) -> Invoice:
+    if hasattr(invoice, "open_balance"):
+        return invoice
+    return with_balance(Invoice.objects.filter(pk=invoice.pk).select_related("creditor")).get()
+
+
+def _context(invoice: Invoice, language: str) -> dict:
+    lines = list(invoice.lines.all())
+    rows = [
+        {
+            "line": line,
+            "quantity": format_number(line.quantity, language),
+            "vat_rate": format_number(line.vat_rate, language),
+        }
+        for line in lines
+    ]
+    vat: dict[Decimal, list[Decimal]] = {}
+    for line in lines:
+        sums = vat.setdefault(line.vat_rate, [Decimal("0.00")] * 3)
+        sums[0] += line.net_total
+        sums[1] += line.vat_total
+        sums[2] += line.gross_total
+    vat_rows = [
+        VatRow(format_number(rate, language), *sums)
+        for rate, sums in sorted(vat.items(), reverse=True)
+    ]
+    amount = invoice.open_balance
+    codes = payment_codes_for(invoice, amount=amount)
+    title = DOCUMENT_WORD.get(language, DOCUMENT_WORD["en"])
+    return {
+        "invoice": invoice,
+        "creditor": invoice.creditor,
+        "title": title.capitalize(),
+        "language": language,
+        "date_format": DATE_FORMAT.get(language, DATE_FORMAT["en"]),
+        "giro_date_format": GIRO_DATE_FORMAT,
+        "rows": rows,
+        "vat_rows": vat_rows,
+        "vat_total": sum((line.vat_total for line in lines), Decimal("0.00")),
+        "lines_total": sum((line.gross_total for line in lines), Decimal("0.00")),
+        "charges": list(invoice.charges.all()),
+        "amount": amount,
+        "giro_amount": format_euros(amount, "fi").removesuffix("\u00a0€"),
+        "codes": codes,
+        # An <img> of a data: URI is the one way of embedding SVG that WeasyPrint sizes by CSS.
+        "barcode_src": _svg_data_uri(codes.barcode_svg) if codes.barcode_svg else None,
+        "site": urlsplit(settings.SITE_URL).netloc or settings.SITE_URL,
+    }
+
+
+def invoice_pdf_html(invoice: Invoice) -> str:
+    """The HTML that becomes the PDF, in the invoice's language (for previews and tests)."""
+    invoice = _with_balance(invoice)
+    with translation.override(invoice.language):
+        return render_to_string("invoices/pdf/invoice.html", _context(invoice, invoice.language))
+
+
+def invoice_pdf_bytes(invoice: Invoice) -> bytes:
+    """The invoice as an A4 PDF in its own language, with the giro form and payment codes."""
+    html = invoice_pdf_html(invoice)
+    document = HTML(
+        string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=LocalOnlyURLFetcher()
+    )
+    return document.write_pdf()
+
+
+def _ascii_slug(text: str) -> str:
+    # slugify drops "/" and "." silently; invoice "2026/42" should become 2026-42, not 202642.
+    return slugify(_NON_WORD.sub(" ", text))[:40].strip("-")
+
+
+def invoice_pdf_filename(invoice: Invoice) -> str:
+    """``lasku-helsingin-energia-oy-100042.pdf``: ASCII only, in the invoice's language."""
+    word = DOCUMENT_WORD.get(invoice.language, DOCUMENT_WORD["en"])
+    creditor = _ascii_slug(invoice.creditor.name) or "creditor"
+    number = _ascii_slug(invoice.number) or str(invoice.pk)
+    return f"{word}-{creditor}-{number}.pdf"

@@ -1,0 +1,270 @@
+"""The invoice PDF, rendered for real by WeasyPrint and read back with pypdf.
+
+One Finnish invoice is rendered once for the module (rendering takes about a second); the
+rows it needs are created inside a transaction that is rolled back when the PDF is done.
+"""
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from pypdf import PdfReader
+from weasyprint import HTML
+
+from invoices.models import Charge, ChargeKind, InvoiceLine
+from invoices.pdf import (
+    STATIC_DIR,
+    LocalOnlyURLFetcher,
+    RefusedURL,
+    invoice_pdf_bytes,
+    invoice_pdf_filename,
+    invoice_pdf_html,
+)
+from invoices.references import bank_barcode, national_reference_from_base
+from myropo.templatetags.money import format_euros
+from payments.models import Allocation, Payment
+from tests.factories import CreditorFactory, InvoiceFactory
+
+DUE = date(2026, 3, 5)
+REFERENCE = national_reference_from_base("2026004217")
+
+
+def make_invoice(**fields):
+    creditor = CreditorFactory(
+        name="Helsingin Energia Oy",
+        business_id="2331972-7",
+        street="Kampinkuja 2",
+        postcode="00100",
+        city="Helsinki",
+    )
+    defaults = {
+        "creditor": creditor,
+        "number": "2026-0042",
+        "with_line": False,
+        "debtor_name": "Alice Aaltonen",
+        "issue_date": date(2026, 2, 19),
+        "due_date": DUE,
+        "original_due_date": DUE,
+        "reference": REFERENCE,
+        "principal": Decimal("1369.00"),
+    }
+    invoice = InvoiceFactory(**(defaults | fields))
+    for position, (net, rate, vat) in enumerate(
+        [("1000.00", "25.50", "255.00"), ("100.00", "14.00", "14.00")], start=1
+    ):
+        InvoiceLine.objects.create(
+            invoice=invoice,
+            position=position,
+            description=f"Rivi {position}",
+            quantity=Decimal("1"),
+            unit_price=Decimal(net),
+            vat_rate=Decimal(rate),
+            net_total=Decimal(net),
+            vat_total=Decimal(vat),
+            gross_total=Decimal(net) + Decimal(vat),
+        )
+    Charge.objects.create(
+        invoice=invoice,
+        kind=ChargeKind.REMINDER_FEE,
+        amount=Decimal("5.00"),
+        booked_on=date(2026, 3, 20),
+        rule="consumer_reminder_fee",
+        legal_cap=Decimal("5.00"),
+        idempotency_key="reminder-1",
+    )
+    payment = Payment.objects.create(
+        source="bank", external_id="bank-1", amount=Decimal("69.00"), paid_on=date(2026, 3, 1)
+    )
+    Allocation.objects.create(
+        payment=payment, invoice=invoice, component="principal", amount=Decimal("69.00")
+    )
+    return invoice
+
+
+def plain(text: str) -> str:
+    # Money uses (narrow) no-break spaces and pypdf breaks lines; compare with plain spaces.
+    return " ".join(text.split())
+
+
+def pdf_text(pdf: bytes) -> str:
+    return plain(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    html: str
+    text: str
+    myropo_id: str
+    barcode: str
+
+
+# 1369.00 + 5.00 fee − 69.00 paid
+OPEN_BALANCE = Decimal("1305.00")
+
+
+@pytest.fixture(scope="module")
+def finnish(django_db_setup, django_db_blocker) -> Rendered:
+    with django_db_blocker.unblock(), transaction.atomic():
+        invoice = make_invoice(language="fi")
+        pdf = invoice_pdf_bytes(invoice)
+        rendered = Rendered(
+            pdf=pdf,
+            html=invoice_pdf_html(invoice),
+            text=pdf_text(pdf),
+            myropo_id=invoice.myropo_id_display,
+            barcode=bank_barcode(invoice.creditor.iban, OPEN_BALANCE, REFERENCE, DUE),
+        )
+        transaction.set_rollback(True)
+    return rendered
+
+
+def test_pdf_is_one_a4_page(finnish):
+    reader = PdfReader(io.BytesIO(finnish.pdf))
+
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert float(box.width) == pytest.approx(595.3, abs=1)
+    assert float(box.height) == pytest.approx(841.9, abs=1)
+
+
+def test_pdf_is_titled_in_finnish(finnish):
+    assert "LASKU" in finnish.text
+
+
+def test_pdf_shows_the_reference_in_groups_of_five(finnish):
+    assert "2 02600 42176" in finnish.text
+
+
+def test_pdf_shows_the_open_balance_formatted(finnish):
+    assert plain(format_euros(OPEN_BALANCE, "fi")) in finnish.text  # "1 305,00 €"
+    assert "Euro 1 305,00" in finnish.text  # the giro form's amount field
+
+
+def test_pdf_shows_the_due_date_on_the_invoice_and_the_giro_form(finnish):
+    assert "5.3.2026" in finnish.text
+    assert "Eräpäivä Förfallodag 05.03.2026" in finnish.text
+
+
+def test_pdf_prints_the_myropo_id_and_how_to_use_it(finnish):
+    assert finnish.myropo_id in finnish.text
+    assert f"with the MyRopo ID {finnish.myropo_id}" in finnish.text
+
+
+def test_pdf_shows_the_invoice_number(finnish):
+    assert "2026-0042" in finnish.text
+
+
+def test_pdf_prints_the_54_barcode_digits_under_the_bars(finnish):
+    assert len(finnish.barcode) == 54
+    assert finnish.barcode in finnish.text
+
+
+def test_pdf_giro_form_has_the_bilingual_bank_labels(finnish):
+    for label in (
+        "Saajan tilinumero Mottagarens kontonummer",
+        "Saaja Mottagare",
+        "Maksajan nimi ja osoite Betalarens namn och adress",
+        "Viitenro Ref.nr",
+        "TILISIIRTO GIRERING",
+        "FI79 4405 2020 0360 82",
+    ):
+        assert label in finnish.text
+
+
+def test_pdf_lists_lines_vat_summary_and_the_balance_breakdown(finnish):
+    text = finnish.text
+    assert "Rivi 1" in text and "Rivi 2" in text
+    # VAT summary: one row per rate.
+    assert "25,5 % 1 000,00 € 255,00 € 1 255,00 €" in text
+    assert "14 % 100,00 € 14,00 € 114,00 €" in text
+    assert "Principal 1 369,00 €" in text
+    assert "Fees 5,00 €" in text
+    assert "Interest 0,00 €" in text
+    assert "Payments received −69,00 €" in text
+    assert "Reminder fee" in text
+
+
+def test_pdf_embeds_the_barcode_and_the_qr_code(finnish):
+    # The barcode SVG becomes vector paths in the PDF; the QR code stays a PNG image.
+    assert 'src="data:image/svg+xml;base64,' in finnish.html
+    assert len(PdfReader(io.BytesIO(finnish.pdf)).pages[0].images) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "amount"),
+    [("sv", "FAKTURA", "1 305,00 €"), ("en", "INVOICE", "€1,305.00")],
+)
+def test_invoice_in_another_language_gets_its_title(db, language, title, amount):
+    text = pdf_text(invoice_pdf_bytes(make_invoice(language=language)))
+
+    assert title in text
+    assert "LASKU" not in text
+    assert amount in text
+
+
+def test_paid_invoice_has_no_barcode_and_no_qr_code(db):
+    invoice = make_invoice(principal=Decimal("64.00"))  # 64 + 5 fee − 69 paid = 0
+
+    html = invoice_pdf_html(invoice)
+
+    assert "data:image/svg+xml" not in html
+    assert "data:image/png" not in html
+    assert "TILISIIRTO" in html
+
+
+def test_fetcher_refuses_the_network():
+    fetcher = LocalOnlyURLFetcher()
+
+    for url in ("http://example.test/logo.png", "https://example.test/x.css", "ftp://x/y"):
+        with pytest.raises(RefusedURL):
+            fetcher(url)
+
+
+def test_weasyprint_with_the_fetcher_skips_a_remote_image(caplog):
+    html = '<p>x</p><img src="http://192.0.2.1/tracker.png">'
+
+    HTML(string=html, url_fetcher=LocalOnlyURLFetcher()).write_pdf()
+
+    assert "RefusedURL" in caplog.text
+
+
+def test_fetcher_refuses_files_outside_the_invoice_static_dir():
+    fetcher = LocalOnlyURLFetcher()
+
+    with pytest.raises(RefusedURL):
+        fetcher("file:///etc/passwd")
+    with pytest.raises(RefusedURL):
+        fetcher((STATIC_DIR / ".." / ".." / "models.py").as_uri())
+    with pytest.raises(RefusedURL):
+        fetcher("file://elsewhere.test" + (STATIC_DIR / "pdf.css").as_posix())
+
+
+def test_fetcher_serves_data_uris_and_the_print_stylesheet():
+    fetcher = LocalOnlyURLFetcher()
+
+    data = fetcher("data:text/plain;base64,aGVq")
+    css = fetcher((STATIC_DIR / "pdf.css").as_uri())
+
+    assert data.read() == b"hej"
+    assert css.content_type == "text/css"
+    assert b"@page" in css.read()
+
+
+@pytest.mark.parametrize(
+    ("language", "filename"),
+    [
+        ("fi", "lasku-saastopankki-aland-oy-2026-42.pdf"),
+        ("sv", "faktura-saastopankki-aland-oy-2026-42.pdf"),
+        ("en", "invoice-saastopankki-aland-oy-2026-42.pdf"),
+    ],
+)
+def test_filename_is_ascii_and_in_the_invoices_language(language, filename):
+    creditor = CreditorFactory.build(name="Säästöpankki Åland Oy")
+    invoice = InvoiceFactory.build(creditor=creditor, number="2026/42", language=language)
+
+    assert invoice_pdf_filename(invoice) == filename
+    assert invoice_pdf_filename(invoice).isascii()

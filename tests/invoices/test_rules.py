@@ -275,9 +275,11 @@ def test_price_list_is_the_rule_table():
 def test_the_rule_engine_modules_import_without_django():
     import subprocess
     import sys
+    from pathlib import Path
 
     code = (
         "import sys, invoices.rules, invoices.interest, invoices.collection; "
         "sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
     )
-    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+    root = Path(__file__).resolve().parents[2]
+    assert subprocess.run([sys.executable, "-c", code], check=False, cwd=root).returncode == 0

@@ -8,11 +8,12 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
-from myropo import health
+from myropo import health, service_hours
 
 
 @require_GET
@@ -24,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def help_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "help.html")
+    return render(request, "help.html", {"open_now": service_hours.is_open(timezone.now())})
 
 
 @require_GET

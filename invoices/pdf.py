@@ -42,6 +42,7 @@ DATE_FORMAT = {"fi": "j.n.Y", "sv": "j.n.Y", "en": "j F Y"}
 GIRO_DATE_FORMAT = "d.m.Y"
 
 
+ZERO = Decimal("0.00")
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -118,7 +119,9 @@ def _context(invoice: Invoice, language: str) -> dict:
         VatRow(format_number(rate, language), *sums)
         for rate, sums in sorted(vat.items(), reverse=True)
     ]
-    amount = invoice.open_balance
+    # As on the invoice page: a paid or credited invoice asks for nothing, whatever remains.
+    payable = not invoice.is_closed and invoice.open_balance > 0
+    amount = invoice.open_balance if payable else ZERO
     codes = payment_codes_for(invoice, amount=amount)
     title = DOCUMENT_WORD.get(language, DOCUMENT_WORD["en"])
     return {

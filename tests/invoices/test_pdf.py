@@ -14,7 +14,7 @@ from django.db import transaction
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from invoices.models import Charge, ChargeKind, InvoiceLine
+from invoices.models import Charge, ChargeKind, InvoiceLine, Stage
 from invoices.pdf import (
     STATIC_DIR,
     LocalOnlyURLFetcher,
@@ -214,6 +214,15 @@ def test_paid_invoice_has_no_barcode_and_no_qr_code(db):
     assert "data:image/svg+xml" not in html
     assert "data:image/png" not in html
     assert "TILISIIRTO" in html
+
+
+def test_credited_invoice_asks_for_nothing_even_with_a_balance_left(db):
+    invoice = make_invoice(stage=Stage.CREDITED)
+
+    html = invoice_pdf_html(invoice)
+
+    assert "data:image/svg+xml" not in html
+    assert plain(format_euros(OPEN_BALANCE, "fi")) in plain(html)  # still shown as the balance
 
 
 def test_fetcher_refuses_the_network():

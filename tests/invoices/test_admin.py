@@ -310,8 +310,9 @@ def test_creditor_pages_render_with_settings_and_users(staff_client, creditor, a
     assert "Alice Aaltonen" in page
 
 
-def test_creditor_add_page_renders(staff_client):
+def test_creditor_and_invoice_add_pages_render(staff_client):
     assert staff_client.get(reverse("admin:invoices_creditor_add")).status_code == 200
+    assert staff_client.get(reverse("admin:invoices_invoice_add")).status_code == 200
 
 
 def test_creditor_settings_and_invoice_access_pages_render(staff_client, full_invoice):

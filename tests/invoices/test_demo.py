@@ -7,9 +7,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError, OutputWrapper
 from django.db.models import Sum
+from django.utils import timezone
 from schwifty import IBAN
 from stdnum.fi import hetu, ytunnus
 
+from accounts.demo import PERSONAS, persona_ensure
 from accounts.models import User
 from invoices import demo
 from invoices.models import (
@@ -101,7 +103,7 @@ def test_creditor_persona_sees_only_its_creditors_invoices(seeded):
 
 def test_staff_persona_sees_every_invoice(db):
     demo.seed(OutputWrapper(io.StringIO()))
-    staff, _ = demo.persona_ensure(next(p for p in demo.PERSONAS if p.is_staff))
+    staff, _ = persona_ensure(next(p for p in PERSONAS if p.is_staff))
     assert invoices_visible_to(staff).count() == Invoice.objects.count()
 
 
@@ -128,8 +130,8 @@ def test_a_partly_paid_invoice_keeps_a_balance_and_pays_costs_first(seeded):
 def test_open_invoices_are_not_yet_due_or_overdue(seeded):
     for invoice in Invoice.objects.filter(stage=Stage.OPEN):
         assert invoice.issue_date <= invoice.due_date
-    overdue = Invoice.objects.filter(stage=Stage.OPEN, due_date__lt=demo.timezone.localdate())
-    not_due = Invoice.objects.filter(stage=Stage.OPEN, due_date__gte=demo.timezone.localdate())
+    overdue = Invoice.objects.filter(stage=Stage.OPEN, due_date__lt=timezone.localdate())
+    not_due = Invoice.objects.filter(stage=Stage.OPEN, due_date__gte=timezone.localdate())
     assert overdue.exists() and not_due.exists()
 
 

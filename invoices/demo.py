@@ -396,6 +396,7 @@ DUE_DAYS_AGO = {
     "paid_after_reminder": (40, 120),
     "credited": (10, 120),
 }
+CHANNEL_DETAIL = {"e-invoice": "e-lasku", "paper": "paperilasku"}
 EVENT_HOUR = {
     EventKind.IMPORTED: 7,
     EventKind.DELIVERED: 8,
@@ -611,7 +612,7 @@ def _create_invoice(
     )
     steps = [
         Step(EventKind.IMPORTED, issue, "Finvoice 3.0", {"format": "finvoice"}),
-        Step(EventKind.DELIVERED, issue, channel, {"channel": channel}),
+        Step(EventKind.DELIVERED, issue, CHANNEL_DETAIL[channel], {"channel": channel}),
     ]
     charges, fee_steps = _fees(rng, invoice, label)
     Charge.objects.bulk_create(charges)

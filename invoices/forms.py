@@ -42,6 +42,7 @@ class InvoiceFilterForm(forms.Form):
     )
 
     def __init__(self, *args, creditors: Iterable[Creditor] = (), **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["creditor"].choices = [("", _("All creditors"))] + [
             (creditor.pk, creditor.name) for creditor in creditors
@@ -89,6 +90,10 @@ class InvoiceClaimForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
     def clean_myropo_id(self) -> str:
         raw = self.cleaned_data["myropo_id"].strip()

@@ -175,6 +175,7 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "codes": payment_codes_for(invoice, amount=invoice.open_balance if payable else ZERO),
         "actions": invoice_actions(invoice),
         "overdue": not invoice.is_closed and invoice.due_date < _today(),
+        "today": _today(),
     }
     return render(request, "invoices/invoice_detail.html", context)
 

@@ -44,14 +44,36 @@ ZERO = Value(Decimal("0.00"), output_field=MONEY)
 
 
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
-    """Every invoice this user may see; every view, PDF, action and socket goes through here."""
+    """Every invoice this user may see; every view, PDF, action and socket goes through here.
+
+    The ways to see an invoice (a claim, a creditor role, a verified identity) are combined as a
+    UNION of invoice ids, not as OR-ed conditions: PostgreSQL cannot use an index for
+    `id IN (subquery) OR creditor_id IN (…)` and would scan every invoice for every page.
+    """
     if not user.is_authenticated or not user.is_active:
         return Invoice.objects.none()
     if user.is_staff:
         return Invoice.objects.all()
-    rule = _debtor_rule(user)
-    rule |= Q(creditor_id__in=CreditorUser.objects.filter(user=user).values("creditor_id"))
-    return Invoice.objects.filter(rule)
+    ids = InvoiceAccess.objects.filter(user=user).values("invoice_id")
+    branches = [
+        Invoice.objects.filter(
+            creditor_id__in=CreditorUser.objects.filter(user=user).values("creditor_id")
+        ).values("id")
+    ]
+    hetus = verified_hetus_of(user)
+    if hetus:
+        branches.append(
+            Invoice.objects.filter(debtor_type="consumer", debtor_hetu__in=hetus).values("id")
+        )
+    business_ids = verified_business_ids_of(user)
+    if business_ids:
+        branches.append(
+            Invoice.objects.filter(
+                debtor_type="company", debtor_business_id__in=business_ids
+            ).values("id")
+        )
+    visible_ids = ids.order_by().union(*(branch.order_by() for branch in branches), all=True)
+    return Invoice.objects.filter(pk__in=visible_ids)
 
 
 def _debtor_rule(user: User) -> Q:

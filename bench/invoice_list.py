@@ -446,9 +446,11 @@ def load(args: argparse.Namespace, cursor) -> dict[str, tuple[int, float]]:
 # page: no filters, page 1. Same visibility rule, same balance subqueries, same ordering
 # (open invoices first by due date, then closed ones newest first), LIMIT 25.
 VISIBLE = """
-    (i.id IN (SELECT a.invoice_id FROM invoices_invoiceaccess a WHERE a.user_id = %(user)s)
-     OR i.creditor_id IN (SELECT cu.creditor_id FROM invoices_creditoruser cu
-                          WHERE cu.user_id = %(user)s))
+    i.id IN (SELECT a.invoice_id FROM invoices_invoiceaccess a WHERE a.user_id = %(user)s
+             UNION ALL
+             SELECT v.id FROM invoices_invoice v
+             WHERE v.creditor_id IN (SELECT cu.creditor_id FROM invoices_creditoruser cu
+                                     WHERE cu.user_id = %(user)s))
 """
 BALANCE = """
     COALESCE((SELECT sum(ch.amount) FROM invoices_charge ch

@@ -1,0 +1,341 @@
+"""Reads for the collection engine: situations built from rows, in bulk, and what they mean.
+
+`invoices.collection.decide_next_step` is pure; this module turns database rows into its
+`InvoiceSituation` and `CollectionSettings`, with a fixed number of queries for any number of
+invoices (`situations_for`), so the daily cycle, the invoice page ("what happens next") and
+the admin's simulation read an invoice the same way.
+
+Steps taken are the `CollectionStep` rows; fee charges booked before the engine existed
+(the demo data, imports) with the keys `reminder:1` / `demand:1` count as those steps too, so
+an invoice is never reminded twice because its history predates the table.
+
+Interest: each interest `Charge` covers `period_start`..`period_end`; the balance adds what
+accrued after the last `period_end` on the unpaid capital (`accrued_interest`). Days without
+a reference rate in the staff table accrue nothing until the half-year is added.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Max, Q, Sum
+
+from invoices import interest as pure_interest
+from invoices.collection import (
+    CollectionSettings,
+    Decision,
+    InvoiceSituation,
+    TakenStep,
+    decide_next_step,
+    simulate_schedule,
+)
+from invoices.models import (
+    Charge,
+    ChargeKind,
+    CollectionStep,
+    CreditorSettings,
+    EventKind,
+    Invoice,
+    InvoiceEvent,
+    Letter,
+    ReferenceRate,
+)
+from invoices.rules import STEP_ORDER, DebtorKind, Step
+from payments.models import Allocation, Component
+
+ZERO = Decimal("0.00")
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+# Fee keys: one per chargeable step, so the same fee can never be booked twice on an invoice.
+FEE_KEY: dict[Step, str] = {
+    Step.REMINDER_1: "reminder:1",
+    Step.REMINDER_2: "reminder:2",
+    Step.DEMAND_1: "demand:1",
+    Step.DEMAND_2: "demand:2",
+}
+STANDARD_COMPENSATION_KEY = "standard_compensation"
+STEP_OF_FEE_KEY = {key: step for step, key in FEE_KEY.items()}
+# Debtor acts that renew the limitation period (728/2003 §11: an acknowledgement).
+ACKNOWLEDGEMENTS = (EventKind.DUE_DATE_MOVED, EventKind.PLAN)
+
+
+def interest_key(step: Step) -> str:
+    return f"interest:{step.value}"
+
+
+def fee_key(step: Step, charge_kind: str) -> str:
+    if charge_kind == ChargeKind.STANDARD_COMPENSATION:
+        return STANDARD_COMPENSATION_KEY
+    return FEE_KEY[step]
+
+
+# --- Settings and rates --------------------------------------------------------------------
+
+
+def collection_settings(settings: CreditorSettings | None, kind: DebtorKind) -> CollectionSettings:
+    """The creditor's settings as the pure engine reads them, with the fees for this debtor."""
+    if settings is None:
+        settings = CreditorSettings()
+    business = kind is DebtorKind.BUSINESS
+    return CollectionSettings(
+        reminder_count=settings.reminder_count,
+        first_reminder_days=settings.first_reminder_days,
+        reminder_interval_days=settings.reminder_interval_days,
+        reminder_fee=settings.reminder_fee_business if business else settings.reminder_fee_consumer,
+        use_standard_compensation=settings.use_standard_compensation,
+        days_to_collection=settings.days_to_collection,
+        demand_fee_first=(
+            settings.demand_fee_first_business if business else settings.demand_fee_first_consumer
+        ),
+        demand_fee_second=(
+            settings.demand_fee_second_business if business else settings.demand_fee_second_consumer
+        ),
+        demand_interval_days=settings.demand_interval_days,
+        legal_notice_days=settings.legal_notice_days,
+        legal_days=settings.legal_days,
+    )
+
+
+def reference_rates() -> tuple[pure_interest.ReferenceRate, ...]:
+    """The staff-edited half-year table, as the interest calculator takes it."""
+    return tuple(
+        pure_interest.ReferenceRate(start, end, rate)
+        for start, end, rate in ReferenceRate.objects.order_by("start").values_list(
+            "start", "end", "rate"
+        )
+    )
+
+
+def rate_known_through(
+    rates: Sequence[pure_interest.ReferenceRate], first_day: date, as_of: date
+) -> date | None:
+    """The last day from `first_day` up to `as_of` covered by rates without a gap, or None."""
+    day, covered = first_day, None
+    for period in sorted(rates, key=lambda p: p.start):
+        if period.end < day:
+            continue
+        if period.start > day:
+            break
+        covered = min(period.end, as_of)
+        day = covered + timedelta(days=1)
+        if day > as_of:
+            break
+    return covered
+
+
+@dataclass(frozen=True)
+class InterestDue:
+    """Interest not yet booked: `amount` for `start`..`end` on `principal`."""
+
+    principal: Decimal
+    start: date
+    end: date
+    amount: Decimal
+
+
+def unbooked_interest(
+    *,
+    kind: DebtorKind,
+    principal: Decimal,
+    due_date: date,
+    booked_through: date | None,
+    as_of: date,
+    rates: Sequence[pure_interest.ReferenceRate],
+) -> InterestDue | None:
+    """Interest on the unpaid capital from the day after the last booking (or the due date)."""
+    last_counted = max(due_date, booked_through) if booked_through else due_date
+    first_day = last_counted + timedelta(days=1)
+    if principal <= 0 or as_of < first_day:
+        return None
+    through = rate_known_through(rates, first_day, as_of)
+    if through is None:
+        return None
+    amount = pure_interest.late_interest(principal, last_counted, through, kind, rates)
+    if amount <= 0:
+        return None
+    return InterestDue(principal, first_day, through, amount)
+
+
+# --- Situations in bulk --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoiceFacts:
+    """One invoice as the engine sees it, plus what the cycle needs to book a step."""
+
+    id: int
+    creditor_id: int
+    language: str
+    situation: InvoiceSituation
+    interest_booked_through: date | None
+
+
+INVOICE_FIELDS = (
+    "id",
+    "creditor_id",
+    "debtor_type",
+    "principal",
+    "due_date",
+    "original_due_date",
+    "stage",
+    "disputed",
+    "language",
+)
+
+
+def active_plan_invoice_ids(ids: Iterable[int]) -> set[int]:
+    """Invoices in an active payment plan (the plans work fills this in; none exist yet)."""
+    return set()
+
+
+def facts_for_rows(rows: Sequence[dict]) -> dict[int, InvoiceFacts]:
+    """`InvoiceFacts` for invoice rows (dicts of `INVOICE_FIELDS`), in four queries in all."""
+    ids = [row["id"] for row in rows]
+    if not ids:
+        return {}
+    steps: dict[int, dict[Step, TakenStep]] = defaultdict(dict)
+    for invoice_id, step, taken_on, fee in CollectionStep.objects.filter(
+        invoice_id__in=ids
+    ).values_list("invoice_id", "step", "taken_on", "fee"):
+        steps[invoice_id][Step(step)] = TakenStep(Step(step), taken_on, fee)
+
+    fees: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    compensation: set[int] = set()
+    interest_through: dict[int, date] = {}
+    for invoice_id, kind, amount, booked_on, key, period_end in Charge.objects.filter(
+        invoice_id__in=ids
+    ).values_list("invoice_id", "kind", "amount", "booked_on", "idempotency_key", "period_end"):
+        if kind == ChargeKind.INTEREST:
+            end = period_end or booked_on
+            if invoice_id not in interest_through or end > interest_through[invoice_id]:
+                interest_through[invoice_id] = end
+            continue
+        fees[invoice_id] += amount
+        if kind == ChargeKind.STANDARD_COMPENSATION:
+            compensation.add(invoice_id)
+        legacy_step = STEP_OF_FEE_KEY.get(key)
+        if legacy_step is not None and legacy_step not in steps[invoice_id]:
+            steps[invoice_id][legacy_step] = TakenStep(legacy_step, booked_on, amount)
+
+    principal_paid = dict(
+        Allocation.objects.filter(invoice_id__in=ids, component=Component.PRINCIPAL)
+        .values("invoice_id")
+        .annotate(total=Sum("amount"))
+        .values_list("invoice_id", "total")
+    )
+    acknowledged = {
+        invoice_id: at.astimezone(HELSINKI).date()
+        for invoice_id, at in InvoiceEvent.objects.filter(
+            invoice_id__in=ids, kind__in=ACKNOWLEDGEMENTS
+        )
+        .values("invoice_id")
+        .annotate(last=Max("created_at"))
+        .values_list("invoice_id", "last")
+    }
+    in_plan = active_plan_invoice_ids(ids)
+
+    result = {}
+    for row in rows:
+        invoice_id = row["id"]
+        taken = tuple(sorted(steps[invoice_id].values(), key=lambda t: STEP_ORDER.index(t.step)))
+        # A due date later than the original one is a granted transfer: nothing happens before.
+        transfer_until = row["due_date"] if row["due_date"] > row["original_due_date"] else None
+        unpaid = max(row["principal"] - principal_paid.get(invoice_id, ZERO), ZERO)
+        situation = InvoiceSituation(
+            kind=DebtorKind.from_debtor_type(row["debtor_type"]),
+            principal=unpaid,
+            # The current due date (a granted transfer moved it): interest and the reminder
+            # fee's 14 days count from it, the debtor-friendly reading.
+            due_date=row["due_date"],
+            original_due_date=row["original_due_date"],
+            stage=row["stage"],
+            disputed=row["disputed"],
+            in_active_plan=invoice_id in in_plan,
+            transfer_until=transfer_until,
+            steps_taken=taken,
+            charges_total=fees[invoice_id],
+            standard_compensation_charged=invoice_id in compensation,
+            last_acknowledged_on=acknowledged.get(invoice_id),
+        )
+        result[invoice_id] = InvoiceFacts(
+            id=invoice_id,
+            creditor_id=row["creditor_id"],
+            language=row["language"],
+            situation=situation,
+            interest_booked_through=interest_through.get(invoice_id),
+        )
+    return result
+
+
+def facts_for(invoice: Invoice) -> InvoiceFacts:
+    row = {name: getattr(invoice, name) for name in INVOICE_FIELDS}
+    return facts_for_rows([row])[invoice.pk]
+
+
+def _settings_of(invoice: Invoice) -> CreditorSettings | None:
+    return CreditorSettings.objects.filter(creditor_id=invoice.creditor_id).first()
+
+
+# --- What the invoice page and the admin show ----------------------------------------------
+
+
+def next_step_for(invoice: Invoice, today: date) -> Decision:
+    """What happens next to this invoice and when, with its fee and why (or why nothing)."""
+    facts = facts_for(invoice)
+    settings = collection_settings(_settings_of(invoice), facts.situation.kind)
+    return decide_next_step(facts.situation, settings, today)
+
+
+def simulate_for(invoice: Invoice, today: date) -> list[Decision]:
+    """If nothing is paid from `today` on: every future step under today's rules and settings."""
+    facts = facts_for(invoice)
+    settings = collection_settings(_settings_of(invoice), facts.situation.kind)
+    return simulate_schedule(facts.situation, settings, today)
+
+
+def accrued_interest(
+    invoice: Invoice,
+    as_of: date,
+    *,
+    rates: Sequence[pure_interest.ReferenceRate] | None = None,
+) -> Decimal:
+    """Late-payment interest accrued after the last interest booking, up to `as_of`.
+
+    The balance to pay on `as_of` is the open balance (principal + charges − allocations,
+    which includes interest already booked) plus this amount.
+    """
+    if invoice.is_closed:
+        return ZERO
+    facts = facts_for(invoice)
+    due = unbooked_interest(
+        kind=facts.situation.kind,
+        principal=facts.situation.principal,
+        due_date=facts.situation.due_date,
+        booked_through=facts.interest_booked_through,
+        as_of=as_of,
+        rates=reference_rates() if rates is None else rates,
+    )
+    return due.amount if due else ZERO
+
+
+def interest_total(invoice: Invoice, as_of: date) -> Decimal:
+    """Interest booked plus interest accrued since: the interest line of the balance."""
+    booked = Charge.objects.filter(invoice=invoice, kind=ChargeKind.INTEREST).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return (booked or ZERO) + accrued_interest(invoice, as_of)
+
+
+def letters_for(invoice: Invoice) -> list[Letter]:
+    """The invoice's reminder and collection letters, oldest first, without their PDF bytes."""
+    return list(
+        Letter.objects.filter(invoice=invoice)
+        .filter(Q(pdf__isnull=False))
+        .defer("pdf")
+        .order_by("letter_date", "id")
+    )

@@ -1,0 +1,410 @@
+"""The daily reminder and collection cycle: every open invoice, in set-based batches.
+
+For each batch of invoice ids (ordered by id, keyset-paginated over the partial index
+`invoice_collectable`) one transaction:
+
+1. locks the batch's invoices `FOR UPDATE SKIP LOCKED` and reads them with a fixed number of
+   queries (`collection_selectors.facts_for_rows`), whatever the batch size;
+2. asks the pure `decide_next_step` for each invoice and keeps the steps due today;
+3. inserts the steps with `INSERT … ON CONFLICT (invoice, step) DO NOTHING RETURNING`: only
+   the invoices whose step row was really inserted go on, so a step another worker (or an
+   earlier run) already took is skipped — the unique constraint decides, not the lock;
+4. books their fee and interest `Charge` rows the same way (UNIQUE(invoice, idempotency_key)
+   is the second guard against the same fee twice), moves the stage, writes the timeline
+   events and the letters' rows, and queues the letters' rendering on commit.
+
+Running it twice on the same day changes nothing the second time (a step taken today makes
+the next one due on a later day at the earliest); two workers at once split the batches
+between them by the row locks and never double-book by the constraints; a crash leaves whole
+batches committed and the rerun does the rest. Rows another transaction held are retried at
+the end of the run with a waiting lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from invoices.collection import STAGE_AFTER, Decision, decide_next_step
+from invoices.collection_selectors import (
+    INVOICE_FIELDS,
+    InvoiceFacts,
+    collection_settings,
+    facts_for_rows,
+    fee_key,
+    interest_key,
+    reference_rates,
+    unbooked_interest,
+)
+from invoices.interest import ReferenceRate as Rate
+from invoices.models import (
+    Charge,
+    ChargeKind,
+    CollectionRun,
+    CollectionStep,
+    CreditorSettings,
+    EventKind,
+    Invoice,
+    InvoiceEvent,
+    Letter,
+    Stage,
+)
+from invoices.rules import DebtorKind, Step, interest_margin
+
+logger = logging.getLogger(__name__)
+
+COLLECTABLE_STAGES = (Stage.OPEN, Stage.REMINDED, Stage.COLLECTION)
+BATCH_SIZE = 1000
+LETTER_STEPS = frozenset(
+    {Step.REMINDER_1, Step.REMINDER_2, Step.DEMAND_1, Step.DEMAND_2, Step.LEGAL_NOTICE}
+)
+EVENT_OF_STEP = {
+    Step.REMINDER_1: EventKind.REMINDER,
+    Step.REMINDER_2: EventKind.REMINDER,
+    Step.DEMAND_1: EventKind.COLLECTION,
+    Step.DEMAND_2: EventKind.COLLECTION,
+    Step.LEGAL_NOTICE: EventKind.COLLECTION,
+    Step.LEGAL: EventKind.LEGAL,
+}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Totals:
+    batches: int = 0
+    evaluated: int = 0
+    steps: int = 0
+    charges: int = 0
+    letters: int = 0
+    skipped_locked: int = 0
+    counts: Counter = field(default_factory=Counter)
+    skipped_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: Totals) -> None:
+        self.batches += other.batches
+        self.evaluated += other.evaluated
+        self.steps += other.steps
+        self.charges += other.charges
+        self.letters += other.letters
+        self.skipped_locked += other.skipped_locked
+        self.counts.update(other.counts)
+
+
+@dataclass
+class _Context:
+    today: date
+    rates: tuple[Rate, ...]
+    run: CollectionRun
+    dry_run: bool
+    settings: dict[int, CreditorSettings | None] = field(default_factory=dict)
+
+    def settings_for(self, facts: Sequence[InvoiceFacts]) -> None:
+        missing = {f.creditor_id for f in facts} - self.settings.keys()
+        if missing:
+            found = {
+                s.creditor_id: s for s in CreditorSettings.objects.filter(creditor_id__in=missing)
+            }
+            for creditor_id in missing:
+                self.settings[creditor_id] = found.get(creditor_id)
+
+
+def candidate_ids(today: date, *, after_id: int = 0, limit: int = BATCH_SIZE) -> list[int]:
+    """The next batch of invoices that may have a step due: open, not disputed, overdue."""
+    return list(
+        Invoice.objects.filter(
+            stage__in=COLLECTABLE_STAGES, disputed=False, due_date__lt=today, id__gt=after_id
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def _count_candidates(today: date) -> int:
+    return Invoice.objects.filter(
+        stage__in=COLLECTABLE_STAGES, disputed=False, due_date__lt=today
+    ).count()
+
+
+def queue_letters(letter_ids: Sequence[int]) -> None:
+    """Render and send each letter in a worker; called on commit of the step's transaction."""
+    from invoices.tasks import render_letter
+
+    for letter_id in letter_ids:
+        render_letter.delay(letter_id)
+
+
+def _insert_returning(
+    model, columns: Sequence[str], rows: Sequence[tuple], conflict: Sequence[str], returning: str
+) -> list:
+    """INSERT rows, skipping those that break the unique `conflict` columns; the inserted keys."""
+    if not rows:
+        return []
+    quote = connection.ops.quote_name
+    width = len(columns)
+    values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(rows))
+    # Identifiers come from the model's metadata and are quoted; every value is a parameter.
+    table, names = quote(model._meta.db_table), ", ".join(map(quote, columns))
+    sql = (
+        f"INSERT INTO {table} ({names}) "  # noqa: S608
+        f"VALUES {values} ON CONFLICT ({', '.join(map(quote, conflict))}) DO NOTHING "
+        f"RETURNING {quote(returning)}"
+    )
+    params = [value for row in rows for value in row]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _interest_charge(facts: InvoiceFacts, step: Step, ctx: _Context) -> tuple | None:
+    s = facts.situation
+    due = unbooked_interest(
+        kind=s.kind,
+        principal=s.principal,
+        due_date=s.due_date,
+        booked_through=facts.interest_booked_through,
+        as_of=ctx.today,
+        rates=ctx.rates,
+    )
+    if due is None:
+        return None
+    margin = interest_margin(s.kind)
+    explanation = (
+        f"Late-payment interest on {due.principal} € for {due.start.isoformat()}–"
+        f"{due.end.isoformat()}: reference rate + {margin} pp "
+        f"({'consumer' if s.kind is DebtorKind.CONSUMER else 'business'}, Korkolaki §4)."
+    )
+    return (
+        facts.id,
+        ChargeKind.INTEREST.value,
+        due.amount,
+        ctx.today,
+        f"{s.kind.value}.interest_margin",
+        None,
+        None,
+        explanation[:300],
+        due.start,
+        due.end,
+        interest_key(step),
+    )
+
+
+CHARGE_COLUMNS = (
+    "invoice_id",
+    "kind",
+    "amount",
+    "booked_on",
+    "rule",
+    "creditor_setting",
+    "legal_cap",
+    "explanation",
+    "period_start",
+    "period_end",
+    "idempotency_key",
+    "created_at",
+)
+
+
+def _take_steps(
+    chosen: list[tuple[InvoiceFacts, Decision]], ctx: _Context, totals: Totals
+) -> list[int]:
+    """Record the steps (once each), their charges, stages, events and letters; letter ids."""
+    now = timezone.now()
+    today = ctx.today
+    by_id = {facts.id: (facts, decision) for facts, decision in chosen}
+    inserted = set(
+        _insert_returning(
+            CollectionStep,
+            ("invoice_id", "step", "taken_on", "fee", "run_id", "created_at"),
+            [
+                (facts.id, decision.step.value, today, decision.fee, ctx.run.pk, now)
+                for facts, decision in chosen
+            ],
+            conflict=("invoice_id", "step"),
+            returning="invoice_id",
+        )
+    )
+    taken = [by_id[invoice_id] for invoice_id in sorted(inserted)]
+    charges: list[tuple] = []
+    events: list[InvoiceEvent] = []
+    letters: list[tuple] = []
+    new_stage: dict[str, list[int]] = {}
+    for facts, decision in taken:
+        step = decision.step
+        assert step is not None
+        interest = _interest_charge(facts, step, ctx)
+        if interest is not None:
+            charges.append((*interest, now))
+        if decision.fee > 0 and decision.charge_kind:
+            charges.append(
+                (
+                    facts.id,
+                    decision.charge_kind,
+                    decision.fee,
+                    today,
+                    decision.rule_code or "",
+                    decision.creditor_setting,
+                    decision.legal_cap,
+                    decision.explanation,
+                    None,
+                    None,
+                    fee_key(step, decision.charge_kind),
+                    now,
+                )
+            )
+        stage = STAGE_AFTER[step].value
+        if stage != facts.situation.stage.value:
+            new_stage.setdefault(stage, []).append(facts.id)
+        events.append(
+            InvoiceEvent(
+                invoice_id=facts.id,
+                kind=EVENT_OF_STEP[step],
+                detail=decision.explanation,
+                data={
+                    "step": step.value,
+                    "fee": str(decision.fee),
+                    "rule": decision.rule_code,
+                    "interest": str(interest[2]) if interest else "0.00",
+                    "run": ctx.run.pk,
+                },
+            )
+        )
+        if step in LETTER_STEPS:
+            settings = ctx.settings.get(facts.creditor_id) or CreditorSettings()
+            pay_by = today + timedelta(days=settings.letter_payment_days)
+            letters.append((facts.id, step.value, facts.language, today, pay_by, now))
+        totals.counts[step.value] += 1
+
+    charge_ids = _insert_returning(
+        Charge, CHARGE_COLUMNS, charges, conflict=("invoice_id", "idempotency_key"), returning="id"
+    )
+    for stage, ids in new_stage.items():
+        Invoice.objects.filter(id__in=ids).update(stage=stage)
+    InvoiceEvent.objects.bulk_create(events)
+    letter_ids = _insert_returning(
+        Letter,
+        ("invoice_id", "step", "language", "letter_date", "due_date", "created_at"),
+        letters,
+        conflict=("invoice_id", "step"),
+        returning="id",
+    )
+    totals.steps += len(taken)
+    totals.charges += len(charge_ids)
+    totals.letters += len(letter_ids)
+    return letter_ids
+
+
+def _decide(facts: dict[int, InvoiceFacts], ctx: _Context) -> list[tuple[InvoiceFacts, Decision]]:
+    chosen = []
+    cache: dict[tuple[int, DebtorKind], object] = {}
+    for invoice_facts in facts.values():
+        key = (invoice_facts.creditor_id, invoice_facts.situation.kind)
+        settings = cache.get(key)
+        if settings is None:
+            settings = cache[key] = collection_settings(
+                ctx.settings.get(invoice_facts.creditor_id), invoice_facts.situation.kind
+            )
+        decision = decide_next_step(invoice_facts.situation, settings, ctx.today)  # type: ignore[arg-type]
+        if decision.is_due(ctx.today):
+            chosen.append((invoice_facts, decision))
+    return chosen
+
+
+def process_batch(ids: Sequence[int], ctx: _Context, *, skip_locked: bool = True) -> Totals:
+    """One batch in one transaction (nothing written on a dry run); returns what it did."""
+    totals = Totals(batches=1)
+    with transaction.atomic():
+        rows_query = Invoice.objects.filter(
+            id__in=ids, stage__in=COLLECTABLE_STAGES, disputed=False
+        ).order_by("id")
+        if not ctx.dry_run:
+            rows_query = rows_query.select_for_update(skip_locked=skip_locked, of=("self",))
+        rows = list(rows_query.values(*INVOICE_FIELDS))
+        totals.evaluated = len(rows)
+        if skip_locked and not ctx.dry_run:
+            seen = {row["id"] for row in rows}
+            totals.skipped_ids = [pk for pk in ids if pk not in seen]
+        facts = facts_for_rows(rows)
+        ctx.settings_for(list(facts.values()))
+        chosen = _decide(facts, ctx)
+        if ctx.dry_run:
+            totals.steps = len(chosen)
+            totals.counts.update(decision.step.value for _, decision in chosen if decision.step)
+            return totals
+        letter_ids = _take_steps(chosen, ctx, totals)
+        if letter_ids:
+            transaction.on_commit(lambda: queue_letters(letter_ids))
+    return totals
+
+
+def _skipped(ids: Sequence[int], today: date) -> list[int]:
+    """Of `ids`, those still collectable but not evaluated (another transaction held them)."""
+    return list(
+        Invoice.objects.filter(
+            id__in=ids, stage__in=COLLECTABLE_STAGES, disputed=False, due_date__lt=today
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def _save(run: CollectionRun, totals: Totals, *, finished: bool = False) -> None:
+    run.batches, run.evaluated, run.steps = totals.batches, totals.evaluated, totals.steps
+    run.charges, run.letters = totals.charges, totals.letters
+    run.skipped_locked = totals.skipped_locked
+    run.counts = dict(sorted(totals.counts.items()))
+    fields = ["batches", "evaluated", "steps", "charges", "letters", "skipped_locked", "counts"]
+    if finished:
+        run.finished_at = timezone.now()
+        fields.append("finished_at")
+    run.save(update_fields=fields)
+
+
+def run_collection_cycle(
+    *,
+    today: date | None = None,
+    dry_run: bool = False,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+) -> CollectionRun:
+    """Evaluate every open invoice for `today` (Helsinki date by default) and take due steps."""
+    today = today or timezone.localdate()
+    run = CollectionRun.objects.create(run_date=today, dry_run=dry_run)
+    ctx = _Context(today=today, rates=reference_rates(), run=run, dry_run=dry_run)
+    total = _count_candidates(today) if progress else 0
+    totals = Totals()
+    retry: list[int] = []
+    after_id = 0
+    while ids := candidate_ids(today, after_id=after_id, limit=batch_size):
+        after_id = ids[-1]
+        done = process_batch(ids, ctx)
+        retry.extend(done.skipped_ids)
+        totals.add(done)
+        _save(run, totals)
+        if progress:
+            progress(min(totals.evaluated + len(retry), total), total)
+    # Invoices a payment or another worker held: wait for the lock now. A worker's step is
+    # committed by then, so the decision sees it and the constraint backs it up.
+    still = _skipped(retry, today) if retry else []
+    totals.skipped_locked = len(still)
+    for start in range(0, len(still), batch_size):
+        done = process_batch(still[start : start + batch_size], ctx, skip_locked=False)
+        done.batches = 0
+        totals.add(done)
+    _save(run, totals, finished=True)
+    logger.info(
+        "collection cycle %s%s: %s evaluated, %s steps, %s charges, %s letters",
+        today.isoformat(),
+        " (dry run)" if dry_run else "",
+        totals.evaluated,
+        totals.steps,
+        totals.charges,
+        totals.letters,
+    )
+    return run

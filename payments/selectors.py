@@ -1,0 +1,106 @@
+"""Reads of the payments app; every view loads its object through one of these."""
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from invoices.models import Creditor, CreditorSettings, Invoice
+from invoices.selectors import invoices_visible_to, with_balance
+from payments.allocation import parse_allocation_order
+from payments.models import (
+    BankAccountNotice,
+    Component,
+    NoticeStatus,
+    OrderState,
+    Overpayment,
+    OverpaymentState,
+    PaymentOrder,
+)
+
+
+def payable_invoices(user: User, ids: Iterable[int]) -> QuerySet[Invoice]:
+    """The given invoices among those the user sees, with balances (visibility, not permission)."""
+    return (
+        with_balance(invoices_visible_to(user))
+        .filter(pk__in=list(ids))
+        .select_related("creditor", "creditor__settings")
+        .order_by("due_date", "pk")
+    )
+
+
+def orders_visible_to(user: User) -> QuerySet[PaymentOrder]:
+    """A payment order is seen by whoever started it, and by customer service."""
+    if not user.is_authenticated or not user.is_active:
+        return PaymentOrder.objects.none()
+    if user.is_staff:
+        return PaymentOrder.objects.all()
+    return PaymentOrder.objects.filter(user=user)
+
+
+def overpayments_visible_to(user: User) -> QuerySet[Overpayment]:
+    """Overpayments on invoices the user sees, or of payments the user made online."""
+    if not user.is_authenticated or not user.is_active:
+        return Overpayment.objects.none()
+    if user.is_staff:
+        return Overpayment.objects.all()
+    return Overpayment.objects.filter(
+        Q(invoice__in=invoices_visible_to(user)) | Q(payment__order__user=user)
+    )
+
+
+def open_overpayments_for(user: User, *, invoice: Invoice | None = None):
+    """Overpayments still waiting for the payer's bank account (for notices on pages)."""
+    overpayments = overpayments_visible_to(user).filter(
+        state__in=[OverpaymentState.OPEN, OverpaymentState.NOTICE_RECEIVED]
+    )
+    if invoice is not None:
+        overpayments = overpayments.filter(invoice=invoice)
+    return overpayments.select_related("invoice__creditor").order_by("-created_at")
+
+
+def current_notice(overpayment: Overpayment) -> BankAccountNotice | None:
+    return (
+        overpayment.notices.filter(
+            status__in=[NoticeStatus.RECEIVED, NoticeStatus.APPROVED, NoticeStatus.REFUNDED]
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def recent_orders(user: User, limit: int = 20) -> QuerySet[PaymentOrder]:
+    return (
+        orders_visible_to(user)
+        .exclude(state=OrderState.CREATED)
+        .prefetch_related("lines__invoice__creditor")
+        .order_by("-created_at")[:limit]
+    )
+
+
+_COMPONENT_LABELS = {
+    Component.COSTS: _("costs"),
+    Component.INTEREST: _("interest"),
+    Component.PRINCIPAL: _("the invoice amount"),
+}
+
+
+def allocation_order_of(creditor: Creditor) -> tuple[str, ...]:
+    try:
+        setting = creditor.settings.allocation_order
+    except CreditorSettings.DoesNotExist:
+        setting = None
+    return parse_allocation_order(setting)
+
+
+def allocation_order_text(creditor: Creditor):
+    """ "Payments cover first costs, then interest, then the invoice amount." for the statement."""
+    first, second, third = (_COMPONENT_LABELS[c] for c in allocation_order_of(creditor))
+    return format_lazy(
+        _("A payment covers first {first}, then {second}, and last {third}."),
+        first=first,
+        second=second,
+        third=third,
+    )

@@ -12,6 +12,8 @@ urlpatterns = [
     path("price-list/", views.price_list, name="price_list"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("invoices/", include("invoices.urls")),
+    path("letters/", include("invoices.letter_urls")),
+    path("payments/", include("payments.urls")),
     path("offline/", views.offline, name="offline"),
     path("healthz", views.healthz, name="healthz"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from invoices import letter_views
+
+app_name = "letters"
+
+urlpatterns = [
+    path("<int:pk>/pdf/", letter_views.letter_pdf_view, name="pdf"),
+]

@@ -1,0 +1,32 @@
+"""The letter archive's download: a letter's PDF, for those who see the invoice."""
+
+from io import BytesIO
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from invoices.letters import letter_filename
+from invoices.models import Letter
+from invoices.selectors import invoices_visible_to
+
+
+@login_required
+@require_GET
+@never_cache
+def letter_pdf_view(request: HttpRequest, pk: int) -> FileResponse:
+    letter = get_object_or_404(
+        Letter.objects.select_related("invoice"),
+        pk=pk,
+        invoice__in=invoices_visible_to(request.user),
+    )
+    if letter.pdf is None:  # not rendered yet: the archive lists only rendered letters
+        raise Http404
+    return FileResponse(
+        BytesIO(bytes(letter.pdf)),
+        as_attachment=False,
+        filename=letter_filename(letter),
+        content_type="application/pdf",
+    )

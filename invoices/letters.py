@@ -1,0 +1,290 @@
+"""Reminder and collection letters: the PDF, the charge explanations and the notification mail.
+
+A letter is rendered once, after the transaction that took its step (invoices.tasks), in the
+invoice's language, with the creditor's default message, the new date to pay by, the itemised
+balance and the giro form with the bank barcode and QR code for that date. The mail is a
+notification with a link to the letter in MyRopo, never the PDF alone: the letter stays in
+the invoice's archive whatever happens to the mail.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext, pgettext
+
+from accounts.models import User
+from invoices.models import (
+    Charge,
+    ChargeKind,
+    CollectionStepKind,
+    CreditorSettings,
+    Invoice,
+    InvoiceAccess,
+    Letter,
+)
+from invoices.payment_codes import payment_codes_for
+from invoices.pdf import (
+    DATE_FORMAT,
+    GIRO_DATE_FORMAT,
+    STATIC_DIR,
+    LocalOnlyURLFetcher,
+    _svg_data_uri,
+)
+from invoices.rules import Bracket, LegalRule, Step, Topic, rule
+from invoices.selectors import with_balance
+from myropo.templatetags.money import format_euros
+
+ZERO = Decimal("0.00")
+
+
+# --- Explaining a charge ---------------------------------------------------------------------
+
+
+def _bracket_text(bracket: Bracket) -> str:
+    lower = format_euros(bracket.lower) if bracket.lower is not None else None
+    upper = format_euros(bracket.upper) if bracket.upper is not None else None
+    if lower and upper:
+        return gettext("principal over %(lower)s up to %(upper)s") % {
+            "lower": lower,
+            "upper": upper,
+        }
+    if upper:
+        return gettext("principal up to %(upper)s") % {"upper": upper}
+    if lower:
+        return gettext("principal over %(lower)s") % {"lower": lower}
+    return ""
+
+
+def _kind_text(row: LegalRule) -> str:
+    if row.kind is None:
+        return ""
+    return gettext("consumer") if row.kind.value == "consumer" else gettext("company")
+
+
+def rule_condition(code: str) -> str:
+    """The rule a charge was checked against, in words of the active language."""
+    try:
+        row = rule(code)
+    except KeyError:
+        return ""
+    kind = _kind_text(row)
+    if row.code == "consumer.reminder_1":
+        detail = gettext("first reminder at least 14 days after the due date")
+    elif row.code == "consumer.reminder_2":
+        detail = gettext("second reminder at least 14 days after the first")
+    elif row.topic is Topic.STANDARD_COMPENSATION:
+        detail = gettext("standard compensation, once per invoice")
+    elif row.topic is Topic.DEMAND_FEE:
+        first = row.step is Step.DEMAND_1
+        detail = (gettext("1st payment demand") if first else gettext("2nd payment demand")) + (
+            f", {_bracket_text(row.bracket)}" if _bracket_text(row.bracket) else ""
+        )
+    elif row.topic is Topic.INTEREST_MARGIN:
+        detail = gettext("reference rate + %(margin)s percentage points") % {
+            "margin": f"{row.cap:g}"
+        }
+    elif row.topic is Topic.TOTAL_COSTS:
+        detail = gettext("total collection costs, %(bracket)s") % {
+            "bracket": _bracket_text(row.bracket)
+        }
+    else:
+        detail = ""
+    return ", ".join(part for part in (kind, detail) if part)
+
+
+def explain_charge(charge: Charge) -> str:
+    """E.g. "Reminder fee 5,00 € — creditor's fee 5,00 €, legal maximum 5,00 € (consumer, …)".
+
+    In the active language; charges booked before the rule table (no known rule code) fall
+    back to the explanation stored with them.
+    """
+    head = f"{charge.get_kind_display()} {format_euros(charge.amount)}"
+    condition = rule_condition(charge.rule)
+    if charge.kind == ChargeKind.INTEREST and charge.period_start and charge.period_end:
+        period = gettext("%(start)s–%(end)s") % {
+            "start": charge.period_start.strftime("%d.%m.%Y"),
+            "end": charge.period_end.strftime("%d.%m.%Y"),
+        }
+        return f"{head} — {period}" + (f" ({condition})" if condition else "")
+    parts = []
+    if charge.creditor_setting is not None:
+        parts.append(
+            gettext("creditor's fee %(fee)s") % {"fee": format_euros(charge.creditor_setting)}
+        )
+    if charge.legal_cap is not None:
+        parts.append(gettext("legal maximum %(cap)s") % {"cap": format_euros(charge.legal_cap)})
+    if not parts and not condition:
+        return f"{head} — {charge.explanation}" if charge.explanation else head
+    text = f"{head} — {', '.join(parts)}" if parts else head
+    return f"{text} ({condition})" if condition else text
+
+
+# --- The letter PDF --------------------------------------------------------------------------
+
+
+def letter_title(step: str) -> str:
+    titles = {
+        Step.REMINDER_1: gettext("Payment reminder"),
+        Step.REMINDER_2: gettext("Second payment reminder"),
+        Step.DEMAND_1: gettext("Payment demand"),
+        Step.DEMAND_2: gettext("Second payment demand"),
+        Step.LEGAL_NOTICE: gettext("Notice of legal collection"),
+        Step.LEGAL: gettext("Legal collection"),
+    }
+    return titles[Step(step)]
+
+
+def _letter_body(step: str) -> str:
+    if step in (Step.REMINDER_1, Step.REMINDER_2):
+        return gettext(
+            "According to our records the invoice below is unpaid. If you have already paid "
+            "it, please ignore this reminder."
+        )
+    if step in (Step.DEMAND_1, Step.DEMAND_2):
+        return gettext(
+            "The invoice below is still unpaid despite a payment reminder, and its collection "
+            "has started. Please pay the amount due by the date below. If you dispute the "
+            "claim, tell us the reasons before that date: collection pauses until we have "
+            "answered."
+        )
+    return gettext(
+        "The invoice below is still unpaid. Unless it is paid by the date below, the claim "
+        "will be handed over to legal collection, which may lead to a court judgment and "
+        "enforcement."
+    )
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    label: str
+    amount: Decimal
+
+
+def _context(letter: Letter, invoice: Invoice, language: str) -> dict:
+    charges = list(invoice.charges.all())
+    amount = invoice.open_balance if invoice.open_balance > 0 and not invoice.is_closed else ZERO
+    # The letter asks to be paid by its own date: the codes carry that date, not the invoice's.
+    dated = copy.copy(invoice)
+    dated.due_date = letter.due_date
+    codes = payment_codes_for(dated, amount=amount)
+    creditor_settings = CreditorSettings.objects.filter(creditor_id=invoice.creditor_id).first()
+    return {
+        "letter": letter,
+        "invoice": dated,
+        "creditor": invoice.creditor,
+        "language": language,
+        "title": letter_title(letter.step),
+        "body": _letter_body(letter.step),
+        "creditor_message": creditor_settings.reminder_message if creditor_settings else "",
+        "show_due_date": creditor_settings.reminder_shows_due_date if creditor_settings else True,
+        "original_due_date": invoice.due_date,
+        "date_format": DATE_FORMAT.get(language, DATE_FORMAT["en"]),
+        "giro_date_format": GIRO_DATE_FORMAT,
+        "charges": [(charge, explain_charge(charge)) for charge in charges],
+        "amount": amount,
+        "giro_amount": format_euros(amount, "fi").removesuffix("\u00a0€"),
+        "codes": codes,
+        "barcode_src": _svg_data_uri(codes.barcode_svg) if codes.barcode_svg else None,
+        "site": urlsplit(settings.SITE_URL).netloc or settings.SITE_URL,
+    }
+
+
+def letter_html(letter: Letter) -> str:
+    invoice = (
+        with_balance(Invoice.objects.filter(pk=letter.invoice_id)).select_related("creditor").get()
+    )
+    language = letter.language or invoice.language
+    with translation.override(language):
+        return render_to_string("invoices/letters/letter.html", _context(letter, invoice, language))
+
+
+def letter_pdf_bytes(letter: Letter) -> bytes:
+    from weasyprint import HTML
+
+    document = HTML(
+        string=letter_html(letter),
+        base_url=STATIC_DIR.as_uri() + "/",
+        url_fetcher=LocalOnlyURLFetcher(),
+    )
+    return document.write_pdf()
+
+
+def letter_render(*, letter_id: int) -> bool:
+    """Render the letter's PDF unless it exists (a letter is never re-rendered); True if now."""
+    letter = Letter.objects.defer("pdf").get(pk=letter_id)
+    if Letter.objects.filter(pk=letter_id, pdf__isnull=False).exists():
+        return False
+    pdf = letter_pdf_bytes(letter)
+    updated = Letter.objects.filter(pk=letter_id, pdf__isnull=True).update(
+        pdf=pdf, rendered_at=timezone.now()
+    )
+    return bool(updated)
+
+
+def letter_filename(letter: Letter) -> str:
+    return f"{letter.step.replace('_', '-')}-{letter.invoice.number}.pdf".replace("/", "-")
+
+
+# --- The notification --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    language: str
+
+
+def letter_recipients(invoice: Invoice) -> list[Recipient]:
+    """The debtor's email on the invoice, and MyRopo users who hold the invoice and want mail."""
+    recipients: dict[str, Recipient] = {}
+    if invoice.debtor_email:
+        recipients[invoice.debtor_email.lower()] = Recipient(invoice.debtor_email, invoice.language)
+    users = User.objects.filter(
+        pk__in=InvoiceAccess.objects.filter(invoice=invoice).values("user_id"),
+        is_active=True,
+        notify_reminder=True,
+    ).only("email", "preferred_language")
+    for user in users:
+        recipients.setdefault(user.email.lower(), Recipient(user.email, user.preferred_language))
+    return list(recipients.values())
+
+
+def letter_messages(letter: Letter) -> list[EmailMessage]:
+    invoice = letter.invoice
+    link = settings.SITE_URL + reverse("letters:pdf", args=[letter.pk])
+    messages = []
+    for recipient in letter_recipients(invoice):
+        with translation.override(recipient.language):
+            context = {
+                "letter": letter,
+                "invoice": invoice,
+                "creditor": invoice.creditor,
+                "title": letter_title(letter.step),
+                "step_label": CollectionStepKind(letter.step).label,
+                "link": link,
+                "invoice_link": settings.SITE_URL + reverse("invoices:detail", args=[invoice.pk]),
+                "due_date": letter.due_date.strftime("%d.%m.%Y"),
+            }
+            subject = pgettext("email subject", "%(title)s: %(creditor)s, invoice %(number)s") % {
+                "title": context["title"],
+                "creditor": invoice.creditor.name,
+                "number": invoice.number,
+            }
+            body = render_to_string("invoices/letters/email.txt", context)
+        messages.append(
+            EmailMessage(
+                subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+                body=body,
+                to=[recipient.email],
+            )
+        )
+    return messages

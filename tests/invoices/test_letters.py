@@ -1,0 +1,160 @@
+"""Reminder and collection letters: the PDF's text, the notification mail and the archive.
+
+Issue 7, "What must work" 5 and 7.
+"""
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import translation
+from pypdf import PdfReader
+
+from invoices.collection_selectors import letters_for
+from invoices.cycle import run_collection_cycle
+from invoices.letters import explain_charge
+from invoices.models import Charge, ChargeKind, CreditorSettings, InvoiceAccess, Letter
+from invoices.references import format_reference
+from tests.factories import InvoiceFactory, UserFactory
+
+D = Decimal
+DUE = date(2026, 1, 31)
+REMINDER_DAY = DUE + timedelta(days=14)
+MESSAGE = "Muistathan maksaa sähkölaskusi, kiitos!"
+
+
+@pytest.fixture
+def reminded(creditor, alice, django_capture_on_commit_callbacks):
+    CreditorSettings.objects.filter(creditor=creditor).update(reminder_message=MESSAGE)
+    invoice = InvoiceFactory(
+        creditor=creditor,
+        issue_date=DUE - timedelta(days=14),
+        due_date=DUE,
+        principal=D("100.00"),
+        debtor_email="debtor@example.test",
+        language="fi",
+    )
+    InvoiceAccess.objects.create(invoice=invoice, user=alice, method="myropo_id")
+    muted = UserFactory(email="muted@example.test", notify_reminder=False)
+    InvoiceAccess.objects.create(invoice=invoice, user=muted, method="myropo_id")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_collection_cycle(today=REMINDER_DAY)
+    return invoice
+
+
+def pdf_text(letter: Letter) -> str:
+    reader = PdfReader(io.BytesIO(bytes(letter.pdf)))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_reminder_letter_is_rendered_with_reference_amount_date_message_and_barcode(
+    reminded,
+):
+    letter = Letter.objects.get(invoice=reminded)
+    assert letter.rendered_at is not None and letter.sent_at is not None
+    text = pdf_text(letter)
+    assert "Maksumuistutus" in text or "Payment reminder" in text
+    assert format_reference(reminded.reference) in text
+    interest = Charge.objects.get(invoice=reminded, kind=ChargeKind.INTEREST).amount
+    total = D("100.00") + D("5.00") + interest
+    assert f"{total:.2f}".replace(".", ",") in text
+    assert "28.2.2026" in text  # pay by: 14 days from the letter
+    assert MESSAGE in text
+    barcode = letter.invoice and _barcode(reminded, total, letter.due_date)
+    assert barcode in text.replace(" ", "")
+
+
+def _barcode(invoice, amount, due):
+    from invoices.references import bank_barcode
+
+    return bank_barcode(invoice.creditor.iban, amount, invoice.reference, due)
+
+
+def test_a_letter_is_rendered_only_once(reminded):
+    from invoices.letters import letter_render
+
+    letter = Letter.objects.get(invoice=reminded)
+    first = bytes(letter.pdf)
+    assert letter_render(letter_id=letter.pk) is False
+    letter.refresh_from_db()
+    assert bytes(letter.pdf) == first
+
+
+def test_the_notification_goes_to_the_debtor_and_users_who_want_it_with_a_link(reminded):
+    recipients = sorted(address for message in mail.outbox for address in message.to)
+    assert recipients == ["alice@example.test", "debtor@example.test"]
+    letter = Letter.objects.get(invoice=reminded)
+    link = reverse("letters:pdf", args=[letter.pk])
+    for message in mail.outbox:
+        assert link in message.body
+        assert not message.attachments
+        assert reminded.number in message.subject
+
+
+def test_sending_is_not_repeated(reminded):
+    from invoices.tasks import render_letter
+
+    sent = len(mail.outbox)
+    render_letter.delay(Letter.objects.get(invoice=reminded).pk)
+    assert len(mail.outbox) == sent
+
+
+def test_the_archive_lists_the_letter_and_alice_can_open_it(reminded, alice_client):
+    letters = letters_for(reminded)
+    assert [letter.step for letter in letters] == ["reminder_1"]
+    response = alice_client.get(reverse("letters:pdf", args=[letters[0].pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_bob_gets_404_for_alices_letter(reminded, bob_client):
+    letter = Letter.objects.get(invoice=reminded)
+    assert bob_client.get(reverse("letters:pdf", args=[letter.pk])).status_code == 404
+
+
+def test_the_letter_view_is_get_only_and_needs_a_login(reminded, client, alice_client):
+    url = reverse("letters:pdf", args=[Letter.objects.get(invoice=reminded).pk])
+    assert alice_client.post(url).status_code == 405
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_a_charge_explains_itself(reminded):
+    fee = Charge.objects.get(invoice=reminded, kind=ChargeKind.REMINDER_FEE)
+    with translation.override("en"):
+        text = explain_charge(fee)
+    assert text.startswith("Reminder fee €5.00 — creditor's fee €5.00, legal maximum €5.00")
+    assert "consumer, first reminder at least 14 days after the due date" in text
+
+
+def test_a_demand_fee_names_its_bracket(creditor):
+    charge = Charge(
+        invoice=InvoiceFactory(creditor=creditor),
+        kind=ChargeKind.DEMAND_FEE,
+        amount=D("24.00"),
+        booked_on=DUE,
+        rule="consumer.demand_1.100_1000",
+        creditor_setting=D("30.00"),
+        legal_cap=D("24.00"),
+    )
+    with translation.override("en"):
+        text = explain_charge(charge)
+    assert "legal maximum €24.00" in text
+    assert "1st payment demand, principal over €100.00 up to €1,000.00" in text
+
+
+def test_an_old_charge_without_a_known_rule_shows_its_stored_explanation(creditor):
+    charge = Charge(
+        invoice=InvoiceFactory(creditor=creditor),
+        kind=ChargeKind.REMINDER_FEE,
+        amount=D("5.00"),
+        booked_on=DUE,
+        rule="reminder_fee.consumer",
+        explanation="Maksumuistutus",
+    )
+    with translation.override("en"):
+        assert explain_charge(charge) == "Reminder fee €5.00 — Maksumuistutus"

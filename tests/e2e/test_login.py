@@ -9,7 +9,8 @@ def test_consumer_logs_in_and_sees_the_dashboard_in_finnish_and_english(
     page, alice, password, screenshot
 ):
     log_in(page, alice.email, password)
-    page.wait_for_url("**/dashboard/")
+    # After login the invoice list is the home page (LOGIN_REDIRECT_URL = "invoices:list").
+    page.wait_for_url("**/invoices/")
     assert page.locator("html").get_attribute("lang") == "fi"
     assert page.locator("h1").inner_text() == "Laskusi"
     screenshot(page, "dashboard-fi")

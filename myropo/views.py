@@ -1,6 +1,10 @@
 """Public pages, health check and the PWA's manifest and service worker."""
 
 import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -13,7 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
+from invoices.rules import Unit, price_list_rows
 from myropo import health, service_hours
+from myropo.templatetags.money import format_euros
 
 
 @require_GET
@@ -28,9 +34,110 @@ def help_page(request: HttpRequest) -> HttpResponse:
     return render(request, "help.html", {"open_now": service_hours.is_open(timezone.now())})
 
 
+@dataclass(frozen=True)
+class PriceLine:
+    label_key: str
+    label: str
+    condition: str
+    consumer: str
+    business: str
+    source: str
+
+
+def _price_label(key: str) -> str:
+    labels = {
+        "reminder": _("Payment reminder"),
+        "standard_compensation": _("Standard compensation, instead of reminder fees"),
+        "demand_1": _("1st payment demand"),
+        "demand_2": _("2nd payment demand"),
+        "total_costs": _("All collection costs on one debt, at most"),
+        "plan_fee": _("Payment plan"),
+        "transfer_before_due": _("Due-date transfer asked before the due date"),
+        "transfer_short": _("Due-date transfer"),
+        "transfer_long": _("Due-date transfer"),
+        "interest": _("Late-payment interest over the reference rate"),
+    }
+    return labels.get(key, key)
+
+
+_CONDITIONS: tuple[tuple[re.Pattern[str], Callable[..., str]], ...] = (
+    (
+        re.compile(r"principal > ([\d.]+) and ≤ ([\d.]+)"),
+        lambda a, b: _("principal over %(a)s up to %(b)s") % {"a": _eur(a), "b": _eur(b)},
+    ),
+    (
+        re.compile(r"principal ≥ ([\d.]+) and ≤ ([\d.]+)"),
+        lambda a, b: _("principal from %(a)s up to %(b)s") % {"a": _eur(a), "b": _eur(b)},
+    ),
+    (re.compile(r"principal ≤ ([\d.]+)"), lambda a: _("principal up to %(a)s") % {"a": _eur(a)}),
+    (re.compile(r"principal > ([\d.]+)"), lambda a: _("principal over %(a)s") % {"a": _eur(a)}),
+    (re.compile(r"principal < ([\d.]+)"), lambda a: _("principal under %(a)s") % {"a": _eur(a)}),
+    (re.compile(r"installments ≤ (\d+)"), lambda n: _("up to %(n)s installments") % {"n": n}),
+    (re.compile(r"installments ≥ (\d+)"), lambda n: _("%(n)s or more installments") % {"n": n}),
+    (re.compile(r"transfer ≤ (\d+) days"), lambda n: _("transfer of up to %(n)s days") % {"n": n}),
+    (
+        re.compile(r"transfer ≥ (\d+) days"),
+        lambda n: _("transfer of %(n)s days or more") % {"n": n},
+    ),
+    (re.compile(r"asked before the original due date"), lambda: _("before the due date")),
+)
+
+
+def _eur(text: str) -> str:
+    return format_euros(Decimal(text))
+
+
+def _price_condition(condition: str) -> str:
+    """The rule table's condition ("principal > 100 and ≤ 1000") in the active language."""
+    parts = []
+    for piece in filter(None, condition.split("; ")):
+        for pattern, render_piece in _CONDITIONS:
+            if match := pattern.fullmatch(piece):
+                parts.append(render_piece(*match.groups()))
+                break
+        else:
+            parts.append(piece)
+    return "; ".join(parts)
+
+
+def _price_value(value: Decimal | None, unit: Unit) -> str:
+    if value is None:
+        return "–"
+    if unit is Unit.PERCENT_POINTS:
+        return _("+ %(points)s percentage points") % {"points": f"{value:g}"}
+    return format_euros(value)
+
+
+def price_lines() -> list[PriceLine]:
+    """The price list as displayed, one line per row of `invoices.rules.price_list_rows()`."""
+    lines = []
+    for row in price_list_rows():
+        consumer, business = (
+            _price_value(row.consumer, row.unit),
+            _price_value(row.business, row.unit),
+        )
+        if row.consumer is None and row.business is None:
+            business = _("creditor's price list")
+        lines.append(
+            PriceLine(
+                label_key=row.label_key,
+                label=_price_label(row.label_key),
+                condition=_price_condition(row.condition),
+                consumer=consumer,
+                business=business,
+                source=row.source,
+            )
+        )
+    return lines
+
+
 @require_GET
 def price_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "price_list.html")
+    from invoices.models import ReferenceRate
+
+    today = timezone.localdate()
+    rate = ReferenceRate.objects.filter(start__lte=today, end__gte=today).first()
+    return render(request, "price_list.html", {"lines": price_lines(), "reference_rate": rate})
 
 
 @login_required

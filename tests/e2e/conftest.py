@@ -19,6 +19,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.fixture(autouse=True)
+def _static_files_by_plain_name(settings):
+    """Serve static files under their plain names in browser tests.
+
+    The suite runs with DEBUG off, so templates ask the manifest storage for hashed names, which
+    the live server's static handler (it reads the source folders, not STATIC_ROOT) cannot find.
+    """
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():

@@ -15,7 +15,9 @@ def draw(size: int, maskable: bool) -> Image.Image:
     # Maskable icons keep their content inside the central 80 % "safe zone".
     inset = size * (0.2 if maskable else 0.12)
     pen.rounded_rectangle(
-        [inset, inset, size - inset, size - inset], radius=size * 0.12, outline=WHITE,
+        [inset, inset, size - inset, size - inset],
+        radius=size * 0.12,
+        outline=WHITE,
         width=max(2, size // 32),
     )
     try:

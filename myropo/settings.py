@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django.contrib.sites",
     "allauth",
     "allauth.account",
@@ -261,3 +262,28 @@ LOGGING = {
 
 # Demo data and the sandbox payment provider exist only where these say so.
 DEMO_DATA_ALLOWED = DEBUG
+
+# --- Payments ------------------------------------------------------------------------------
+# The sandbox provider and its fake bank page exist only with PAYMENTS_SANDBOX=1 (make run).
+PAYMENTS_SANDBOX = env_bool("PAYMENTS_SANDBOX", False)
+PAYMENTS_PROVIDER = env_str("PAYMENTS_PROVIDER", "sandbox" if PAYMENTS_SANDBOX else "paytrail")
+# Paytrail's public test merchant in development; real credentials are required otherwise.
+PAYTRAIL_ACCOUNT = env_str("PAYTRAIL_ACCOUNT", "375917" if DEBUG else "")
+PAYTRAIL_SECRET = env_str("PAYTRAIL_SECRET", "SAIPPUAKAUPPIAS" if DEBUG else "")
+PAYTRAIL_API_URL = env_str("PAYTRAIL_API_URL", "https://services.paytrail.com")
+PAYMENTS_SANDBOX_SECRET = env_str("PAYMENTS_SANDBOX_SECRET", "")
+# camt.054 files dropped here are imported by a periodic task and moved to done/ or failed/.
+BANK_DROP_DIR = env_str("BANK_DROP_DIR", "")
+# Refunds (pain.001) are paid from our client-funds account, where the payments arrived.
+REFUND_ACCOUNT_NAME = env_str("REFUND_ACCOUNT_NAME", "")
+REFUND_ACCOUNT_IBAN = env_str("REFUND_ACCOUNT_IBAN", "")
+REFUND_ACCOUNT_BIC = env_str("REFUND_ACCOUNT_BIC", "")
+if PAYMENTS_PROVIDER == "paytrail":
+    # The pay form's redirect goes to Paytrail's payment page; CSP form-action covers redirects.
+    SECURE_CSP["form-action"] = [CSP.SELF, "https://pay.paytrail.com"]
+CELERY_BEAT_SCHEDULE = {}
+if BANK_DROP_DIR:
+    CELERY_BEAT_SCHEDULE["import-bank-drop-folder"] = {
+        "task": "payments.tasks.import_bank_drop_folder",
+        "schedule": env_int("BANK_DROP_INTERVAL_SECONDS", 300),
+    }

@@ -18,6 +18,7 @@ TEST_ENV = {
     "CACHE_KEY_PREFIX": f"myropo-test-{os.getpid()}",
     "CHANNELS_PREFIX": f"myropo-test-asgi-{os.getpid()}",
     "CELERY_TASK_ALWAYS_EAGER": "1",
+    "PAYMENTS_SANDBOX": "1",
 }
 
 for key, value in TEST_ENV.items():

@@ -1,0 +1,546 @@
+"""Writes of the payments app: online orders, confirmations, bank files, refunds.
+
+Every service is keyword-only and runs inside `transaction.atomic`; mail goes out through
+Celery tasks queued on commit. Money that arrives but cannot be booked with certainty (an
+amount that differs from the order, an unknown reference) is never booked silently: it is
+saved as a `Payment` and queued for staff as an `UnmatchedPayment`.
+"""
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from invoices.models import Invoice
+from payments.allocation import ZERO, AllocationError, allocate_payment, allocate_payments
+from payments.bankfiles import BankEntry, parse_camt054
+from payments.bankfiles.pain001 import Transfer, build_pain001
+from payments.ibans import bic_for_iban, validate_iban
+from payments.models import (
+    BankAccountNotice,
+    BankFileImport,
+    NoticeStatus,
+    OrderState,
+    Overpayment,
+    OverpaymentState,
+    Payment,
+    PaymentOrder,
+    PaymentOrderLine,
+    PaymentSource,
+    Refund,
+    RefundBatch,
+    UnmatchedPayment,
+    UnmatchedReason,
+)
+from payments.providers import (
+    PaymentItem,
+    PaymentProvider,
+    PaymentRequest,
+    PaymentResult,
+    ProviderError,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class PaymentError(Exception):
+    """A refused payment action, with a message fit to show the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- Online payments -----------------------------------------------------------------------
+
+
+def payment_order_create(
+    *,
+    user: User,
+    lines: Sequence[tuple[Invoice, Decimal]],
+    provider: PaymentProvider,
+    absolute_url: Callable[[str], str],
+    language: str = "fi",
+) -> tuple[PaymentOrder, str]:
+    """Saves an order for `lines` and opens it at the provider; returns it and where to go.
+
+    The order is committed before the provider is called, so that a return or callback that
+    overtakes our own bookkeeping still finds it by its stamp. The caller checked visibility,
+    permission and amounts.
+    """
+    if not lines:
+        raise PaymentError(_("Choose at least one invoice to pay."))
+    total = sum((amount for _invoice, amount in lines), ZERO)
+    with transaction.atomic():
+        order = PaymentOrder.objects.create(
+            user=user, provider=provider.name, amount=total, language=language
+        )
+        PaymentOrderLine.objects.bulk_create(
+            PaymentOrderLine(order=order, invoice=invoice, amount=amount)
+            for invoice, amount in lines
+        )
+    reference = lines[0][0].reference if len(lines) == 1 else f"MYROPO-{order.pk}"
+    urls = {
+        name: absolute_url(reverse(f"payments:{name}", args=[provider.name]))
+        for name in ("return_success", "return_cancel", "callback_success", "callback_cancel")
+    }
+    request = PaymentRequest(
+        stamp=str(order.stamp),
+        reference=reference,
+        amount=total,
+        language=language.upper() if language.upper() in ("FI", "SV", "EN") else "FI",
+        items=tuple(
+            PaymentItem(
+                product_code=invoice.number,
+                description=f"{invoice.creditor.name} {invoice.number}",
+                unit_price=amount,
+                stamp=f"{order.stamp}-{invoice.pk}",
+            )
+            for invoice, amount in lines
+        ),
+        customer_email=user.email,
+        success_url=urls["return_success"],
+        cancel_url=urls["return_cancel"],
+        callback_success_url=urls["callback_success"],
+        callback_cancel_url=urls["callback_cancel"],
+    )
+    try:
+        created = provider.create_payment(request)
+    except ProviderError as error:
+        logger.warning(
+            "Opening payment order %s at %s failed (request %s): %s",
+            order.pk,
+            provider.name,
+            error.request_id,
+            error,
+        )
+        PaymentOrder.objects.filter(pk=order.pk, state=OrderState.CREATED).update(
+            state=OrderState.FAILED, updated_at=timezone.now()
+        )
+        raise PaymentError(
+            _("The payment service is not available right now. Please try again in a moment.")
+        ) from None
+    with transaction.atomic():
+        order = PaymentOrder.objects.select_for_update().get(pk=order.pk)
+        if not order.transaction_id:
+            order.transaction_id = created.transaction_id
+        if order.state == OrderState.CREATED:
+            order.state = OrderState.PENDING
+        order.save(update_fields=["transaction_id", "state", "updated_at"])
+    return order, created.redirect_url
+
+
+def _order_for(result: PaymentResult, provider_name: str) -> PaymentOrder | None:
+    try:
+        stamp = uuid.UUID(result.stamp)
+    except ValueError:
+        return None
+    return (
+        PaymentOrder.objects.select_for_update().filter(stamp=stamp, provider=provider_name).first()
+    )
+
+
+def _queue(payment: Payment, reason: str, detail: str = "") -> UnmatchedPayment:
+    unmatched, _created = UnmatchedPayment.objects.get_or_create(
+        payment=payment, defaults={"reason": reason, "detail": detail[:300]}
+    )
+    return unmatched
+
+
+def payment_confirm(
+    *, provider_name: str, result: PaymentResult, cancelled: bool = False
+) -> PaymentOrder | None:
+    """Applies a verified return or callback to its order, exactly once.
+
+    Returns and callbacks arrive many times, late, concurrently and in any order. The order
+    row lock serialises them; the payment is created with get_or_create under that lock and
+    the (source, external id) unique constraint backs it up, so one transaction makes one
+    `Payment` and one set of allocations. A paid or mismatched order never moves back.
+    """
+    with transaction.atomic():
+        order = _order_for(result, provider_name)
+        external_id = f"{provider_name}:{result.transaction_id}"
+        if order is None or (
+            order.transaction_id and order.transaction_id != result.transaction_id
+        ):
+            # Correctly signed for our account but for no order we know: real money, so it is
+            # kept and queued rather than dropped.
+            if result.is_paid:
+                payment, _created = Payment.objects.get_or_create(
+                    source=PaymentSource.ONLINE,
+                    external_id=external_id,
+                    defaults={
+                        "amount": result.amount,
+                        "reference": result.reference[:25],
+                        "paid_on": timezone.localdate(),
+                    },
+                )
+                _queue(payment, UnmatchedReason.ORDER_MISMATCH, f"stamp {result.stamp}")
+            logger.warning("A signed %s return names no order we know.", provider_name)
+            return order
+        if not order.transaction_id:
+            order.transaction_id = result.transaction_id
+        if result.is_paid:
+            _book(order, result, external_id)
+        elif result.status == "fail":
+            if order.state in (OrderState.CREATED, OrderState.PENDING):
+                order.state = OrderState.CANCELLED if cancelled else OrderState.FAILED
+        elif order.state == OrderState.CREATED:
+            order.state = OrderState.PENDING
+        order.save(update_fields=["transaction_id", "state", "updated_at"])
+    return order
+
+
+def _book(order: PaymentOrder, result: PaymentResult, external_id: str) -> None:
+    if order.state in (OrderState.PAID, OrderState.MISMATCH):
+        return
+    payment, created = Payment.objects.get_or_create(
+        source=PaymentSource.ONLINE,
+        external_id=external_id,
+        defaults={
+            "amount": result.amount,
+            "order": order,
+            "reference": result.reference[:25],
+            "payer_name": order.user.get_full_name()[:200],
+            "paid_on": timezone.localdate(),
+        },
+    )
+    if not created:
+        return
+    currency = result.extra.get("checkout-currency", order.currency)
+    if result.amount != order.amount or currency != order.currency:
+        order.state = OrderState.MISMATCH
+        _queue(
+            payment,
+            UnmatchedReason.AMOUNT_MISMATCH,
+            f"ordered {order.amount} {order.currency}, received {result.amount} {currency}",
+        )
+        return
+    for line in order.lines.select_related("invoice").order_by("invoice_id"):
+        allocate_payment(
+            payment=payment, invoice=line.invoice, amount=line.amount, actor=order.user
+        )
+    order.state = OrderState.PAID
+    from payments.tasks import send_payment_receipt
+
+    transaction.on_commit(lambda: send_payment_receipt.delay(order.pk), robust=True)
+
+
+# --- Bank reference payments ---------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    file_import: BankFileImport | None = None
+    already_imported: BankFileImport | None = None
+    entries: int = 0
+    matched: int = 0
+    unmatched: int = 0
+    duplicates: int = 0
+    total: Decimal = ZERO
+    duplicate_positions: list[str] = field(default_factory=list)
+
+    @property
+    def skipped_file(self) -> bool:
+        return self.already_imported is not None
+
+
+def _external_id(entry: BankEntry) -> str:
+    # An archive reference is unique per bank account; scoping by the account keeps two banks'
+    # coinciding references apart.
+    key = f"{entry.account_iban}:{entry.entry_reference}" if entry.account_iban else ""
+    return key or entry.entry_reference
+
+
+def _match_references(references: list[str]) -> dict[str, list[int]]:
+    """Invoice ids per reference, for every reference of a file in one query."""
+    from django.db import connection
+
+    matches: dict[str, list[int]] = {}
+    if not references:
+        return matches
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.reference, i.id FROM invoices_invoice i "
+            "WHERE i.reference = ANY(%s) ORDER BY i.id",
+            [references],
+        )
+        for reference, invoice_id in cursor.fetchall():
+            matches.setdefault(reference, []).append(invoice_id)
+    return matches
+
+
+def _existing_external_ids(external_ids: list[str]) -> set[str]:
+    from django.db import connection
+
+    if not external_ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT external_id FROM payments_payment WHERE source = %s AND external_id = ANY(%s)",
+            [PaymentSource.BANK.value, external_ids],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def bank_file_import(
+    *, data: bytes, filename: str, source: str, user: User | None = None
+) -> ImportReport:
+    """Imports a camt.054 file, all or nothing; a file seen before is recognised and skipped.
+
+    Raises `BankFileInvalid` (with every problem's position) before anything is written.
+    Entries whose archive reference was imported before are skipped; each remaining entry is
+    matched by reference in one query for the whole file and booked with `allocate_payments`;
+    the rest go to the staff queue.
+    """
+    file_hash = hashlib.sha256(data).hexdigest()
+    report = ImportReport()
+    if seen := BankFileImport.objects.filter(file_hash=file_hash).first():
+        report.already_imported = seen
+        return report
+    bank_file = parse_camt054(data)
+    if seen := BankFileImport.objects.filter(message_id=bank_file.message_id).first():
+        report.already_imported = seen
+        return report
+    entries = bank_file.entries
+    report.entries = len(entries)
+    try:
+        with transaction.atomic():
+            file_import = BankFileImport.objects.create(
+                file_hash=file_hash,
+                message_id=bank_file.message_id[:100],
+                filename=filename[:255],
+                source=source,
+                imported_by=user,
+            )
+            existing = _existing_external_ids([_external_id(entry) for entry in entries])
+            fresh: list[BankEntry] = []
+            seen_ids: set[str] = set()
+            for entry in entries:
+                key = _external_id(entry)
+                if key in existing or key in seen_ids:
+                    report.duplicate_positions.append(entry.position)
+                    continue
+                seen_ids.add(key)
+                fresh.append(entry)
+            report.duplicates = len(entries) - len(fresh)
+            matches = _match_references(
+                sorted({entry.reference for entry in fresh if entry.reference})
+            )
+            payments = Payment.objects.bulk_create(
+                (
+                    Payment(
+                        source=PaymentSource.BANK,
+                        external_id=_external_id(entry),
+                        amount=entry.amount,
+                        currency=entry.currency,
+                        reference=(entry.reference or "")[:25],
+                        payer_name=entry.payer_name[:200],
+                        paid_on=entry.value_date or entry.booking_date,
+                        bank_import=file_import,
+                        position=entry.position[:100],
+                        message=entry.message[:500],
+                    )
+                    for entry in fresh
+                ),
+                batch_size=5000,
+            )
+            to_allocate: list[tuple[Payment, int]] = []
+            queue: list[UnmatchedPayment] = []
+            for entry, payment in zip(fresh, payments, strict=True):
+                candidates = matches.get(entry.reference or "", [])
+                if entry.currency != "EUR":
+                    reason = UnmatchedReason.CURRENCY
+                elif not entry.reference:
+                    reason = UnmatchedReason.NO_REFERENCE
+                elif not candidates:
+                    reason = UnmatchedReason.UNKNOWN_REFERENCE
+                elif len(candidates) > 1:
+                    reason = UnmatchedReason.AMBIGUOUS_REFERENCE
+                else:
+                    to_allocate.append((payment, candidates[0]))
+                    continue
+                queue.append(
+                    UnmatchedPayment(payment=payment, reason=reason, detail=entry.message[:300])
+                )
+            UnmatchedPayment.objects.bulk_create(queue, batch_size=5000)
+            allocate_payments(items=to_allocate)
+            report.matched, report.unmatched = len(to_allocate), len(queue)
+            report.total = sum((entry.amount for entry in fresh), ZERO)
+            file_import.entry_count = report.entries
+            file_import.matched_count = report.matched
+            file_import.unmatched_count = report.unmatched
+            file_import.duplicate_count = report.duplicates
+            file_import.total = report.total
+            file_import.save(
+                update_fields=[
+                    "entry_count",
+                    "matched_count",
+                    "unmatched_count",
+                    "duplicate_count",
+                    "total",
+                ]
+            )
+            report.file_import = file_import
+    except IntegrityError:
+        # The same file imported concurrently: the other import won, this one is a repeat.
+        seen = BankFileImport.objects.filter(file_hash=file_hash).first() or (
+            BankFileImport.objects.filter(message_id=bank_file.message_id).first()
+        )
+        if seen is None:
+            raise
+        return ImportReport(already_imported=seen, entries=len(entries))
+    return report
+
+
+def unmatched_allocate(*, unmatched: UnmatchedPayment, invoice: Invoice, staff: User) -> None:
+    """Customer service books a queued payment to the invoice they identified."""
+    with transaction.atomic():
+        unmatched = UnmatchedPayment.objects.select_for_update().get(pk=unmatched.pk)
+        if unmatched.resolved_at is not None:
+            raise PaymentError(_("This payment has already been handled."))
+        payment = unmatched.payment
+        used = (payment.allocations.aggregate(total=Sum("amount"))["total"] or ZERO) + (
+            payment.overpayments.aggregate(total=Sum("amount"))["total"] or ZERO
+        )
+        left = payment.amount - used
+        if left <= 0:
+            raise PaymentError(_("Nothing is left of this payment to allocate."))
+        try:
+            allocate_payment(payment=payment, invoice=invoice, amount=left, actor=staff)
+        except AllocationError as error:
+            raise PaymentError(error.message) from None
+        unmatched.resolved_at = timezone.now()
+        unmatched.resolved_by = staff
+        unmatched.invoice = invoice
+        unmatched.save(update_fields=["resolved_at", "resolved_by", "invoice"])
+
+
+# --- Overpayments, bank account notices and refunds ----------------------------------------
+
+
+def bank_account_notice_submit(
+    *, overpayment: Overpayment, user: User, iban: str, bic: str, holder: str
+) -> BankAccountNotice:
+    """Records the account for a refund; a newer notice replaces one not yet approved."""
+    iban = validate_iban(iban)
+    bic = (bic or "").strip().upper() or (bic_for_iban(iban) or "")
+    with transaction.atomic():
+        overpayment = Overpayment.objects.select_for_update().get(pk=overpayment.pk)
+        if (
+            overpayment.state == OverpaymentState.REFUNDED
+            or overpayment.notices.filter(status=NoticeStatus.APPROVED).exists()
+        ):
+            raise PaymentError(
+                _("The refund is already being paid. Contact customer service to change it.")
+            )
+        overpayment.notices.filter(status=NoticeStatus.RECEIVED).update(
+            status=NoticeStatus.REPLACED
+        )
+        notice = BankAccountNotice.objects.create(
+            overpayment=overpayment, iban=iban, bic=bic, holder=holder.strip(), submitted_by=user
+        )
+        overpayment.state = OverpaymentState.NOTICE_RECEIVED
+        overpayment.save(update_fields=["state"])
+    return notice
+
+
+def bank_account_notice_approve(*, notice: BankAccountNotice, staff: User) -> Refund:
+    with transaction.atomic():
+        notice = BankAccountNotice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status != NoticeStatus.RECEIVED:
+            raise PaymentError(_("Only a received notice can be approved."))
+        notice.status = NoticeStatus.APPROVED
+        notice.decided_by = staff
+        notice.decided_at = timezone.now()
+        notice.save(update_fields=["status", "decided_by", "decided_at"])
+        return Refund.objects.create(
+            overpayment=notice.overpayment, notice=notice, amount=notice.overpayment.amount
+        )
+
+
+def bank_account_notice_reject(*, notice: BankAccountNotice, staff: User) -> None:
+    with transaction.atomic():
+        notice = BankAccountNotice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status != NoticeStatus.RECEIVED:
+            raise PaymentError(_("Only a received notice can be rejected."))
+        notice.status = NoticeStatus.REJECTED
+        notice.decided_by = staff
+        notice.decided_at = timezone.now()
+        notice.save(update_fields=["status", "decided_by", "decided_at"])
+        Overpayment.objects.filter(pk=notice.overpayment_id).update(state=OverpaymentState.OPEN)
+
+
+def refund_batch_export(
+    *, refunds: QuerySet[Refund], staff: User, execution_date: date | None = None
+) -> RefundBatch:
+    """Writes the approved, not yet exported refunds as one pain.001 file and marks them refunded.
+
+    Refunds are paid from our own client-funds account (`REFUND_ACCOUNT_*` settings), the
+    account payers' money arrived on, not from each creditor's account: one file, one debtor
+    account, and the creditor is never asked to send money back it never received.
+    """
+    account = settings.REFUND_ACCOUNT_IBAN
+    if not account or not settings.REFUND_ACCOUNT_BIC or not settings.REFUND_ACCOUNT_NAME:
+        raise PaymentError(
+            _("Set REFUND_ACCOUNT_NAME, REFUND_ACCOUNT_IBAN and REFUND_ACCOUNT_BIC first.")
+        )
+    with transaction.atomic():
+        rows = list(
+            refunds.select_for_update(of=("self",))
+            .filter(batch__isnull=True)
+            .select_related("notice", "overpayment__invoice")
+            .order_by("pk")
+        )
+        if not rows:
+            raise PaymentError(_("There are no approved refunds to export."))
+        now = timezone.localtime()
+        message_id = f"REFUNDS-{now:%Y%m%d%H%M%S}-{rows[0].pk}"
+        transfers = [
+            Transfer(
+                end_to_end_id=refund.end_to_end_id,
+                amount=refund.amount,
+                creditor_name=refund.notice.holder,
+                creditor_iban=refund.notice.iban,
+                creditor_bic=refund.notice.bic or None,
+                remittance_text=(
+                    f"MyRopo refund {refund.overpayment.invoice.number}"
+                    if refund.overpayment.invoice
+                    else "MyRopo refund"
+                ),
+            )
+            for refund in rows
+        ]
+        xml = build_pain001(
+            message_id=message_id,
+            debtor_name=settings.REFUND_ACCOUNT_NAME,
+            debtor_iban=account,
+            debtor_bic=settings.REFUND_ACCOUNT_BIC,
+            transfers=transfers,
+            execution_date=execution_date or now.date(),
+            created_at=now,
+        )
+        batch = RefundBatch.objects.create(
+            message_id=message_id,
+            execution_date=execution_date or now.date(),
+            count=len(rows),
+            total=sum((refund.amount for refund in rows), ZERO),
+            xml=xml,
+            created_by=staff,
+        )
+        ids = [refund.pk for refund in rows]
+        Refund.objects.filter(pk__in=ids).update(batch=batch)
+        BankAccountNotice.objects.filter(refund__in=ids).update(status=NoticeStatus.REFUNDED)
+        Overpayment.objects.filter(refund__in=ids).update(state=OverpaymentState.REFUNDED)
+    return batch

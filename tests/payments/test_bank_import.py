@@ -117,7 +117,9 @@ def test_hostile_files_are_refused_unread(name, creditor):
 def test_a_bank_payment_above_the_balance_becomes_an_overpayment_and_tells_the_payer(
     creditor, alice, django_capture_on_commit_callbacks
 ):
-    invoice = InvoiceFactory(creditor=creditor, reference=reference_for(0), principal=Decimal("0.25"))
+    invoice = InvoiceFactory(
+        creditor=creditor, reference=reference_for(0), principal=Decimal("0.25")
+    )
     InvoiceAccess.objects.create(invoice=invoice, user=alice, method="myropo_id")
     with django_capture_on_commit_callbacks(execute=True):
         run(camt054_bytes(1))

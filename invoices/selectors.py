@@ -22,14 +22,21 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
-from accounts.selectors import verified_business_ids_of, verified_hetus_of
+from accounts.models import Membership, Organisation, OrganisationInvoice, User
+from accounts.selectors import (
+    ActingContext,
+    active_authorizations_to,
+    organisations_authorizing,
+    persons_authorizing,
+    verified_hetus_of,
+)
 from invoices.models import (
     CLOSED_STAGES,
     Charge,
     ChargeKind,
     Creditor,
     CreditorUser,
+    DebtorType,
     Invoice,
     InvoiceAccess,
     InvoiceEvent,
@@ -43,49 +50,117 @@ MONEY = DecimalField(max_digits=12, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
 
 
+def _own_branches(users: User | QuerySet) -> list[QuerySet]:
+    """A person's own invoices: claimed by them, or addressed to their verified HETU.
+
+    `users` is one user or a subquery of user ids (the persons who authorized someone).
+    """
+    accesses = (
+        InvoiceAccess.objects.filter(user__in=users)
+        if isinstance(users, QuerySet)
+        else InvoiceAccess.objects.filter(user=users)
+    )
+    return [
+        accesses.values("invoice_id"),
+        Invoice.objects.filter(
+            debtor_type=DebtorType.CONSUMER, debtor_hetu__in=verified_hetus_of(users)
+        ).values("id"),
+    ]
+
+
+def _organisation_branches(organisation_ids: QuerySet) -> list[QuerySet]:
+    """An organisation's invoices: claimed for it, and, once staff verified it, its Y-tunnus's."""
+    return [
+        OrganisationInvoice.objects.filter(organisation__in=organisation_ids).values("invoice_id"),
+        Invoice.objects.filter(
+            debtor_type=DebtorType.COMPANY,
+            debtor_business_id__in=Organisation.objects.filter(
+                pk__in=organisation_ids, verified=True
+            ).values("business_id"),
+        ).values("id"),
+    ]
+
+
+def _creditor_branch(user: User) -> QuerySet:
+    return Invoice.objects.filter(
+        creditor_id__in=CreditorUser.objects.filter(user=user).values("creditor_id")
+    ).values("id")
+
+
+def _union(branches: list[QuerySet]) -> QuerySet[Invoice]:
+    first, *rest = (branch.order_by() for branch in branches)
+    return Invoice.objects.filter(pk__in=first.union(*rest, all=True))
+
+
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
     """Every invoice this user may see; every view, PDF, action and socket goes through here.
 
-    The ways to see an invoice (a claim, a creditor role, a verified identity) are combined as a
-    UNION of invoice ids, not as OR-ed conditions: PostgreSQL cannot use an index for
-    `id IN (subquery) OR creditor_id IN (…)` and would scan every invoice for every page.
+    The ways to see an invoice (a claim, a verified identity, an organisation, an authorization,
+    a creditor role) are combined as a UNION of invoice ids, not as OR-ed conditions:
+    PostgreSQL cannot use an index for `id IN (subquery) OR creditor_id IN (…)` and would scan
+    every invoice for every page. Each branch is a subquery, so this is still one query.
     """
     if not user.is_authenticated or not user.is_active:
         return Invoice.objects.none()
     if user.is_staff:
         return Invoice.objects.all()
-    ids = InvoiceAccess.objects.filter(user=user).values("invoice_id")
-    branches = [
-        Invoice.objects.filter(
-            creditor_id__in=CreditorUser.objects.filter(user=user).values("creditor_id")
-        ).values("id")
-    ]
-    hetus = verified_hetus_of(user)
-    if hetus:
-        branches.append(
-            Invoice.objects.filter(debtor_type="consumer", debtor_hetu__in=hetus).values("id")
+    member_of = Membership.objects.filter(user=user).values("organisation_id")
+    return _union(
+        [
+            *_own_branches(user),
+            *_organisation_branches(member_of),
+            *_own_branches(persons_authorizing(user)),
+            *_organisation_branches(organisations_authorizing(user)),
+            _creditor_branch(user),
+        ]
+    )
+
+
+def invoices_in_context(user: User, context: ActingContext) -> QuerySet[Invoice]:
+    """The invoices of the party the user is acting for: the invoice list's rows.
+
+    "Myself" is the user's own invoices (and a creditor user's creditor's; staff see all). An
+    organisation or an authorization is checked again inside the query, so a membership removed
+    or an authorization revoked or expired a moment ago shows nothing, without an extra query.
+    Always a subset of `invoices_visible_to(user)`.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Invoice.objects.none()
+    if context.is_organisation:
+        member_of = Membership.objects.filter(user=user, organisation_id=context.id).values(
+            "organisation_id"
         )
-    business_ids = verified_business_ids_of(user)
-    if business_ids:
-        branches.append(
-            Invoice.objects.filter(
-                debtor_type="company", debtor_business_id__in=business_ids
-            ).values("id")
+        return _union(_organisation_branches(member_of))
+    if context.is_authorization:
+        granted = active_authorizations_to(user).filter(pk=context.id)
+        return _union(
+            [
+                *_own_branches(
+                    granted.filter(grantor_user__isnull=False).values("grantor_user_id")
+                ),
+                *_organisation_branches(
+                    granted.filter(grantor_organisation__isnull=False).values(
+                        "grantor_organisation_id"
+                    )
+                ),
+            ]
         )
-    visible_ids = ids.order_by().union(*(branch.order_by() for branch in branches), all=True)
-    return Invoice.objects.filter(pk__in=visible_ids)
+    if user.is_staff:
+        return Invoice.objects.all()
+    return _union([*_own_branches(user), _creditor_branch(user)])
 
 
 def _debtor_rule(user: User) -> Q:
-    """The invoices that are the user's own: claimed, or addressed to a verified identity."""
-    rule = Q(pk__in=InvoiceAccess.objects.filter(user=user).values("invoice_id"))
-    hetus = verified_hetus_of(user)
-    if hetus:
-        rule |= Q(debtor_type="consumer", debtor_hetu__in=hetus)
-    business_ids = verified_business_ids_of(user)
-    if business_ids:
-        rule |= Q(debtor_type="company", debtor_business_id__in=business_ids)
-    return rule
+    """Invoices the user sees as (or for) the debtor, not as creditor or customer service."""
+    member_of = Membership.objects.filter(user=user).values("organisation_id")
+    branches = [
+        *_own_branches(user),
+        *_organisation_branches(member_of),
+        *_own_branches(persons_authorizing(user)),
+        *_organisation_branches(organisations_authorizing(user)),
+    ]
+    first, *rest = (branch.order_by() for branch in branches)
+    return Q(pk__in=first.union(*rest, all=True))
 
 
 def _sum_of(model, *, filters: Q | None = None) -> Subquery:

@@ -25,7 +25,7 @@ from myropo.templatetags.money import format_euros
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("dashboard")
+        return redirect("invoices:list")
     return render(request, "home.html")
 
 

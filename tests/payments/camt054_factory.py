@@ -10,6 +10,7 @@ create the matching invoices.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from invoices.references import national_reference_from_base
@@ -27,8 +28,17 @@ def amount_for(i: int) -> Decimal:
     return Decimal(100 + (i * 7919) % 99_900) / 100
 
 
-def camt054_bytes(count: int, *, per_batch: int = 100, namespace_version: str = "02") -> bytes:
-    """A camt.054 notification with ``count`` reference payments."""
+def camt054_bytes(
+    count: int,
+    *,
+    per_batch: int = 100,
+    namespace_version: str = "02",
+    indices: Sequence[int] | None = None,
+) -> bytes:
+    """A camt.054 notification with ``count`` reference payments: payments ``0 … count-1``,
+    or the payments numbered by ``indices`` (then ``count`` is ignored)."""
+    numbers = list(range(count)) if indices is None else list(indices)
+    count = len(numbers)
     ns = f"urn:iso:std:iso:20022:tech:xsd:camt.054.001.{namespace_version}"
     v02 = namespace_version == "02"
     parts = [
@@ -39,7 +49,7 @@ def camt054_bytes(count: int, *, per_batch: int = 100, namespace_version: str = 
     ]
     status = "<Sts>BOOK</Sts>" if v02 else "<Sts><Cd>BOOK</Cd></Sts>"
     for start in range(0, count, per_batch):
-        batch = range(start, min(start + per_batch, count))
+        batch = numbers[start : start + per_batch]
         total = sum((amount_for(i) for i in batch), Decimal(0))
         parts.append(
             f'<Ntry><Amt Ccy="EUR">{total}</Amt><CdtDbtInd>CRDT</CdtDbtInd>{status}'

@@ -21,6 +21,15 @@ def _clean_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 at production strength costs ~0.5 s a login on this machine; tests log in a lot.
+
+    tests/test_password_hashing.py checks that the real settings still hash with Argon2.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

@@ -173,8 +173,44 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "MyRopo"
 # WebAuthn needs https except on localhost; allow the local development origin.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
-SOCIALACCOUNT_ADAPTER = "allauth.socialaccount.adapter.DefaultSocialAccountAdapter"
-SOCIALACCOUNT_PROVIDERS: dict = {}
+# Strong identification (bank ID / mobile ID) through a Finnish Trust Network broker's OpenID
+# Connect service: allauth's generic provider with nonce and signature checks (accounts/oidc.py).
+OIDC_ISSUER = env_str("OIDC_ISSUER", "")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "")
+# The claim that carries the personal identity code (FTN's attribute OID unless the broker names
+# it otherwise, e.g. "personal_identity_code", "hetu" or "nin").
+OIDC_HETU_CLAIM = env_str("OIDC_HETU_CLAIM", "urn:oid:1.2.246.21")
+OIDC_PROVIDER_ID = "ftn"
+if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too.")
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS: dict = {
+    "openid_connect": {
+        "provider_class": "accounts.oidc.StrongIdentificationProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": OIDC_PROVIDER_ID,
+                "name": "Strong identification (bank ID / mobile ID)",
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {
+                    "server_url": OIDC_ISSUER,
+                    # The claims come from the signed ID token, no extra userinfo call.
+                    "fetch_userinfo": False,
+                    "oauth_pkce_enabled": True,
+                },
+            }
+        ]
+        if OIDC_ISSUER
+        else [],
+    }
+}
+# A bank ID proves a person, not an email address: never log in or sign up by a broker's email.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_STORE_TOKENS = False
 
 # Sessions end after 30 minutes without a request (the timer restarts on every request).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)

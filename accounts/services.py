@@ -290,7 +290,7 @@ def invitation_accept(*, token: str, user: User) -> Invitation:
 
 def normalize_business_id(value: str) -> str | None:
     try:
-        return stdnum_ytunnus.validate(value or "")
+        return stdnum_ytunnus.format(stdnum_ytunnus.validate(value or ""))
     except Exception:  # any of stdnum's validation errors
         return None
 

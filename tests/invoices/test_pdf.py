@@ -151,7 +151,7 @@ def test_pdf_shows_the_due_date_on_the_invoice_and_the_giro_form(finnish):
 
 def test_pdf_prints_the_myropo_id_and_how_to_use_it(finnish):
     assert finnish.myropo_id in finnish.text
-    assert f"with the MyRopo ID {finnish.myropo_id}" in finnish.text
+    assert f"MyRopo-tunnuksella {finnish.myropo_id}" in finnish.text
 
 
 def test_pdf_shows_the_invoice_number(finnish):
@@ -181,11 +181,11 @@ def test_pdf_lists_lines_vat_summary_and_the_balance_breakdown(finnish):
     # VAT summary: one row per rate.
     assert "25,5 % 1 000,00 € 255,00 € 1 255,00 €" in text
     assert "14 % 100,00 € 14,00 € 114,00 €" in text
-    assert "Principal 1 369,00 €" in text
-    assert "Fees 5,00 €" in text
-    assert "Interest 0,00 €" in text
-    assert "Payments received −69,00 €" in text
-    assert "Reminder fee" in text
+    assert "Pääoma 1 369,00 €" in text
+    assert "Kulut 5,00 €" in text
+    assert "Korko 0,00 €" in text
+    assert "Vastaanotetut maksut −69,00 €" in text
+    assert "Muistutusmaksu" in text
 
 
 def test_pdf_embeds_the_barcode_and_the_qr_code(finnish):

@@ -1,8 +1,10 @@
 """The acting context of a request: "myself", an organisation, or on behalf of an authorizer.
 
-The choice lives in the session as a key ("self", "org:12", "auth:34") and is checked against
-the database on every request (one query, shared with the header's switcher), so a removed
-membership or a revoked or expired authorization ends at the next request.
+The choice lives in the session (key, label and scopes), so reading it costs no query: the
+invoice list's own query checks the membership or the authorization again
+(`invoices_in_context`), so a removed membership or a revoked or expired authorization shows
+nothing from the next request on. The switcher (`acting_state`, one query) also drops a
+context that is gone, back to "myself".
 """
 
 from dataclasses import dataclass
@@ -21,38 +23,54 @@ class ActingState:
     options: list[ActingContext]
 
 
+def _remember(request: HttpRequest, context: ActingContext) -> None:
+    request.session[SESSION_KEY] = (
+        "self" if context.is_self else [context.key, context.label, context.detail]
+    )
+    request._acting_state = None
+
+
+def acting_context(request: HttpRequest) -> ActingContext:
+    """The context chosen in this session, without a query (see the module's docstring)."""
+    stored = request.session.get(SESSION_KEY, "self") if hasattr(request, "session") else "self"
+    if not request.user.is_authenticated or not isinstance(stored, list) or len(stored) != 3:
+        return MYSELF
+    key, label, detail = stored
+    kind, _, pk = str(key).partition(":")
+    if kind not in ("org", "auth") or not pk.isdigit():
+        return MYSELF
+    return ActingContext(
+        "organisation" if kind == "org" else "authorization", int(pk), str(label), str(detail)
+    )
+
+
 def acting_state(request: HttpRequest) -> ActingState:
-    """The current context and the ones to switch to, computed once per request."""
+    """The current context, checked against the database, and the ones to switch to."""
     cached = getattr(request, "_acting_state", None)
     if cached is not None:
         return cached
     user = request.user
     options = acting_contexts_of(user) if user.is_authenticated else []
-    key = request.session.get(SESSION_KEY, "self") if hasattr(request, "session") else "self"
-    current = next((option for option in options if option.key == key), MYSELF)
-    if key != current.key and hasattr(request, "session"):
-        # Revoked, expired or removed since the last request: back to "myself".
-        request.session[SESSION_KEY] = "self"
+    wanted = acting_context(request)
+    current = next((option for option in options if option.key == wanted.key), MYSELF)
+    if current != wanted and hasattr(request, "session"):
+        # Revoked, expired, removed or renamed since it was chosen.
+        _remember(request, current)
     state = ActingState(current=current, options=options)
     request._acting_state = state
     return state
 
 
-def acting_context(request: HttpRequest) -> ActingContext:
-    return acting_state(request).current
-
-
 def acting_context_set(request: HttpRequest, key: str) -> ActingContext | None:
     """Switches to the context with this key; None when the user has no such context."""
     if key == "self":
-        request.session[SESSION_KEY] = "self"
-        request._acting_state = None
+        _remember(request, MYSELF)
         return MYSELF
-    options = acting_contexts_of(request.user)
-    chosen = next((option for option in options if option.key == key), None)
+    chosen = next(
+        (option for option in acting_contexts_of(request.user) if option.key == key), None
+    )
     if chosen is not None:
-        request.session[SESSION_KEY] = chosen.key
-        request._acting_state = None
+        _remember(request, chosen)
     return chosen
 
 

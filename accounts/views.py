@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django.views.i18n import set_language as django_set_language
 
 from accounts.context import acting_context_set, acting_state
@@ -404,6 +405,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def acting_as(request: HttpRequest) -> HttpResponse:
     """Switches between "myself", an organisation and "on behalf of" an authorizer."""
     if request.method == "POST":
@@ -417,4 +419,7 @@ def acting_as(request: HttpRequest) -> HttpResponse:
         ):
             next_url = ""
         return redirect(next_url or "invoices:list")
-    return render(request, "accounts/acting_as.html", {"acting": acting_state(request)})
+    template = "accounts/acting_as.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#switcher"  # the header's switcher, loaded after the page
+    return render(request, template, {"acting": acting_state(request)})

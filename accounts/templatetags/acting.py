@@ -1,16 +1,16 @@
-"""`{% acting_state as acting %}`: the header's context switcher (one query per request)."""
+"""`{% current_context as current %}`: the header's "acting for" label, without a query."""
 
 from django import template
 
-from accounts.context import ActingState
-from accounts.context import acting_state as _acting_state
+from accounts.context import acting_context
+from accounts.selectors import ActingContext
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def acting_state(context) -> ActingState | None:
+def current_context(context) -> ActingContext | None:
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return None
-    return _acting_state(request)
+    return acting_context(request)

@@ -18,7 +18,7 @@ from django.db.models import Case, Count, Q, Value, When
 from django.utils import timezone
 
 from accounts.demo import PERSONAS, persona_ensure
-from accounts.models import User
+from accounts.models import Membership, Organisation, Role, User, VerifiedIdentity
 from invoices.models import (
     CLOSED_STAGES,
     AccessMethod,
@@ -41,9 +41,8 @@ from payments.models import Allocation, Component, Payment, PaymentSource
 HELSINKI = ZoneInfo("Europe/Helsinki")
 CENT = Decimal("0.01")
 
-# The debtor identities of the demo personas. Until strong identification (HETU) and
-# organisations (Y-tunnus) exist, the personas reach these invoices through InvoiceAccess
-# rows; the identity work can then verify these values for the personas instead.
+# The debtor identities of the demo personas: the consumer's HETU is verified (strong
+# identification) and the company persona administers the verified organisation.
 CONSUMER_EMAIL = "consumer@myropo.test"
 COMPANY_EMAIL = "company@myropo.test"
 CREDITOR_EMAIL = "creditor@myropo.test"
@@ -651,6 +650,40 @@ def _persona_user(email: str) -> User:
     return user
 
 
+def _persona_identity(user: User, debtor: Debtor) -> None:
+    """The consumer persona has identified strongly (its HETU); the company persona is the
+    admin of its verified organisation (its Y-tunnus). They see their invoices through these,
+    not through claims: claim rows of earlier seeds are removed."""
+    now = timezone.now()
+    if debtor.hetu:
+        VerifiedIdentity.objects.get_or_create(
+            user=user,
+            defaults={
+                "hetu": debtor.hetu,
+                "full_name": debtor.name,
+                "provider": "ftn",
+                "verified_at": now,
+            },
+        )
+    if debtor.business_id:
+        organisation, _ = Organisation.objects.get_or_create(
+            business_id=debtor.business_id,
+            defaults={
+                "name": debtor.name,
+                "verified": True,
+                "verified_at": now,
+                "created_by": user,
+            },
+        )
+        Membership.objects.get_or_create(
+            organisation=organisation, user=user, defaults={"role": Role.ADMIN}
+        )
+    InvoiceAccess.objects.filter(user=user, method=AccessMethod.MYROPO_ID).filter(
+        Q(invoice__debtor_hetu=debtor.hetu, invoice__debtor_type=DebtorType.CONSUMER)
+        | Q(invoice__debtor_business_id=debtor.business_id, invoice__debtor_type=DebtorType.COMPANY)
+    ).exclude(invoice__debtor_hetu="", invoice__debtor_business_id="").delete()
+
+
 @transaction.atomic
 def seed(stdout) -> None:
     today = timezone.localdate()
@@ -663,6 +696,7 @@ def seed(stdout) -> None:
     created: dict[str, int] = dict.fromkeys(creditors, 0)
     for debtor in DEBTORS:
         user = _persona_user(debtor.email)
+        _persona_identity(user, debtor)
         # A string seed is hashed the same way on every run and every machine.
         rng = random.Random(f"myropo-demo:{debtor.email}")  # noqa: S311  (demo content)
         labels = [label for label, count in STAGE_PLAN for _ in range(count)]
@@ -693,12 +727,6 @@ def seed(stdout) -> None:
                     index=index,
                 )
                 created[creditor_key] += 1
-            # Stand-in for strong identification: the personas see their invoices through a
-            # claim. Drop these rows once HETU / Y-tunnus matching verifies CONSUMER_HETU and
-            # COMPANY_BUSINESS_ID for the personas (accounts.selectors).
-            InvoiceAccess.objects.get_or_create(
-                invoice=invoice, user=user, defaults={"method": AccessMethod.MYROPO_ID}
-            )
 
     for key, creditor in creditors.items():
         counts = Invoice.objects.filter(creditor=creditor).aggregate(

@@ -33,14 +33,18 @@ def invoice_record_event(
     kind: str,
     actor: User | None = None,
     on_behalf_of: User | None = None,
+    on_behalf_of_organisation: str = "",
     detail: str = "",
     data: dict | None = None,
 ) -> InvoiceEvent:
+    """Appends to the timeline; `accounts.context.acting_for(request, invoice).event_kwargs()`
+    gives actor / on_behalf_of / on_behalf_of_organisation for "by X on behalf of Y"."""
     return InvoiceEvent.objects.create(
         invoice=invoice,
         kind=kind,
         actor=actor,
         on_behalf_of=on_behalf_of,
+        on_behalf_of_organisation=on_behalf_of_organisation,
         detail=detail,
         data=data or {},
     )

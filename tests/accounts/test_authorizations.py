@@ -217,3 +217,16 @@ def test_the_switch_page_works_without_javascript(alice, bob, client):
     client.force_login(bob)
     page = client.get(reverse("accounts:acting_as")).content.decode()
     assert f'value="auth:{authorization.pk}"' in page
+
+
+def test_the_timeline_records_by_x_on_behalf_of_y(alice, bob, alices_bill):
+    from invoices.services import invoice_record_event
+
+    authorization = authorize(alice, bob, ["pay"])
+    request = RequestFactory().get("/")
+    request.user = bob
+    request.session = {SESSION_KEY: [f"auth:{authorization.pk}", "Alice", "view,pay"]}
+    event = invoice_record_event(
+        invoice=alices_bill, kind="note", **acting_for(request, alices_bill).event_kwargs()
+    )
+    assert (event.actor, event.on_behalf_of) == (bob, alice)

@@ -21,6 +21,8 @@ def _unhashed_static_files(settings):
 
 
 def test_paying_an_invoice_through_the_sandbox_bank(page, alice, screenshot):
+    alice.preferred_language = "fi"
+    alice.save()
     creditor = CreditorFactory(name="Helsingin Energia Oy", business_id="2331972-7")
     invoice = InvoiceFactory(creditor=creditor, number="E-100", principal=Decimal("84.20"))
     InvoiceAccess.objects.create(invoice=invoice, user=alice, method="myropo_id")

@@ -71,7 +71,7 @@ def test_the_payments_page_tells_of_the_overpayment_and_links_to_the_form(
     alice_client, overpayment
 ):
     page = alice_client.get(reverse("payments:list")).content.decode()
-    assert "30,00" in page
+    assert "You paid €30.00 too much" in page
     assert notice_url(overpayment) in page
 
 

@@ -146,3 +146,7 @@ def test_a_new_person_signs_up_with_an_email_and_keeps_the_identity(db, fake_oid
 def test_the_identification_page_offers_the_bank_id_button(alice_client, fake_oidc):
     page = alice_client.get(reverse("accounts:identification")).content.decode()
     assert LOGIN in page
+
+
+def test_the_login_page_offers_strong_identification(client, fake_oidc):
+    assert LOGIN in client.get(reverse("account_login")).content.decode()

@@ -148,5 +148,5 @@ def test_the_identification_page_offers_the_bank_id_button(alice_client, fake_oi
     assert LOGIN in page
 
 
-def test_the_login_page_offers_strong_identification(client, fake_oidc):
+def test_the_login_page_offers_strong_identification(db, client, fake_oidc):
     assert LOGIN in client.get(reverse("account_login")).content.decode()

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.context import acting_context
 from invoices.collection import decide_next_step, simulate_schedule
 from invoices.collection_selectors import (
     collection_settings,
@@ -38,6 +39,7 @@ from invoices.selectors import (
     invoice_list_rows,
     invoice_list_summary,
     invoice_timeline,
+    invoices_in_context,
     invoices_visible_to,
     is_debtor_view,
     vat_summary,
@@ -70,7 +72,10 @@ def _wants_fragment(request: HttpRequest) -> bool:
 @require_GET
 @vary_on_headers("HX-Request")
 def invoice_list_view(request: HttpRequest) -> HttpResponse:
-    visible = invoices_visible_to(request.user)
+    # The list shows the party the user acts for (myself, a company, an authorizer); single
+    # invoices stay reachable through invoices_visible_to whatever the context.
+    acting = acting_context(request)
+    visible = invoices_in_context(request.user, acting)
     creditors = list(creditors_of(visible))
     form = InvoiceFilterForm(request.GET, creditors=creditors)
     filters = form.valid_filters()
@@ -104,6 +109,7 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
         "page_range": page.paginator.get_elided_page_range(page.number),
         "open_total": summary.open_total,
         "today": _today(),
+        "acting": acting,
     }
     template = "invoices/invoice_list.html"
     if _wants_fragment(request):

@@ -189,8 +189,10 @@ INVOICE_FIELDS = (
 
 
 def active_plan_invoice_ids(ids: Iterable[int]) -> set[int]:
-    """Invoices in an active payment plan (the plans work fills this in; none exist yet)."""
-    return set()
+    """Invoices in an active payment plan: they do not advance while the plan is on track."""
+    from arrangements.selectors import in_active_plan  # arrangements depends on invoices
+
+    return in_active_plan(ids)
 
 
 def facts_for_rows(rows: Sequence[dict]) -> dict[int, InvoiceFacts]:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accounts",
     "invoices",
     "payments",
+    "arrangements",
     "messaging",
     "chat",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("invoices/", include("invoices.urls")),
     path("letters/", include("invoices.letter_urls")),
     path("payments/", include("payments.urls")),
+    path("arrangements/", include("arrangements.urls")),
     path("offline/", views.offline, name="offline"),
     path("healthz", views.healthz, name="healthz"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

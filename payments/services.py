@@ -281,6 +281,23 @@ def _match_references(references: list[str]) -> dict[str, list[int]]:
     return matches
 
 
+def _match_installment_references(references: list[str]) -> dict[str, int]:
+    """Payment-plan installments by their own reference numbers (arrangements app)."""
+    if not references:
+        return {}
+    from arrangements.selectors import installment_by_reference
+
+    return installment_by_reference(references)
+
+
+def _allocate_installment_payments(items: list[tuple[Payment, int]]) -> None:
+    # Rare next to invoice references, so one by one: each covers its plan's invoices in order.
+    from arrangements.services import installment_payment_allocate
+
+    for payment, installment_id in items:
+        installment_payment_allocate(payment=payment, installment_id=installment_id)
+
+
 def _existing_external_ids(external_ids: list[str]) -> set[str]:
     from django.db import connection
 
@@ -338,6 +355,9 @@ def bank_file_import(
             matches = _match_references(
                 sorted({entry.reference for entry in fresh if entry.reference})
             )
+            installments = _match_installment_references(
+                sorted({e.reference for e in fresh if e.reference and e.reference not in matches})
+            )
             payments = Payment.objects.bulk_create(
                 (
                     Payment(
@@ -357,6 +377,7 @@ def bank_file_import(
                 batch_size=5000,
             )
             to_allocate: list[tuple[Payment, int]] = []
+            to_installments: list[tuple[Payment, int]] = []
             queue: list[UnmatchedPayment] = []
             for entry, payment in zip(fresh, payments, strict=True):
                 candidates = matches.get(entry.reference or "", [])
@@ -364,6 +385,9 @@ def bank_file_import(
                     reason = UnmatchedReason.CURRENCY
                 elif not entry.reference:
                     reason = UnmatchedReason.NO_REFERENCE
+                elif not candidates and entry.reference in installments:
+                    to_installments.append((payment, installments[entry.reference]))
+                    continue
                 elif not candidates:
                     reason = UnmatchedReason.UNKNOWN_REFERENCE
                 elif len(candidates) > 1:
@@ -376,7 +400,9 @@ def bank_file_import(
                 )
             UnmatchedPayment.objects.bulk_create(queue, batch_size=5000)
             allocate_payments(items=to_allocate)
-            report.matched, report.unmatched = len(to_allocate), len(queue)
+            _allocate_installment_payments(to_installments)
+            report.matched = len(to_allocate) + len(to_installments)
+            report.unmatched = len(queue)
             report.total = sum((entry.amount for entry in fresh), ZERO)
             file_import.entry_count = report.entries
             file_import.matched_count = report.matched

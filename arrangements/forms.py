@@ -1,0 +1,88 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class TransferForm(forms.Form):
+    to_date = forms.DateField(
+        label=_("New due date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    message = forms.CharField(
+        label=_("Message to customer service (for a request)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, window=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if window is not None and not window.is_empty:
+            attrs = self.fields["to_date"].widget.attrs
+            attrs["min"] = window.earliest.isoformat()
+            attrs["max"] = window.latest.isoformat()
+
+
+class PlanForm(forms.Form):
+    invoice = forms.TypedMultipleChoiceField(
+        label=_("Invoices"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    start = forms.DateField(
+        label=_("First installment"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    installments = forms.IntegerField(
+        label=_("Number of installments"), required=False, min_value=1, max_value=600
+    )
+    monthly_amount = forms.DecimalField(
+        label=_("or a monthly amount (€)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+    )
+    message = forms.CharField(
+        label=_("Message to customer service (for a request)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, invoices=(), min_start=None, max_start=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invoice"].choices = [
+            (invoice.pk, f"{invoice.creditor.name} {invoice.number}") for invoice in invoices
+        ]
+        attrs = self.fields["start"].widget.attrs
+        if min_start:
+            attrs["min"] = min_start.isoformat()
+        if max_start:
+            attrs["max"] = max_start.isoformat()
+        self.min_start, self.max_start = min_start, max_start
+
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        if (self.min_start and start < self.min_start) or (
+            self.max_start and start > self.max_start
+        ):
+            raise forms.ValidationError(
+                _("Choose a first installment date between %(first)s and %(last)s.")
+                % {"first": self.min_start, "last": self.max_start}
+            )
+        return start
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("installments")) == bool(data.get("monthly_amount")):
+            raise forms.ValidationError(
+                _("Choose either the number of installments or a monthly amount.")
+            )
+        return data
+
+    def terms(self) -> dict:
+        data = self.cleaned_data
+        terms: dict = {"start": data["start"].isoformat()}
+        if data.get("installments"):
+            terms["installments"] = data["installments"]
+        else:
+            terms["monthly_amount"] = str(data["monthly_amount"])
+        return terms

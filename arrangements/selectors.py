@@ -1,0 +1,178 @@
+"""Reads of the arrangements app: rules, what a user may arrange, plan progress."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.db.models import QuerySet, Sum
+
+from arrangements.models import (
+    ArrangementRules,
+    DueDateTransfer,
+    Installment,
+    PaymentPlan,
+    PlanInvoice,
+    PlanState,
+)
+from invoices.models import Charge, ChargeKind, Creditor, CreditorSettings, DebtorType, Invoice
+from invoices.payment_codes import PaymentCodes, payment_codes_for
+from invoices.selectors import invoices_visible_to, with_balance
+from payments.models import Allocation, Component
+
+ZERO = Decimal("0.00")
+
+
+def rules_of(creditor: Creditor | int) -> ArrangementRules:
+    """The creditor's arrangement rules, created with the defaults on first use."""
+    creditor_id = creditor if isinstance(creditor, int) else creditor.pk
+    rules, _created = ArrangementRules.objects.get_or_create(creditor_id=creditor_id)
+    return rules
+
+
+def settings_of(creditor_id: int) -> CreditorSettings:
+    settings, _created = CreditorSettings.objects.get_or_create(creditor_id=creditor_id)
+    return settings
+
+
+def transfer_limit(settings: CreditorSettings, debtor_type: str) -> tuple[int, int]:
+    """(transfers allowed per invoice, longest single transfer in weeks) for the debtor type."""
+    if debtor_type == DebtorType.COMPANY:
+        return settings.company_transfer_limit, settings.company_transfer_max_weeks
+    return settings.consumer_transfer_limit, settings.consumer_transfer_max_weeks
+
+
+def transfers_used(invoice: Invoice) -> int:
+    return DueDateTransfer.objects.filter(invoice=invoice).count()
+
+
+def in_active_plan(invoice_ids) -> set[int]:
+    return set(
+        PlanInvoice.objects.filter(invoice_id__in=list(invoice_ids), active=True).values_list(
+            "invoice_id", flat=True
+        )
+    )
+
+
+def plans_already_charged(invoice_ids) -> int:
+    """How many plans already charged a fee on any of these invoices (the legal count)."""
+    return (
+        Charge.objects.filter(invoice_id__in=list(invoice_ids), kind=ChargeKind.PLAN_FEE)
+        .values("idempotency_key")
+        .distinct()
+        .count()
+    )
+
+
+def unpaid_principal(invoice_ids) -> Decimal:
+    ids = list(invoice_ids)
+    principal = Invoice.objects.filter(pk__in=ids).aggregate(s=Sum("principal"))["s"] or ZERO
+    paid = (
+        Allocation.objects.filter(invoice_id__in=ids, component=Component.PRINCIPAL).aggregate(
+            s=Sum("amount")
+        )["s"]
+        or ZERO
+    )
+    return max(principal - paid, ZERO)
+
+
+def arrangeable_invoices(user, ids=None) -> QuerySet[Invoice]:
+    invoices = with_balance(invoices_visible_to(user)).select_related("creditor")
+    if ids is not None:
+        invoices = invoices.filter(pk__in=list(ids))
+    return invoices
+
+
+def plans_visible_to(user) -> QuerySet[PaymentPlan]:
+    """Plans with at least one invoice the user sees (the same rule as the invoices)."""
+    visible = invoices_visible_to(user).values("pk")
+    return PaymentPlan.objects.filter(plan_invoices__invoice__in=visible).distinct()
+
+
+# --- Progress ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstallmentStatus:
+    installment: Installment
+    paid: bool
+    missed: bool
+    lapses_on: date
+    codes: PaymentCodes | None
+
+
+@dataclass(frozen=True)
+class PlanProgress:
+    plan: PaymentPlan
+    paid_total: Decimal
+    rows: list[InstallmentStatus]
+
+    @property
+    def left(self) -> Decimal:
+        return max(self.plan.total - self.paid_total, ZERO)
+
+    @property
+    def fully_paid(self) -> bool:
+        return self.paid_total >= self.plan.total
+
+    @property
+    def missed(self) -> list[InstallmentStatus]:
+        return [row for row in self.rows if row.missed]
+
+    @property
+    def next_due(self) -> InstallmentStatus | None:
+        return next((row for row in self.rows if not row.paid), None)
+
+
+def plan_paid_total(plan: PaymentPlan) -> Decimal:
+    """What was paid to the plan's invoices since the plan began (online, bank or booked by
+    staff): installments are paid in order, so this one sum says which ones are paid."""
+    return (
+        Allocation.objects.filter(
+            invoice__plan_entries__plan=plan, created_at__gte=plan.created_at
+        ).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+
+
+def installment_codes(plan: PaymentPlan, installment: Installment, amount: Decimal) -> PaymentCodes:
+    """The installment's own reference, barcode and QR, built by the invoices' code helpers."""
+    target = SimpleNamespace(
+        creditor=plan.creditor, reference=installment.reference, due_date=installment.due_date
+    )
+    return payment_codes_for(target, amount=amount)  # type: ignore[arg-type]
+
+
+def plan_progress(plan: PaymentPlan, *, today: date, with_codes: bool = False) -> PlanProgress:
+    paid_total = plan_paid_total(plan)
+    rows = []
+    cumulative = ZERO
+    for installment in plan.installments.all():
+        cumulative += installment.amount
+        paid = paid_total >= cumulative
+        rows.append(
+            InstallmentStatus(
+                installment=installment,
+                paid=paid,
+                missed=not paid and installment.due_date < today,
+                lapses_on=installment.due_date + timedelta(days=plan.grace_days),
+                codes=(
+                    installment_codes(
+                        plan, installment, min(installment.amount, cumulative - paid_total)
+                    )
+                    if with_codes and not paid
+                    else None
+                ),
+            )
+        )
+    return PlanProgress(plan=plan, paid_total=paid_total, rows=rows)
+
+
+def active_plans() -> QuerySet[PaymentPlan]:
+    return PaymentPlan.objects.filter(state=PlanState.ACTIVE)
+
+
+def installment_by_reference(references) -> dict[str, int]:
+    return dict(
+        Installment.objects.filter(reference__in=list(references)).values_list("reference", "pk")
+    )

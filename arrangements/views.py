@@ -201,7 +201,9 @@ def plan_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 def _plan_for(request: HttpRequest, pk: int):
     plan = get_object_or_404(plans_visible_to(request.user).select_related("creditor"), pk=pk)
-    invoices = list(arrangeable_invoices(request.user, plan.plan_invoices.values("invoice_id")))
+    invoices = list(
+        arrangeable_invoices(request.user, plan.plan_invoices.values_list("invoice_id", flat=True))
+    )
     return plan, invoices
 
 

@@ -8,6 +8,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_consumer_logs_in_and_sees_the_dashboard_in_finnish_and_english(
     page, alice, password, screenshot
 ):
+    alice.preferred_language = "fi"
+    alice.save(update_fields=["preferred_language"])
     log_in(page, alice.email, password)
     # After login the invoice list is the home page (LOGIN_REDIRECT_URL = "invoices:list").
     page.wait_for_url("**/invoices/")

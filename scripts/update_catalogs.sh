@@ -6,8 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DEBUG=1 .venv/bin/python manage.py makemessages -l fi -l sv -l en \
   --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --no-obsolete
-msgen --no-wrap locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po.new
-mv locale/en/LC_MESSAGES/django.po.new locale/en/LC_MESSAGES/django.po
+# English is the msgids themselves: empty every msgstr (msgmerge's fuzzy guesses included),
+# then fill each from its msgid.
+en=locale/en/LC_MESSAGES/django.po
+msgfilter --keep-header --no-wrap -i "$en" -o "$en.tmp" sed -e d
+msgattrib --no-wrap --clear-fuzzy "$en.tmp" | msgen --no-wrap - -o "$en"
+rm -f "$en.tmp"
 for lang in fi sv; do
   echo "$lang: $(msgattrib --untranslated --no-obsolete locale/$lang/LC_MESSAGES/django.po | grep -c '^msgid' || true) untranslated (incl. header)"
 done

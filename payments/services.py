@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,6 +27,7 @@ from invoices.models import Invoice
 from payments.allocation import ZERO, AllocationError, allocate_payment, allocate_payments
 from payments.bankfiles import BankEntry, parse_camt054
 from payments.bankfiles.pain001 import Transfer, build_pain001
+from payments.bulkcopy import copy_rows, reserve_ids
 from payments.ibans import bic_for_iban, validate_iban
 from payments.models import (
     BankAccountNotice,
@@ -290,12 +292,66 @@ def _match_installment_references(references: list[str]) -> dict[str, int]:
     return installment_by_reference(references)
 
 
-def _allocate_installment_payments(items: list[tuple[Payment, int]]) -> None:
-    # Rare next to invoice references, so one by one: each covers its plan's invoices in order.
+def _allocate_installment_payments(items: list[tuple[int, int]]) -> None:
+    """(payment id, installment id) pairs; each covers its plan's invoices in order."""
+    # Rare next to invoice references, so one by one, through the single-payment path.
     from arrangements.services import installment_payment_allocate
 
-    for payment, installment_id in items:
-        installment_payment_allocate(payment=payment, installment_id=installment_id)
+    if not items:
+        return
+    payments = Payment.objects.in_bulk([payment_id for payment_id, _installment in items])
+    for payment_id, installment_id in items:
+        installment_payment_allocate(payment=payments[payment_id], installment_id=installment_id)
+
+
+class _NewPayment(NamedTuple):
+    """A payment just written by `_insert_payments`: what `allocate_payments` reads of it."""
+
+    pk: int
+    amount: Decimal
+
+
+def _insert_payments(entries: list[BankEntry], file_import: BankFileImport) -> list[_NewPayment]:
+    """One `Payment` per entry, in order, by COPY with ids reserved first.
+
+    The (source, external id) unique constraint still stands behind the duplicate check: an
+    entry imported concurrently by another file fails this COPY with an IntegrityError.
+    """
+    ids = reserve_ids(Payment, len(entries))
+    copy_rows(
+        Payment,
+        (
+            "id",
+            "source",
+            "external_id",
+            "amount",
+            "currency",
+            "reference",
+            "payer_name",
+            "paid_on",
+            "bank_import_id",
+            "position",
+            "message",
+        ),
+        (
+            (
+                pk,
+                PaymentSource.BANK.value,
+                _external_id(entry),
+                entry.amount,
+                entry.currency,
+                (entry.reference or "")[:25],
+                entry.payer_name[:200],
+                entry.value_date or entry.booking_date,
+                file_import.pk,
+                entry.position[:100],
+                entry.message[:500],
+            )
+            for pk, entry in zip(ids, entries, strict=True)
+        ),
+        now=timezone.now(),
+    )
+    return [_NewPayment(pk, entry.amount) for pk, entry in zip(ids, entries, strict=True)]
 
 
 def _existing_external_ids(external_ids: list[str]) -> set[str]:
@@ -358,27 +414,10 @@ def bank_file_import(
             installments = _match_installment_references(
                 sorted({e.reference for e in fresh if e.reference and e.reference not in matches})
             )
-            payments = Payment.objects.bulk_create(
-                (
-                    Payment(
-                        source=PaymentSource.BANK,
-                        external_id=_external_id(entry),
-                        amount=entry.amount,
-                        currency=entry.currency,
-                        reference=(entry.reference or "")[:25],
-                        payer_name=entry.payer_name[:200],
-                        paid_on=entry.value_date or entry.booking_date,
-                        bank_import=file_import,
-                        position=entry.position[:100],
-                        message=entry.message[:500],
-                    )
-                    for entry in fresh
-                ),
-                batch_size=5000,
-            )
-            to_allocate: list[tuple[Payment, int]] = []
-            to_installments: list[tuple[Payment, int]] = []
-            queue: list[UnmatchedPayment] = []
+            payments = _insert_payments(fresh, file_import)
+            to_allocate: list[tuple[_NewPayment, int]] = []
+            to_installments: list[tuple[int, int]] = []
+            queue: list[tuple[int, str, str]] = []
             for entry, payment in zip(fresh, payments, strict=True):
                 candidates = matches.get(entry.reference or "", [])
                 if entry.currency != "EUR":
@@ -386,7 +425,7 @@ def bank_file_import(
                 elif not entry.reference:
                     reason = UnmatchedReason.NO_REFERENCE
                 elif not candidates and entry.reference in installments:
-                    to_installments.append((payment, installments[entry.reference]))
+                    to_installments.append((payment.pk, installments[entry.reference]))
                     continue
                 elif not candidates:
                     reason = UnmatchedReason.UNKNOWN_REFERENCE
@@ -395,10 +434,10 @@ def bank_file_import(
                 else:
                     to_allocate.append((payment, candidates[0]))
                     continue
-                queue.append(
-                    UnmatchedPayment(payment=payment, reason=reason, detail=entry.message[:300])
-                )
-            UnmatchedPayment.objects.bulk_create(queue, batch_size=5000)
+                queue.append((payment.pk, reason.value, entry.message[:300]))
+            copy_rows(
+                UnmatchedPayment, ("payment_id", "reason", "detail"), queue, now=timezone.now()
+            )
             allocate_payments(items=to_allocate)
             _allocate_installment_payments(to_installments)
             report.matched = len(to_allocate) + len(to_installments)

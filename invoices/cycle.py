@@ -22,6 +22,7 @@ the end of the run with a waiting lock.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -34,6 +35,7 @@ from django.utils import timezone
 from invoices.collection import STAGE_AFTER, Decision, decide_next_step
 from invoices.collection_selectors import (
     INVOICE_FIELDS,
+    STEP_OF_FEE_KEY,
     InvoiceFacts,
     collection_settings,
     facts_for_rows,
@@ -55,7 +57,7 @@ from invoices.models import (
     Letter,
     Stage,
 )
-from invoices.rules import DebtorKind, Step, interest_margin
+from invoices.rules import STEP_ORDER, DebtorKind, Step, interest_margin
 
 logger = logging.getLogger(__name__)
 
@@ -117,13 +119,89 @@ class _Context:
 
 def candidate_ids(today: date, *, after_id: int = 0, limit: int = BATCH_SIZE) -> list[int]:
     """The next batch of invoices that may have a step due: open, not disputed, overdue."""
-    return list(
-        Invoice.objects.filter(
-            stage__in=COLLECTABLE_STAGES, disputed=False, due_date__lt=today, id__gt=after_id
-        )
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
+    return [pk for pk, _ in _candidates(today, after_id=after_id, limit=limit)]
+
+
+# The earliest day the next step could be due, computed from the last step taken (in step
+# order) or the due date and the creditor's days: `decide_next_step` never dates a step
+# earlier (it only moves a step later: a due-date transfer, a demand's legal minimum, today).
+# NULL, i.e. "ask Python", whenever the SQL cannot be sure: a fee charge counted as a step
+# without its step row (legacy history), no reminder configured, nothing left to take.
+_CANDIDATES_SQL = """
+SELECT i.id,
+       CASE
+         WHEN EXISTS (
+           SELECT 1 FROM {charge} c
+           WHERE c.invoice_id = i.id AND c.idempotency_key = ANY(%(legacy_keys)s::varchar[])
+             AND NOT EXISTS (
+               SELECT 1 FROM {step} s2 WHERE s2.invoice_id = i.id
+                 AND s2.step = (%(legacy_steps)s::varchar[])[
+                   array_position(%(legacy_keys)s::varchar[], c.idempotency_key::varchar)]))
+           THEN NULL
+         WHEN last.step IS NULL THEN
+           CASE WHEN coalesce(cs.reminder_count, %(reminder_count)s) >= 1
+                THEN i.due_date + coalesce(cs.first_reminder_days, %(first_reminder_days)s) END
+         WHEN last.step = 'reminder_1' THEN last.taken_on + CASE
+           WHEN coalesce(cs.reminder_count, %(reminder_count)s) >= 2
+             THEN coalesce(cs.reminder_interval_days, %(reminder_interval_days)s)
+           ELSE coalesce(cs.days_to_collection, %(days_to_collection)s) END
+         WHEN last.step = 'reminder_2'
+           THEN last.taken_on + coalesce(cs.days_to_collection, %(days_to_collection)s)
+         WHEN last.step = 'demand_1'
+           THEN last.taken_on + coalesce(cs.demand_interval_days, %(demand_interval_days)s)
+         WHEN last.step = 'demand_2'
+           THEN last.taken_on + coalesce(cs.legal_notice_days, %(legal_notice_days)s)
+         WHEN last.step = 'legal_notice'
+           THEN last.taken_on + coalesce(cs.legal_days, %(legal_days)s)
+       END AS earliest
+FROM {invoice} i
+LEFT JOIN {settings} cs ON cs.creditor_id = i.creditor_id
+LEFT JOIN LATERAL (
+  SELECT s.step, s.taken_on FROM {step} s WHERE s.invoice_id = i.id
+  ORDER BY array_position(%(step_order)s::varchar[], s.step::varchar) DESC NULLS LAST LIMIT 1
+) last ON true
+WHERE i.stage = ANY(%(stages)s::varchar[]) AND NOT i.disputed AND i.due_date < %(today)s
+  AND i.id > %(after_id)s
+ORDER BY i.id
+LIMIT %(limit)s
+"""
+
+
+def _candidates(today: date, *, after_id: int, limit: int) -> list[tuple[int, bool]]:
+    """The next batch of candidates (open, not disputed, overdue), each with whether a step
+    may be due today; those that cannot are evaluated here and never reach Python."""
+    quote = connection.ops.quote_name
+    sql = _CANDIDATES_SQL.format(
+        invoice=quote(Invoice._meta.db_table),
+        settings=quote(CreditorSettings._meta.db_table),
+        step=quote(CollectionStep._meta.db_table),
+        charge=quote(Charge._meta.db_table),
     )
+    defaults = CreditorSettings()
+    params = {
+        name: getattr(defaults, name)
+        for name in (
+            "reminder_count",
+            "first_reminder_days",
+            "reminder_interval_days",
+            "days_to_collection",
+            "demand_interval_days",
+            "legal_notice_days",
+            "legal_days",
+        )
+    }
+    params.update(
+        legacy_keys=list(STEP_OF_FEE_KEY),
+        legacy_steps=[step.value for step in STEP_OF_FEE_KEY.values()],
+        step_order=[step.value for step in STEP_ORDER],
+        stages=[str(stage) for stage in COLLECTABLE_STAGES],
+        today=today,
+        after_id=after_id,
+        limit=limit,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(pk, earliest is None or earliest <= today) for pk, earliest in cursor.fetchall()]
 
 
 def _count_candidates(today: date) -> int:
@@ -141,32 +219,50 @@ def queue_letters(letter_ids: Sequence[int]) -> None:
 
 
 def _insert_returning(
-    model, columns: Sequence[str], rows: Sequence[tuple], conflict: Sequence[str], returning: str
+    model,
+    columns: Sequence[str],
+    rows: Sequence[tuple],
+    conflict: Sequence[str] | None,
+    returning: str | None,
 ) -> list:
     """INSERT rows, skipping those that break the unique `conflict` columns; the inserted keys.
 
-    The rows travel as one array per column (`unnest`): a statement with a fixed number of
-    parameters, which PostgreSQL parses and plans much faster than thousands of VALUES.
+    The rows travel as one JSON document turned back into rows of the table's own type by
+    `json_populate_recordset` (each value goes through its column type's input function): one
+    parameter per statement, serialised by the C `json` encoder, where per-column arrays made
+    psycopg adapt every value in Python.
     """
     if not rows:
         return []
     quote = connection.ops.quote_name
-    fields = {field.column: field for field in model._meta.concrete_fields}
-    casts = ", ".join(
-        f"%s::{fields[column].cast_db_type(connection).split('(')[0]}[]" for column in columns
-    )
     table, names = quote(model._meta.db_table), ", ".join(map(quote, columns))
     # Identifiers come from the model's metadata and are quoted; every value is a parameter.
     sql = (
         f"INSERT INTO {table} ({names}) "  # noqa: S608
-        f"SELECT * FROM unnest({casts}) "
-        f"ON CONFLICT ({', '.join(map(quote, conflict))}) DO NOTHING "
-        f"RETURNING {quote(returning)}"
+        f"SELECT {names} FROM json_populate_recordset(NULL::{table}, %s::json)"
     )
-    params = [list(values) for values in zip(*rows, strict=True)]
+    if conflict:
+        sql += f" ON CONFLICT ({', '.join(map(quote, conflict))}) DO NOTHING"
+    if returning:
+        sql += f" RETURNING {quote(returning)}"
+    payload = json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql, [payload])
+        return [row[0] for row in cursor.fetchall()] if returning else []
+
+
+def _set_stages(new_stage: dict[int, str]) -> None:
+    """Move each invoice to its new stage, in one statement."""
+    if not new_stage:
+        return
+    table = connection.ops.quote_name(Invoice._meta.db_table)
+    payload = json.dumps([{"id": pk, "stage": stage} for pk, stage in new_stage.items()])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS i SET stage = v.stage "  # noqa: S608
+            f"FROM json_populate_recordset(NULL::{table}, %s::json) AS v WHERE i.id = v.id",
+            [payload],
+        )
 
 
 def _interest_charge(facts: InvoiceFacts, step: Step, ctx: _Context) -> tuple | None:
@@ -218,6 +314,16 @@ CHARGE_COLUMNS = (
 )
 
 
+EVENT_COLUMNS = (
+    "invoice_id",
+    "kind",
+    "created_at",
+    "on_behalf_of_organisation",
+    "detail",
+    "data",
+)
+
+
 def _take_steps(
     chosen: list[tuple[InvoiceFacts, Decision]], ctx: _Context, totals: Totals
 ) -> list[int]:
@@ -239,9 +345,9 @@ def _take_steps(
     )
     taken = [by_id[invoice_id] for invoice_id in sorted(inserted)]
     charges: list[tuple] = []
-    events: list[InvoiceEvent] = []
+    events: list[tuple] = []
     letters: list[tuple] = []
-    new_stage: dict[str, list[int]] = {}
+    new_stage: dict[int, str] = {}
     for facts, decision in taken:
         step = decision.step
         assert step is not None
@@ -267,13 +373,15 @@ def _take_steps(
             )
         stage = STAGE_AFTER[step].value
         if stage != facts.situation.stage.value:
-            new_stage.setdefault(stage, []).append(facts.id)
+            new_stage[facts.id] = stage
         events.append(
-            InvoiceEvent(
-                invoice_id=facts.id,
-                kind=EVENT_OF_STEP[step],
-                detail=decision.explanation,
-                data={
+            (
+                facts.id,
+                EVENT_OF_STEP[step].value,
+                now,
+                "",
+                decision.explanation,
+                {
                     "step": step.value,
                     "fee": str(decision.fee),
                     "rule": decision.rule_code,
@@ -291,9 +399,8 @@ def _take_steps(
     charge_ids = _insert_returning(
         Charge, CHARGE_COLUMNS, charges, conflict=("invoice_id", "idempotency_key"), returning="id"
     )
-    for stage, ids in new_stage.items():
-        Invoice.objects.filter(id__in=ids).update(stage=stage)
-    InvoiceEvent.objects.bulk_create(events)
+    _set_stages(new_stage)
+    _insert_returning(InvoiceEvent, EVENT_COLUMNS, events, conflict=None, returning=None)
     letter_ids = _insert_returning(
         Letter,
         ("invoice_id", "step", "language", "letter_date", "due_date", "created_at"),
@@ -323,16 +430,31 @@ def _decide(facts: dict[int, InvoiceFacts], ctx: _Context) -> list[tuple[Invoice
     return chosen
 
 
+def _lock_rows(ids: Sequence[int], *, lock: bool, skip_locked: bool) -> list[dict]:
+    """The batch's invoices still collectable, as dicts of `INVOICE_FIELDS`, locked FOR UPDATE.
+
+    Plain SQL with the ids as one array parameter: the ORM's `IN (%s, …)` of a whole batch
+    cost more to build than the query took to run.
+    """
+    quote = connection.ops.quote_name
+    columns = ", ".join(map(quote, INVOICE_FIELDS))
+    sql = (
+        f"SELECT {columns} FROM {quote(Invoice._meta.db_table)} "  # noqa: S608
+        "WHERE id = ANY(%s::bigint[]) AND stage = ANY(%s::varchar[]) AND NOT disputed "
+        "ORDER BY id"
+    )
+    if lock:
+        sql += " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(ids), [str(stage) for stage in COLLECTABLE_STAGES]])
+        return [dict(zip(INVOICE_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+
+
 def process_batch(ids: Sequence[int], ctx: _Context, *, skip_locked: bool = True) -> Totals:
     """One batch in one transaction (nothing written on a dry run); returns what it did."""
     totals = Totals(batches=1)
     with transaction.atomic():
-        rows_query = Invoice.objects.filter(
-            id__in=ids, stage__in=COLLECTABLE_STAGES, disputed=False
-        ).order_by("id")
-        if not ctx.dry_run:
-            rows_query = rows_query.select_for_update(skip_locked=skip_locked, of=("self",))
-        rows = list(rows_query.values(*INVOICE_FIELDS))
+        rows = _lock_rows(ids, lock=not ctx.dry_run, skip_locked=skip_locked)
         totals.evaluated = len(rows)
         if skip_locked and not ctx.dry_run:
             seen = {row["id"] for row in rows}
@@ -388,9 +510,12 @@ def run_collection_cycle(
     totals = Totals()
     retry: list[int] = []
     after_id = 0
-    while ids := candidate_ids(today, after_id=after_id, limit=batch_size):
-        after_id = ids[-1]
-        done = process_batch(ids, ctx)
+    while scanned := _candidates(today, after_id=after_id, limit=batch_size):
+        after_id = scanned[-1][0]
+        ids = [pk for pk, may_be_due in scanned if may_be_due]
+        # The others cannot have a step due today: evaluated by the query, not locked.
+        done = process_batch(ids, ctx) if ids else Totals(batches=1)
+        done.evaluated += len(scanned) - len(ids)
         retry.extend(done.skipped_ids)
         totals.add(done)
         _save(run, totals)

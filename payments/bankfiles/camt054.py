@@ -194,6 +194,14 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
+def _first_children(element: etree._Element) -> dict[str, etree._Element]:
+    """The first child of each tag (namespaced) of ``element``, in one pass."""
+    children: dict[str, etree._Element] = {}
+    for child in element:
+        children.setdefault(child.tag, child)
+    return children
+
+
 def _text(element: etree._Element | None) -> str:
     if element is None or element.text is None:
         return ""
@@ -359,9 +367,19 @@ class _Reader:
         head = f"Ntfctn[{self.notification_index}]/" if self.notification_index > 1 else ""
         return head + "/".join((f"Ntry[{self.entry_index}]", *steps))
 
-    def _amount(self, amount_element: etree._Element | None, position: str) -> Decimal | None:
-        """A positive whole-cent EUR amount, or ``None`` after reporting what is wrong."""
+    def _amount(self, amount_element: etree._Element | None, *steps: str) -> Decimal | None:
+        """A positive whole-cent EUR amount, or ``None`` after reporting what is wrong.
+
+        ``steps`` locate the element for a report (see ``_position``); the position string is
+        built only when there is something to report.
+        """
         raw = _text(amount_element)
+        if raw and amount_element.get("Ccy") == CURRENCY and _AMOUNT.fullmatch(raw):
+            # The common case, checked first; anything else is reported in detail below.
+            quick = Decimal(raw)  # the pattern admits only numbers
+            if quick > 0 and quick == quick.quantize(_CENT):
+                return quick.quantize(_CENT)
+        position = self._position(*steps)
         if not raw:
             self.report(position, _MISSING)
             return None
@@ -430,7 +448,7 @@ class _Reader:
             self.not_booked_count += 1
             return
 
-        amount = self._amount(self.find(entry, "Amt"), self._position("Amt"))
+        amount = self._amount(self.find(entry, "Amt"), "Amt")
         booking_date = self._date(entry, "BookgDt", required=True)
         value_date = self._date(entry, "ValDt", required=False)
         entry_reference = _text(self.find(entry, "AcctSvcrRef")) or _text(
@@ -515,21 +533,23 @@ class _Reader:
         The entry is ``None`` for a debit or a transaction with a problem; the
         amount is ``None`` when it could not be read.
         """
-        amount_element = (
-            self.find(tx, "Amt")
-            if self.find(tx, "Amt") is not None
-            else self.find(tx, "AmtDtls/TxAmt/Amt")
-        )
+        # The transaction's children, read once: most of what follows is one of them, and
+        # every lookup by tag would otherwise walk them again.
+        children = _first_children(tx)
+        amount_element = children.get(self.tag("Amt"))
         if amount_element is None:
-            amount_element = self.find(tx, "AmtDtls/InstdAmt/Amt")
+            amount_details = children.get(self.tag("AmtDtls"))
+            amount_element = self.find(amount_details, "TxAmt/Amt")
+            if amount_element is None:
+                amount_element = self.find(amount_details, "InstdAmt/Amt")
         if amount_element is None and single:
             amount = entry_amount  # one transaction: the entry's amount is its amount
             if amount is None:
                 return None, None
         else:
             where = _local(amount_element.tag) if amount_element is not None else "Amt"
-            amount = self._amount(amount_element, self._position(step, where))
-        indicator = _text(self.find(tx, "CdtDbtInd")) or "CRDT"
+            amount = self._amount(amount_element, step, where)
+        indicator = _text(children.get(self.tag("CdtDbtInd"))) or "CRDT"
         if indicator not in ("CRDT", "DBIT"):
             self.report(
                 self._position(step, "CdtDbtInd"),
@@ -538,7 +558,7 @@ class _Reader:
             )
             return None, None
 
-        tx_reference = _text(self.find(tx, "Refs/AcctSvcrRef"))
+        tx_reference = _text(self.find(children.get(self.tag("Refs")), "AcctSvcrRef"))
         if not tx_reference and entry_reference:
             tx_reference = entry_reference if single else f"{entry_reference}/{index}"
         if not tx_reference:
@@ -549,12 +569,11 @@ class _Reader:
         if indicator == "DBIT":
             self.debit_count += 1
             return None, -amount
-        reference, message = self._remittance(tx, step)
+        reference, message = self._remittance(children.get(self.tag("RmtInf")), step)
         if reference is False or not tx_reference or booking_date is None:
             return None, amount
-        payer = _text(self.find(tx, "RltdPties/Dbtr/Nm")) or _text(
-            self.find(tx, "RltdPties/Dbtr/Pty/Nm")
-        )
+        debtor = self.find(children.get(self.tag("RltdPties")), "Dbtr")
+        payer = _text(self.find(debtor, "Nm")) or _text(self.find(debtor, "Pty/Nm"))
         return (
             BankEntry(
                 entry_reference=tx_reference,
@@ -572,9 +591,10 @@ class _Reader:
             amount,
         )
 
-    def _remittance(self, tx: etree._Element, step: str) -> tuple[str | bool | None, str]:
+    def _remittance(
+        self, remittance: etree._Element | None, step: str
+    ) -> tuple[str | bool | None, str]:
         """The creditor reference (``None`` if none given, ``False`` if broken) and text."""
-        remittance = self.find(tx, "RmtInf")
         if remittance is None:
             return None, ""
         texts = (_text(text) for text in remittance.iterchildren(self.tag("Ustrd")))
@@ -590,17 +610,16 @@ class _Reader:
         if creditor_ref is None:
             return None, message
         raw = _text(self.find(creditor_ref, "Ref"))
-        position = self._position(step, "RmtInf/Strd/CdtrRefInf/Ref")
         if not raw:
             # A structured reference block without a reference is a broken file, not a
             # payment without a reference.
-            self.report(position, _MISSING)
+            self.report(self._position(step, "RmtInf/Strd/CdtrRefInf/Ref"), _MISSING)
             return False, message
         try:
             return validate_reference(raw), message
         except InvalidReference:
             self.report(
-                position,
+                self._position(step, "RmtInf/Strd/CdtrRefInf/Ref"),
                 gettext_noop("%(value)s is not a valid reference number."),
                 value=raw[:40],
             )

@@ -36,6 +36,7 @@ class CreditorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Creditor
         django_get_or_create = ["business_id"]
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Energia Oy {n}")
     # Valid Y-tunnus values; sequence cycles through them.
@@ -53,6 +54,7 @@ class CreditorFactory(factory.django.DjangoModelFactory):
 class InvoiceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Invoice
+        skip_postgeneration_save = True
 
     creditor = factory.SubFactory(CreditorFactory)
     number = factory.Sequence(lambda n: f"{100000 + n}")

@@ -59,7 +59,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument("--creditors", type=int, default=20)
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="the cycle's default (invoices.cycle)"
+    )
     parser.add_argument("--database", default="myropo_bench_cycle", help="dropped and created")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
@@ -285,7 +287,7 @@ def run(args: argparse.Namespace, bench_url: str) -> None:
     before = dict(candidate_rows.values_list("id", "stage"))
     steps_before, charges_before = CollectionStep.objects.count(), Charge.objects.count()
     start = time.perf_counter()
-    result = cycle.run_collection_cycle(today=TODAY, batch_size=args.batch_size)
+    result = cycle.run_collection_cycle(today=TODAY, batch_size=args.batch_size or cycle.BATCH_SIZE)
     elapsed = time.perf_counter() - start
     after = dict(Invoice.objects.filter(id__in=list(before)).values_list("id", "stage"))
     changed = {pk: stage for pk, stage in after.items() if before.get(pk) != stage}

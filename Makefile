@@ -28,7 +28,11 @@ messages: install
 	@command -v msgfmt >/dev/null || { echo "make: msgfmt is missing: install gettext (apt-get install gettext)" >&2; exit 1; }
 	@$(RUN_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv -v 0
 
-run: services messages migrate
+.env:
+	@printf '# Local development settings written by `make run` (see .env.example).\nDEBUG=1\nPAYMENTS_SANDBOX=1\n' > .env
+	@echo "Wrote .env for local development (DEBUG=1)."
+
+run: .env services messages migrate
 	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	@echo "MyRopo at http://127.0.0.1:8000 (Ctrl-C stops the server, worker and beat)"

@@ -4,12 +4,32 @@ A typo in a deployment variable must stop the process at start-up, not fall back
 """
 
 import os
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+def load_env_file(path: Path) -> None:
+    """Reads KEY=VALUE lines of a local `.env` file into the environment.
+
+    Variables already set win, so a deployment's real environment (and the test settings in
+    tests/testenv.py) are never overridden by a developer's file. `make run` writes a `.env` for
+    local development when there is none.
+    """
+    if not path.is_file():
+        return
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise ImproperlyConfigured(f"{path}:{number}: expected KEY=VALUE")
+        os.environ.setdefault(name.strip(), value.strip().strip("\"'"))
 
 
 def env_str(name: str, default: str) -> str:

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -65,6 +67,8 @@ COLLECTABLE_STAGES = (Stage.OPEN, Stage.REMINDED, Stage.COLLECTION)
 # A batch is one transaction: 5000 candidates hold their row locks for about a second, and
 # one commit (a WAL flush) per 5000 instead of per 1000 is a tenth of the cycle's time less.
 BATCH_SIZE = 5000
+# Batches in flight at once, each on its own connection (see `run_collection_cycle`).
+WORKERS = 2
 LETTER_STEPS = frozenset(
     {Step.REMINDER_1, Step.REMINDER_2, Step.DEMAND_1, Step.DEMAND_2, Step.LEGAL_NOTICE}
 )
@@ -479,6 +483,16 @@ def process_batch(ids: Sequence[int], ctx: _Context, *, skip_locked: bool = True
     return totals
 
 
+def _process_in_worker(ids: Sequence[int], ctx: _Context, skipped: int) -> Totals:
+    """`process_batch` in a pool thread, on that thread's own connection."""
+    try:
+        done = process_batch(ids, ctx) if ids else Totals(batches=1)
+        done.evaluated += skipped
+        return done
+    finally:
+        connection.close()
+
+
 def _skipped(ids: Sequence[int], today: date) -> list[int]:
     """Of `ids`, those still collectable but not evaluated (another transaction held them)."""
     return list(
@@ -516,18 +530,38 @@ def run_collection_cycle(
     total = _count_candidates(today) if progress else 0
     totals = Totals()
     retry: list[int] = []
-    after_id = 0
-    while scanned := _candidates(today, after_id=after_id, limit=batch_size):
-        after_id = scanned[-1][0]
-        ids = [pk for pk, may_be_due in scanned if may_be_due]
-        # The others cannot have a step due today: evaluated by the query, not locked.
-        done = process_batch(ids, ctx) if ids else Totals(batches=1)
-        done.evaluated += len(scanned) - len(ids)
+
+    def finished(done: Totals) -> None:
         retry.extend(done.skipped_ids)
         totals.add(done)
         _save(run, totals)
         if progress:
             progress(min(totals.evaluated + len(retry), total), total)
+
+    # Outside a caller's transaction the batches run on WORKERS connections of their own, so
+    # one batch's decisions (Python) overlap the previous one's writes and commit (server).
+    # Each batch is still one transaction on its own invoices, exactly as one worker does it.
+    # Inside a transaction (tests, a caller's atomic block) other connections would not see
+    # its rows: the batches run here, one after the other.
+    overlap = WORKERS > 1 and not connection.in_atomic_block
+    with ThreadPoolExecutor(max_workers=WORKERS) if overlap else nullcontext() as pool:
+        pending: deque[Future[Totals]] = deque()
+        after_id = 0
+        while scanned := _candidates(today, after_id=after_id, limit=batch_size):
+            after_id = scanned[-1][0]
+            ids = [pk for pk, may_be_due in scanned if may_be_due]
+            # The others cannot have a step due today: evaluated by the query, not locked.
+            skipped = len(scanned) - len(ids)
+            if pool is None:
+                done = process_batch(ids, ctx) if ids else Totals(batches=1)
+                done.evaluated += skipped
+                finished(done)
+                continue
+            pending.append(pool.submit(_process_in_worker, ids, ctx, skipped))
+            while len(pending) > WORKERS:
+                finished(pending.popleft().result())
+        while pending:
+            finished(pending.popleft().result())
     # Invoices a payment or another worker held: wait for the lock now. A worker's step is
     # committed by then, so the decision sees it and the constraint backs it up.
     still = _skipped(retry, today) if retry else []

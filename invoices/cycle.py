@@ -68,7 +68,7 @@ COLLECTABLE_STAGES = (Stage.OPEN, Stage.REMINDED, Stage.COLLECTION)
 # one commit (a WAL flush) per 5000 instead of per 1000 is a tenth of the cycle's time less.
 BATCH_SIZE = 5000
 # Batches in flight at once, each on its own connection (see `run_collection_cycle`).
-WORKERS = 2
+WORKERS = 3
 LETTER_STEPS = frozenset(
     {Step.REMINDER_1, Step.REMINDER_2, Step.DEMAND_1, Step.DEMAND_2, Step.LEGAL_NOTICE}
 )

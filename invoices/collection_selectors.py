@@ -46,7 +46,7 @@ from invoices.models import (
     Letter,
     ReferenceRate,
 )
-from invoices.rules import STEP_ORDER, DebtorKind, Step
+from invoices.rules import STEP_ORDER, DebtorKind, Step, interest_margin
 from payments.models import Allocation, Component
 
 ZERO = Decimal("0.00")
@@ -67,6 +67,11 @@ ACKNOWLEDGEMENTS = (EventKind.DUE_DATE_MOVED, EventKind.PLAN)
 
 def interest_key(step: Step) -> str:
     return f"interest:{step.value}"
+
+
+def payment_interest_key(payment_id: int) -> str:
+    """The key of the interest booked when a payment is allocated: once per payment."""
+    return f"interest:payment:{payment_id}"
 
 
 def fee_key(step: Step, charge_kind: str) -> str:
@@ -160,6 +165,47 @@ def unbooked_interest(
     if amount <= 0:
         return None
     return InterestDue(principal, first_day, through, amount)
+
+
+# The columns of `interest_charge_row`, in order (the cycle adds `created_at` to its rows).
+INTEREST_CHARGE_COLUMNS = (
+    "invoice_id",
+    "kind",
+    "amount",
+    "booked_on",
+    "rule",
+    "creditor_setting",
+    "legal_cap",
+    "explanation",
+    "period_start",
+    "period_end",
+    "idempotency_key",
+)
+
+
+def interest_charge_row(
+    invoice_id: int, kind: DebtorKind, due: InterestDue, booked_on: date, key: str
+) -> tuple:
+    """The interest `Charge` row for `due`, as the cycle and the payment allocation book it."""
+    margin = interest_margin(kind)
+    explanation = (
+        f"Late-payment interest on {due.principal} € for {due.start.isoformat()}–"
+        f"{due.end.isoformat()}: reference rate + {margin} pp "
+        f"({'consumer' if kind is DebtorKind.CONSUMER else 'business'}, Korkolaki §4)."
+    )
+    return (
+        invoice_id,
+        ChargeKind.INTEREST.value,
+        due.amount,
+        booked_on,
+        f"{kind.value}.interest_margin",
+        None,
+        None,
+        explanation[:300],
+        due.start,
+        due.end,
+        key,
+    )
 
 
 # --- Situations in bulk --------------------------------------------------------------------

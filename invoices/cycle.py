@@ -36,12 +36,14 @@ from django.utils import timezone
 
 from invoices.collection import STAGE_AFTER, Decision, decide_next_step
 from invoices.collection_selectors import (
+    INTEREST_CHARGE_COLUMNS,
     INVOICE_FIELDS,
     STEP_OF_FEE_KEY,
     InvoiceFacts,
     collection_settings,
     facts_for_rows,
     fee_key,
+    interest_charge_row,
     interest_key,
     reference_rates,
     unbooked_interest,
@@ -49,7 +51,6 @@ from invoices.collection_selectors import (
 from invoices.interest import ReferenceRate as Rate
 from invoices.models import (
     Charge,
-    ChargeKind,
     CollectionRun,
     CollectionStep,
     CreditorSettings,
@@ -59,7 +60,7 @@ from invoices.models import (
     Letter,
     Stage,
 )
-from invoices.rules import STEP_ORDER, DebtorKind, Step, interest_margin
+from invoices.rules import STEP_ORDER, DebtorKind, Step
 
 logger = logging.getLogger(__name__)
 
@@ -288,41 +289,10 @@ def _interest_charge(facts: InvoiceFacts, step: Step, ctx: _Context) -> tuple | 
     )
     if due is None:
         return None
-    margin = interest_margin(s.kind)
-    explanation = (
-        f"Late-payment interest on {due.principal} € for {due.start.isoformat()}–"
-        f"{due.end.isoformat()}: reference rate + {margin} pp "
-        f"({'consumer' if s.kind is DebtorKind.CONSUMER else 'business'}, Korkolaki §4)."
-    )
-    return (
-        facts.id,
-        ChargeKind.INTEREST.value,
-        due.amount,
-        ctx.today,
-        f"{s.kind.value}.interest_margin",
-        None,
-        None,
-        explanation[:300],
-        due.start,
-        due.end,
-        interest_key(step),
-    )
+    return interest_charge_row(facts.id, s.kind, due, ctx.today, interest_key(step))
 
 
-CHARGE_COLUMNS = (
-    "invoice_id",
-    "kind",
-    "amount",
-    "booked_on",
-    "rule",
-    "creditor_setting",
-    "legal_cap",
-    "explanation",
-    "period_start",
-    "period_end",
-    "idempotency_key",
-    "created_at",
-)
+CHARGE_COLUMNS = (*INTEREST_CHARGE_COLUMNS, "created_at")
 
 
 EVENT_COLUMNS = (

@@ -12,6 +12,11 @@ principal = `Invoice.principal` − earlier principal allocations. Each part of 
 immutable `Allocation` row; what is left over once the invoice is covered (or all of it, when
 the invoice is already paid or credited) becomes an `Overpayment` that we owe back.
 
+On an overdue invoice, the late-payment interest accrued up to the payment date is booked
+first as an interest `Charge` (key `interest:payment:<payment id>`, so a retry books it once),
+built like the cycle's (`collection_selectors.interest_charge_row`): the payment covers it
+before the principal.
+
 `allocate_payment` books one payment to one invoice under a row lock. `allocate_payments`
 books a whole bank file with the same rule (`split_amount`) and the same outstanding
 computation (`outstanding_by_id`), set-based: one lock query, two aggregate queries and one
@@ -21,6 +26,7 @@ COPY per table, so that 100,000 reference payments do not take 100,000 round tri
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
@@ -29,8 +35,21 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from invoices.collection_selectors import (
+    INTEREST_CHARGE_COLUMNS,
+    INVOICE_FIELDS,
+    InvoiceFacts,
+    facts_for,
+    facts_for_rows,
+    interest_charge_row,
+    payment_interest_key,
+    reference_rates,
+    unbooked_interest,
+)
+from invoices.interest import ReferenceRate as Rate
 from invoices.models import (
     CLOSED_STAGES,
+    Charge,
     ChargeKind,
     CreditorSettings,
     EventKind,
@@ -174,6 +193,50 @@ def _used_of(payment: Payment) -> Decimal:
     return allocated + over
 
 
+def _interest_on_payment_row(
+    facts: InvoiceFacts,
+    *,
+    principal: Decimal,
+    booked_through: date | None,
+    payment_id: int,
+    paid_on: date,
+    rates: Sequence[Rate],
+) -> tuple | None:
+    """The interest `Charge` row accrued on `principal` up to `paid_on`, or None if nothing."""
+    s = facts.situation
+    due = unbooked_interest(
+        kind=s.kind,
+        principal=principal,
+        due_date=s.due_date,
+        booked_through=booked_through,
+        as_of=paid_on,
+        rates=rates,
+    )
+    if due is None:
+        return None
+    return interest_charge_row(facts.id, s.kind, due, paid_on, payment_interest_key(payment_id))
+
+
+def _book_interest_on_payment(invoice: Invoice, payment: Payment) -> None:
+    """Book the interest accrued up to the payment date, once per payment (its key)."""
+    if invoice.stage in CLOSED_STAGES or payment.paid_on <= invoice.due_date:
+        return
+    facts = facts_for(invoice)
+    row = _interest_on_payment_row(
+        facts,
+        principal=facts.situation.principal,
+        booked_through=facts.interest_booked_through,
+        payment_id=payment.pk,
+        paid_on=payment.paid_on,
+        rates=reference_rates(),
+    )
+    if row is not None:
+        Charge.objects.bulk_create(
+            [Charge(**dict(zip(INTEREST_CHARGE_COLUMNS, row, strict=True)))],
+            ignore_conflicts=True,
+        )
+
+
 def allocate_payment(
     *, payment: Payment, invoice: Invoice, amount: Decimal, actor=None
 ) -> AllocationResult:
@@ -194,6 +257,7 @@ def allocate_payment(
         if invoice.stage in CLOSED_STAGES:
             parts, over = [], amount
         else:
+            _book_interest_on_payment(invoice, payment)
             order = _orders_by_creditor([invoice.creditor_id]).get(
                 invoice.creditor_id, DEFAULT_ORDER
             )
@@ -229,17 +293,18 @@ class BulkResult:
 class _NewPayment(Protocol):
     pk: int
     amount: Decimal
+    paid_on: date
 
 
-def _lock_invoices(ids: list[int]) -> dict[int, tuple[int, Decimal, str, str]]:
-    """(creditor, principal, stage, language) per invoice id, the rows locked in id order.
+def _lock_invoices(ids: list[int]) -> dict[int, tuple[int, Decimal, str, str, date]]:
+    """(creditor, principal, stage, language, due date) per invoice id, locked in id order.
 
     Id order, so that two imports (or an import and an online payment) cannot deadlock.
     Tuples rather than model instances: a file locks up to one invoice per entry.
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, creditor_id, principal, stage, language FROM invoices_invoice "
+            "SELECT id, creditor_id, principal, stage, language, due_date FROM invoices_invoice "
             "WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
             [ids],
         )
@@ -257,6 +322,55 @@ def _payment_event_row(
         "overpaid": str(over),
     }
     return (invoice_id, EventKind.PAYMENT.value, format_euros(amount, language), json.dumps(data))
+
+
+class _InterestOnPayments:
+    """Interest to book on a bank file's payments to overdue invoices, as `allocate_payment` does.
+
+    Only invoices still open with a payment dated after their due date are read (their facts
+    in a fixed number of queries, and the rate table once); the others cost nothing. Each
+    payment books the interest since the previous booking, the file's own included.
+    """
+
+    def __init__(
+        self,
+        items: Sequence[tuple[_NewPayment, int]],
+        invoices: Mapping[int, tuple[int, Decimal, str, str, date]],
+    ):
+        overdue = sorted(
+            {
+                invoice_id
+                for payment, invoice_id in items
+                if invoices[invoice_id][2] not in CLOSED_STAGES
+                and payment.paid_on > invoices[invoice_id][4]
+            }
+        )
+        self.facts: dict[int, InvoiceFacts] = {}
+        self.booked_through: dict[int, date | None] = {}
+        self.rates: tuple[Rate, ...] = ()
+        if overdue:
+            rows = list(Invoice.objects.filter(pk__in=overdue).values(*INVOICE_FIELDS))
+            self.facts = facts_for_rows(rows)
+            self.booked_through = {
+                pk: facts.interest_booked_through for pk, facts in self.facts.items()
+            }
+            self.rates = reference_rates()
+
+    def row(self, payment: _NewPayment, invoice_id: int, principal: Decimal) -> tuple | None:
+        facts = self.facts.get(invoice_id)
+        if facts is None:
+            return None
+        row = _interest_on_payment_row(
+            facts,
+            principal=max(principal, ZERO),
+            booked_through=self.booked_through[invoice_id],
+            payment_id=payment.pk,
+            paid_on=payment.paid_on,
+            rates=self.rates,
+        )
+        if row is not None:
+            self.booked_through[invoice_id] = row[9]
+        return row
 
 
 def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult:
@@ -278,23 +392,29 @@ def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult
         outstanding = outstanding_by_id(
             {
                 invoice_id: principal
-                for invoice_id, (_creditor, principal, stage, _language) in invoices.items()
+                for invoice_id, (_creditor, principal, stage, *_rest) in invoices.items()
                 if stage not in CLOSED_STAGES
             }
         )
+        interest = _InterestOnPayments(items, invoices)
         now = timezone.now()
         allocations: list[tuple] = []
         events: list[tuple] = []
         overpayments: list[tuple] = []
         paid: set[int] = set()
+        charges: list[tuple] = []
         for payment, invoice_id in items:
-            creditor_id, _principal, stage, language = invoices[invoice_id]
+            creditor_id, _principal, stage, language, _due_date = invoices[invoice_id]
             amount = payment.amount
             now_paid = False
             if stage in CLOSED_STAGES or invoice_id in paid:
                 parts, over = [], amount
             else:
                 owed = outstanding[invoice_id]
+                row = interest.row(payment, invoice_id, owed[Component.PRINCIPAL])
+                if row is not None:
+                    charges.append(row)
+                    owed[Component.INTEREST] += row[2]
                 order = orders.get(creditor_id, DEFAULT_ORDER)
                 parts, over = split_amount(amount, owed, order)
                 for component, part in parts:
@@ -309,6 +429,8 @@ def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult
                 events.append((invoice_id, EventKind.PAID.value, "", "{}"))
             if over > 0:
                 overpayments.append((payment.pk, invoice_id, over))
+        # Keys name payments created in this transaction: no earlier row can hold them.
+        copy_rows(Charge, INTEREST_CHARGE_COLUMNS, charges, now=now)
         columns = ("payment_id", "invoice_id", "component", "amount")
         copy_rows(Allocation, columns, allocations, now=now)
         copy_rows(InvoiceEvent, ("invoice_id", "kind", "detail", "data"), events, now=now)

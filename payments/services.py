@@ -309,6 +309,7 @@ class _NewPayment(NamedTuple):
 
     pk: int
     amount: Decimal
+    paid_on: date
 
 
 def _insert_payments(entries: list[BankEntry], file_import: BankFileImport) -> list[_NewPayment]:
@@ -351,7 +352,10 @@ def _insert_payments(entries: list[BankEntry], file_import: BankFileImport) -> l
         ),
         now=timezone.now(),
     )
-    return [_NewPayment(pk, entry.amount) for pk, entry in zip(ids, entries, strict=True)]
+    return [
+        _NewPayment(pk, entry.amount, entry.value_date or entry.booking_date)
+        for pk, entry in zip(ids, entries, strict=True)
+    ]
 
 
 def _existing_external_ids(external_ids: list[str]) -> set[str]:

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from invoices.models import Creditor, DebtorType, Invoice, Stage, money_field
+from invoices.models import ActedBy, Creditor, DebtorType, Invoice, Stage, money_field
 from invoices.rules import DebtorKind, plan_fee_cap, transfer_fee_cap
 
 ZERO = Decimal("0.00")
@@ -124,28 +124,9 @@ class ArrangementRules(models.Model):
         }.get(stage, False)
 
 
-class _Acted(models.Model):
-    """Who did it, and on whose behalf ("by X on behalf of Y")."""
+class _Acted(ActedBy):
+    """An arrangement act, with who did it and on whose behalf (see invoices.models.ActedBy)."""
 
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("on behalf of"),
-    )
-    on_behalf_of_organisation = models.CharField(
-        _("on behalf of organisation"), max_length=200, blank=True
-    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

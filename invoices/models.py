@@ -471,12 +471,9 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Note")
 
 
-class InvoiceEvent(models.Model):
-    """One immutable line of an invoice's timeline, with who did it and on whose behalf."""
+class ActedBy(models.Model):
+    """Who did it, and on whose behalf ("by X on behalf of Y"): shared by every recorded act."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
-    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -496,6 +493,17 @@ class InvoiceEvent(models.Model):
     on_behalf_of_organisation = models.CharField(
         _("on behalf of organisation"), max_length=200, blank=True
     )
+
+    class Meta:
+        abstract = True
+
+
+class InvoiceEvent(ActedBy):
+    """One immutable line of an invoice's timeline, with who did it and on whose behalf."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     detail = models.CharField(_("detail"), max_length=500, blank=True)
     data = models.JSONField(default=dict, blank=True)
 

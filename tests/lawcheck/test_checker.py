@@ -434,8 +434,9 @@ def test_interest_in_a_leap_year_divides_by_366():
 def test_interest_runs_only_on_unpaid_capital_never_twice_never_at_an_invented_rate():
     h = invoice(principal="1000.00")
     h.allocations.append(Allocation(1, "principal", D("500.00"), day(11), at(day(11)), 1))
-    # 10 days on 1000, 20 days on 500 at 9.5 %: 2.6027 + 2.6027 = 5.21
-    interest_fee(h, day(1), day(30), "5.21")
+    # Paid on 11.2.: that day still on 1000 (a payment pays its own day's interest), then 500.
+    # 11 × 1000 + 19 × 500 = 20 500 euro-days at 9.5 % / 365 = 5.335… → 5.34
+    interest_fee(h, day(1), day(30), "5.34")
     assert check(h) == []
     interest_fee(h, day(30), day(31), "0.26")
     assert "interest_twice" in rules(h)

@@ -136,3 +136,32 @@ class Violation:
             f"invoice {self.invoice_id} {self.on.isoformat()} [{self.rule}] {self.detail} "
             f"— {self.section}"
         )
+
+
+def describe(h: InvoiceHistory) -> str:
+    """The history in date order, one act a line: a reproduction to paste into a finding."""
+    head = (
+        f"invoice {h.id}: {h.kind}, principal {h.principal} €, issued {h.issue_date}, "
+        f"sent {h.sent_on or h.issue_date}, due {h.original_due_date}, channel {h.channel}"
+    )
+    rows: list[tuple[datetime, str]] = []
+    for s in h.steps:
+        rows.append((s.at, f"{s.on} step {s.step}" + (f", pay by {s.pay_by}" if s.pay_by else "")))
+    for f in h.fees:
+        what = f"{f.on} charge {f.kind} {f.amount} €"
+        if f.period:
+            what += f" for {f.period[0]}–{f.period[1]}"
+        rows.append((f.at, what + (f" ({f.step})" if f.step else "")))
+    for a in h.allocations:
+        rows.append((a.at, f"{a.paid_on} payment {a.payment}: {a.amount} € to {a.component}"))
+    for t in h.transfers:
+        rows.append((t.at, f"{t.on} due date moved {t.from_date} → {t.to_date}"))
+    for p in h.plans:
+        rows.append((p.at, f"{p.on} payment plan {p.id}, {p.installments} instalments"))
+    for d in h.disputes:
+        rows.append((d.start, f"{d.start.date()} disputed"))
+        if d.end:
+            rows.append((d.end, f"{d.end.date()} dispute resolved"))
+    for s in h.stop_requests:
+        rows.append((s, f"{s.date()} asked to stop voluntary collection (4 c §)"))
+    return "\n".join([head, *(f"    {text}" for _at, text in sorted(rows, key=lambda r: r[0]))])

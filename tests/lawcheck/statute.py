@@ -186,12 +186,13 @@ DEMAND_SECTION = f"{PERINTALAKI} 5 § 1 mom (299/2022)"
 LEGAL_SECTION = f"{PERINTALAKI} 6 § (31/2013, 299/2022)"
 
 # When the debtor at the latest receives a letter, in days after it is sent, per channel.
-# Letter post: hallintolaki 434/2003 59 § 1 mom presumes a letter received on the 7th day after
-# it was sent — longer than Posti's quality requirement (97 % by the 5th working day, postilaki
-# 415/2011 and Traficom's order), so it holds over weekends and holidays. E-mail and e-invoice:
-# 59 § 2 mom presumes an electronic message received on the 3rd day after it was sent.
+# Letter post: hallintolaki 434/2003 59 § 2 mom ("Vastaanottajan katsotaan saaneen asiasta
+# tiedon seitsemäntenä päivänä kirjeen lähettämisestä") — longer than Posti's quality
+# requirement (97 % by the 5th working day), so it holds over weekends and holidays. E-mail and
+# e-invoice: laki sähköisestä asioinnista viranomaistoiminnassa 13/2003 19 § 2 mom presumes an
+# electronic message received on the 3rd day after it was sent.
 RECEIVED_AT_THE_LATEST_DAYS = {"letter": 7, "email": 3, "einvoice": 3}
-RECEIVED_SOURCE = "hallintolaki 434/2003 59 § (7 days by post, 3 days electronic)"
+RECEIVED_SOURCE = "hallintolaki 434/2003 59 § 2 mom (post: 7 days), 13/2003 19 § 2 mom (3 days)"
 
 
 # --- Limitation --------------------------------------------------------------------------

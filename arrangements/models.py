@@ -12,8 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from collection.rules import DebtorKind, plan_fee_cap, transfer_fee_cap
 from invoices.models import ActedBy, Creditor, DebtorType, Invoice, Stage, money_field
-from invoices.rules import DebtorKind, plan_fee_cap, transfer_fee_cap
 
 ZERO = Decimal("0.00")
 # The highest legal caps over every bracket: a creditor's fee above them could never be charged.

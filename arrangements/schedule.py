@@ -2,7 +2,7 @@
 
 `plan_schedule` is the one function behind the preview, the accepted plan and its PDF:
 monthly dates from a start date, amounts in whole cents, the plan fee capped by the legal
-table (`invoices.rules.plan_fee_cap`), the last installment absorbing the rounding.
+table (`collection.rules.plan_fee_cap`), the last installment absorbing the rounding.
 Refusals carry a code and parameters; the services turn them into translated messages.
 """
 
@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from invoices.rules import (
+from collection.rules import (
     DebtorKind,
     Topic,
     plan_fee_cap,

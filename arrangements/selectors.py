@@ -1,10 +1,12 @@
 """Reads of the arrangements app: rules, what a user may arrange, plan progress."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.db import connection
 from django.db.models import QuerySet, Sum
 
 from arrangements.models import (
@@ -176,3 +178,19 @@ def installment_by_reference(references) -> dict[str, int]:
     return dict(
         Installment.objects.filter(reference__in=list(references)).values_list("reference", "pk")
     )
+
+
+def active_plan_invoice_ids(ids: Sequence[int]) -> set[int]:
+    """`in_active_plan` for a batch of the daily cycle (registered in ArrangementsConfig.ready).
+
+    One `= ANY(array)` query: the cycle asks for a whole batch at a time, and the ORM's
+    `IN (%s, …)` of a batch cost more than the query.
+    """
+    table = connection.ops.quote_name(PlanInvoice._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT invoice_id FROM {table} "  # noqa: S608
+            "WHERE invoice_id = ANY(%s::bigint[]) AND active",
+            [list(ids)],
+        )
+        return {invoice_id for (invoice_id,) in cursor.fetchall()}

@@ -49,6 +49,7 @@ from arrangements.selectors import (
     transfer_limit,
     unpaid_principal,
 )
+from collection.rules import DebtorKind
 from invoices.models import (
     CLOSED_STAGES,
     Charge,
@@ -58,7 +59,6 @@ from invoices.models import (
     Stage,
 )
 from invoices.references import national_reference_from_base
-from invoices.rules import DebtorKind
 from invoices.selectors import with_balance
 from invoices.services import invoice_record_event
 from myropo.templatetags.money import format_euros

@@ -10,7 +10,7 @@ of their history, runs ANALYZE, then times:
 - **floor**: one bare ``UPDATE … FROM`` that performs the same stage transitions as the
   cycle (open → reminded, reminded → collection, legal notice → legal) from the same data,
   in a transaction that is rolled back;
-- **cycle**: ``invoices.cycle.run_collection_cycle`` for the same day, which also writes the
+- **cycle**: ``collection.cycle.run_collection_cycle`` for the same day, which also writes the
   step rows, fee and interest charges, timeline events and letter rows. The letters'
   rendering is queued to Celery workers in production; here the queue only counts them.
 
@@ -60,7 +60,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument("--creditors", type=int, default=20)
     parser.add_argument(
-        "--batch-size", type=int, default=None, help="the cycle's default (invoices.cycle)"
+        "--batch-size", type=int, default=None, help="the cycle's default (collection.cycle)"
     )
     parser.add_argument("--database", default="myropo_bench_cycle", help="dropped and created")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -107,14 +107,8 @@ CHARGE_COLUMNS = ["invoice_id", "kind", "amount", "booked_on", "rule", "creditor
 
 
 def load(args: argparse.Namespace, cursor) -> dict[str, float]:
-    from invoices.models import (
-        Charge,
-        CollectionStep,
-        Creditor,
-        CreditorSettings,
-        Invoice,
-        ReferenceRate,
-    )
+    from collection.models import CollectionStep, ReferenceRate
+    from invoices.models import Charge, Creditor, CreditorSettings, Invoice
 
     now = datetime.now(UTC)
     timings: dict[str, float] = {}
@@ -255,8 +249,9 @@ def run(args: argparse.Namespace, bench_url: str) -> None:
     import psycopg
     from django.core.management import call_command
 
-    import invoices.cycle as cycle
-    from invoices.models import Charge, CollectionStep, Invoice
+    import collection.cycle as cycle
+    from collection.models import CollectionStep
+    from invoices.models import Charge, Invoice
 
     start = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)

@@ -13,8 +13,6 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +22,6 @@ from invoices.importing.service import ImportResult, invoices_import
 from invoices.importing.values import mask_hetu
 from invoices.models import (
     Charge,
-    CollectionRun,
     Creditor,
     CreditorSettings,
     CreditorUser,
@@ -32,8 +29,6 @@ from invoices.models import (
     InvoiceAccess,
     InvoiceEvent,
     InvoiceLine,
-    Letter,
-    ReferenceRate,
     normalize_myropo_id,
 )
 from invoices.references import InvalidReference, validate_reference
@@ -139,24 +134,6 @@ class InvoiceEventInline(ReadOnlyInlineMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("actor", "on_behalf_of")
 
 
-class LetterInline(ReadOnlyInlineMixin, admin.TabularInline):
-    model = Letter
-    fields = ["step", "letter_date", "due_date", "language", "rendered_at", "sent_at", "download"]
-    readonly_fields = fields
-    ordering = ["letter_date", "id"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Letter]:
-        return super().get_queryset(request).defer("pdf")
-
-    @admin.display(description=_("PDF"))
-    def download(self, letter: Letter) -> str:
-        if letter.rendered_at is None:
-            return gettext("not rendered yet")
-        return format_html(
-            '<a href="{}">{}</a>', reverse("letters:pdf", args=[letter.pk]), gettext("Open")
-        )
-
-
 class InvoiceImportForm(forms.Form):
     creditor = forms.ModelChoiceField(
         label=_("Creditor"), queryset=Creditor.objects.order_by("name")
@@ -205,21 +182,8 @@ class InvoiceAdmin(admin.ModelAdmin):
     search_help_text = _("Invoice number, reference number, debtor name or MyRopo ID.")
     date_hierarchy = "due_date"
     autocomplete_fields = ["creditor"]
-    readonly_fields = ["myropo_id", "created_at", "collection_schedule"]
-    inlines = [InvoiceLineInline, ChargeInline, LetterInline, InvoiceEventInline]
-
-    @admin.display(description=_("if unpaid: the collection schedule"))
-    def collection_schedule(self, invoice: Invoice) -> str:
-        """The dry run for this invoice: every future step under today's rules and settings."""
-        from invoices.collection_selectors import simulate_for
-
-        if invoice.pk is None:
-            return ""
-        schedule = simulate_for(invoice, timezone.localdate())
-        return format_html(
-            "<ol>{}</ol>",
-            format_html_join("", "<li>{}</li>", ((decision.explanation,) for decision in schedule)),
-        )
+    readonly_fields = ["myropo_id", "created_at"]
+    inlines = [InvoiceLineInline, ChargeInline, InvoiceEventInline]
 
     @admin.display(description=pgettext_lazy("debtor", "identity"))
     def debtor_identity(self, invoice: Invoice) -> str:
@@ -249,29 +213,8 @@ class InvoiceAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="{}_{}_import".format(*info),
             ),
-            path(
-                "statistics/",
-                self.admin_site.admin_view(self.statistics_view),
-                name="{}_{}_statistics".format(*info),
-            ),
             *super().get_urls(),
         ]
-
-    def statistics_view(self, request: HttpRequest) -> HttpResponse:
-        from invoices.statistics import collection_statistics, collection_statistics_by_creditor
-
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        today = timezone.localdate()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Collection statistics"),
-            "opts": self.opts,
-            "overall": collection_statistics(today),
-            "creditors": collection_statistics_by_creditor(today),
-            "today": today,
-        }
-        return TemplateResponse(request, "admin/invoices/invoice/statistics.html", context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
@@ -350,42 +293,6 @@ class InvoiceAccessAdmin(admin.ModelAdmin):
     search_fields = ["invoice__number", "invoice__myropo_id", "user__email"]
     fields = ["invoice", "user", "method", "created_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-# --- Collection engine ---------------------------------------------------------------------
-
-
-@admin.register(ReferenceRate)
-class ReferenceRateAdmin(admin.ModelAdmin):
-    list_display = ["start", "end", "rate", "source", "updated_at"]
-    fields = ["start", "end", "rate", "source"]
-    ordering = ["-start"]
-
-
-@admin.register(CollectionRun)
-class CollectionRunAdmin(admin.ModelAdmin):
-    list_display = [
-        "run_date",
-        "dry_run",
-        "started_at",
-        "finished_at",
-        "evaluated",
-        "steps",
-        "charges",
-        "letters",
-        "skipped_locked",
-    ]
-    list_filter = ["dry_run"]
-    date_hierarchy = "run_date"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

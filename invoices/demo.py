@@ -279,7 +279,7 @@ def _lines(rng: random.Random, creditor: str, debtor_type: str, month: str) -> l
     return rows
 
 
-# --- Fee rules. The engine's table (invoices.rules) is the source of truth once it exists;
+# --- Fee rules. The engine's table (collection.rules) is the source of truth once it exists;
 # these are the same DESIGN.md values, named the way a Charge names its rule.
 
 REMINDER_FEE = {

@@ -20,7 +20,6 @@ from stdnum.fi import hetu as stdnum_hetu
 from stdnum.fi import ytunnus as stdnum_ytunnus
 
 from invoices.references import is_valid_reference
-from invoices.rules import DebtorKind, Step, demand_fee_cap, reminder_fee_cap
 
 ZERO = Decimal("0.00")
 
@@ -124,15 +123,19 @@ class ReminderLayout(models.TextChoices):
     OWN = "own", _("Own template")
 
 
-# The highest cap of each fee over all principal brackets, read from the legal table: a
-# creditor's fee above it could never be charged to anyone, so the settings refuse it.
-REMINDER_FEE_MAX: dict[DebtorKind, Decimal] = {
-    kind: reminder_fee_cap(kind, 1) for kind in DebtorKind
+# The highest cap of each fee over all principal brackets, from the legal table
+# (collection.rules: reminder_fee_cap, demand_fee_cap): a creditor's fee above it could never
+# be charged to anyone, so the settings refuse it. Literal here because invoices never imports
+# the collection app; tests/collection/test_settings_caps.py fails when the table moves on.
+REMINDER_FEE_MAX: dict[str, Decimal] = {
+    "consumer": Decimal("5.00"),
+    "business": Decimal("12.00"),
 }
-DEMAND_FEE_MAX: dict[tuple[DebtorKind, int], Decimal] = {
-    (kind, number): demand_fee_cap(kind, Decimal("1000000.00"), number)
-    for kind in DebtorKind
-    for number in (1, 2)
+DEMAND_FEE_MAX: dict[tuple[str, int], Decimal] = {
+    ("consumer", 1): Decimal("50.00"),
+    ("consumer", 2): Decimal("25.00"),
+    ("business", 1): Decimal("110.00"),
+    ("business", 2): Decimal("55.00"),
 }
 
 
@@ -197,7 +200,7 @@ class CreditorSettings(models.Model):
     )
     # Reminder and collection schedule (days count from the previous step) and fees. A fee
     # field may not exceed the highest legal cap for its debtor kind; the engine then charges
-    # at most the cap of each invoice's own principal bracket (invoices.collection).
+    # at most the cap of each invoice's own principal bracket (collection.decision).
     first_reminder_days = _days_field(_("first reminder, days after the due date"))
     reminder_interval_days = _days_field(_("second reminder, days after the first"))
     days_to_collection = _days_field(_("1st payment demand, days after the last reminder"))
@@ -205,34 +208,30 @@ class CreditorSettings(models.Model):
     legal_notice_days = _days_field(_("legal-collection notice, days after the 2nd demand"))
     legal_days = _days_field(_("legal collection, days after the notice"))
     letter_payment_days = _days_field(_("days to pay a reminder or demand letter"))
-    reminder_fee_consumer = _fee_field(
-        _("reminder fee, consumer"), REMINDER_FEE_MAX[DebtorKind.CONSUMER]
-    )
-    reminder_fee_business = _fee_field(
-        _("reminder fee, company"), REMINDER_FEE_MAX[DebtorKind.BUSINESS]
-    )
+    reminder_fee_consumer = _fee_field(_("reminder fee, consumer"), REMINDER_FEE_MAX["consumer"])
+    reminder_fee_business = _fee_field(_("reminder fee, company"), REMINDER_FEE_MAX["business"])
     use_standard_compensation = models.BooleanField(
         _("charge companies the 40 € standard compensation instead of reminder fees"),
         default=False,
     )
     demand_fee_first_consumer = _fee_field(
         _("1st payment demand fee, consumer"),
-        DEMAND_FEE_MAX[DebtorKind.CONSUMER, 1],
+        DEMAND_FEE_MAX["consumer", 1],
         default=Decimal("14.00"),
     )
     demand_fee_second_consumer = _fee_field(
         _("2nd payment demand fee, consumer"),
-        DEMAND_FEE_MAX[DebtorKind.CONSUMER, 2],
+        DEMAND_FEE_MAX["consumer", 2],
         default=Decimal("7.00"),
     )
     demand_fee_first_business = _fee_field(
         _("1st payment demand fee, company"),
-        DEMAND_FEE_MAX[DebtorKind.BUSINESS, 1],
+        DEMAND_FEE_MAX["business", 1],
         default=Decimal("50.00"),
     )
     demand_fee_second_business = _fee_field(
         _("2nd payment demand fee, company"),
-        DEMAND_FEE_MAX[DebtorKind.BUSINESS, 2],
+        DEMAND_FEE_MAX["business", 2],
         default=Decimal("25.00"),
     )
 
@@ -257,17 +256,17 @@ class CreditorSettings(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    reminder_fee_consumer__range=(0, REMINDER_FEE_MAX[DebtorKind.CONSUMER]),
-                    reminder_fee_business__range=(0, REMINDER_FEE_MAX[DebtorKind.BUSINESS]),
-                    demand_fee_first_consumer__range=(0, DEMAND_FEE_MAX[DebtorKind.CONSUMER, 1]),
+                    reminder_fee_consumer__range=(0, REMINDER_FEE_MAX["consumer"]),
+                    reminder_fee_business__range=(0, REMINDER_FEE_MAX["business"]),
+                    demand_fee_first_consumer__range=(0, DEMAND_FEE_MAX["consumer", 1]),
                     demand_fee_second_consumer__range=(
                         0,
-                        DEMAND_FEE_MAX[DebtorKind.CONSUMER, 2],
+                        DEMAND_FEE_MAX["consumer", 2],
                     ),
-                    demand_fee_first_business__range=(0, DEMAND_FEE_MAX[DebtorKind.BUSINESS, 1]),
+                    demand_fee_first_business__range=(0, DEMAND_FEE_MAX["business", 1]),
                     demand_fee_second_business__range=(
                         0,
-                        DEMAND_FEE_MAX[DebtorKind.BUSINESS, 2],
+                        DEMAND_FEE_MAX["business", 2],
                     ),
                 ),
                 name="settings_fees_within_legal_caps",
@@ -426,7 +425,7 @@ class Charge(models.Model):
     legal_cap = money_field(_("legal maximum"), null=True, blank=True)
     explanation = models.CharField(_("explanation"), max_length=300, blank=True)
     # Interest rows: the days of delay this row covers (inclusive). The open balance adds the
-    # interest accrued after the last `period_end` (invoices.collection_selectors).
+    # interest accrued after the last `period_end` (collection.selectors).
     period_start = models.DateField(_("from"), null=True, blank=True)
     period_end = models.DateField(_("until"), null=True, blank=True)
     # Makes "the same fee twice" impossible: a step's charge carries a key unique per invoice.
@@ -541,147 +540,3 @@ class InvoiceAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.invoice}"
-
-
-# --- Reminder and collection (issue 7) -------------------------------------------------------
-
-
-class ReferenceRate(models.Model):
-    """The reference rate of one half-year (Korkolaki §12), edited by staff.
-
-    Late-payment interest is this rate plus 7 pp (consumer) or 8 pp (business); days for which
-    no row exists accrue no interest until staff add the half-year (never a guess).
-    """
-
-    start = models.DateField(_("first day"), unique=True)
-    end = models.DateField(_("last day"))
-    rate = models.DecimalField(
-        _("reference rate %"),
-        max_digits=5,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("-10")), MaxValueValidator(Decimal("50"))],
-    )
-    source = models.CharField(_("source"), max_length=200, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("reference rate")
-        verbose_name_plural = _("reference rates")
-        ordering = ["-start"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end__gte=F("start")), name="refrate_end_after_start"
-            ),
-            models.CheckConstraint(
-                condition=Q(start__month__in=(1, 7), start__day=1),
-                name="refrate_starts_a_half_year",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.start:%Y-%m-%d}–{self.end:%Y-%m-%d} {self.rate} %"
-
-    def clean(self) -> None:
-        if self.start is None:
-            return
-        if (self.start.month, self.start.day) not in ((1, 1), (7, 1)):
-            raise ValidationError({"start": _("A half-year starts on 1 January or 1 July.")})
-        half_end = (
-            self.start.replace(month=6, day=30)
-            if self.start.month == 1
-            else (self.start.replace(month=12, day=31))
-        )
-        if self.end != half_end:
-            raise ValidationError({"end": _("The half-year ends on %(day)s.") % {"day": half_end}})
-
-
-class CollectionStepKind(models.TextChoices):
-    REMINDER_1 = Step.REMINDER_1.value, _("Payment reminder")
-    REMINDER_2 = Step.REMINDER_2.value, _("Second payment reminder")
-    DEMAND_1 = Step.DEMAND_1.value, _("Payment demand")
-    DEMAND_2 = Step.DEMAND_2.value, _("Second payment demand")
-    LEGAL_NOTICE = Step.LEGAL_NOTICE.value, _("Legal-collection notice")
-    LEGAL = Step.LEGAL.value, _("Legal collection")
-
-
-class CollectionRun(models.Model):
-    """One run of the daily collection cycle (or a dry run), with what it did."""
-
-    run_date = models.DateField(_("date"), db_index=True)
-    dry_run = models.BooleanField(_("dry run"), default=False)
-    started_at = models.DateTimeField(_("started"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    batches = models.PositiveIntegerField(_("batches"), default=0)
-    evaluated = models.PositiveIntegerField(_("invoices evaluated"), default=0)
-    steps = models.PositiveIntegerField(_("steps taken"), default=0)
-    charges = models.PositiveIntegerField(_("charges booked"), default=0)
-    letters = models.PositiveIntegerField(_("letters queued"), default=0)
-    skipped_locked = models.PositiveIntegerField(_("skipped (another worker)"), default=0)
-    counts = models.JSONField(_("steps by kind"), default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("collection run")
-        verbose_name_plural = _("collection runs")
-        ordering = ["-started_at"]
-
-    def __str__(self) -> str:
-        return f"{self.run_date:%Y-%m-%d}{' (dry run)' if self.dry_run else ''}"
-
-
-class CollectionStep(models.Model):
-    """A collection step taken on an invoice: the fact the next decision starts from.
-
-    UNIQUE(invoice, step) is what makes a step (and so its fee, letter and event) happen at
-    most once, whatever the number of workers or reruns: the cycle inserts with
-    ON CONFLICT DO NOTHING and books the rest only for the rows it actually inserted.
-    """
-
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="collection_steps")
-    step = models.CharField(_("step"), max_length=16, choices=CollectionStepKind.choices)
-    taken_on = models.DateField(_("date"))
-    fee = money_field(_("fee"), default=ZERO)
-    run = models.ForeignKey(
-        CollectionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("collection step")
-        verbose_name_plural = _("collection steps")
-        ordering = ["taken_on", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["invoice", "step"], name="collection_step_once"),
-            models.CheckConstraint(condition=Q(fee__gte=0), name="collection_step_fee_gte_0"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_step_display()} {self.taken_on:%Y-%m-%d}"
-
-
-class Letter(models.Model):
-    """A reminder or collection letter; the PDF is kept as rendered, a record of what was sent.
-
-    The bytes live in the database with the step and charges they document, so a backup never
-    holds a charge without its letter. Rendered by a Celery task after the step's transaction.
-    """
-
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="letters")
-    step = models.CharField(_("step"), max_length=16, choices=CollectionStepKind.choices)
-    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
-    letter_date = models.DateField(_("letter date"))
-    due_date = models.DateField(_("pay by"))
-    pdf = models.BinaryField(_("PDF"), null=True, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    rendered_at = models.DateTimeField(_("rendered"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("letter")
-        verbose_name_plural = _("letters")
-        ordering = ["letter_date", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["invoice", "step"], name="letter_once_per_step"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_step_display()} {self.letter_date:%Y-%m-%d}"

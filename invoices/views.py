@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from io import BytesIO
 from urllib.parse import urlencode
 
@@ -20,18 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.context import acting_context
-from invoices.collection import decide_next_step, simulate_schedule
-from invoices.collection_selectors import (
-    collection_settings,
-    facts_for,
-    letters_for,
-    reference_rates,
-    unbooked_interest,
-)
 from invoices.forms import InvoiceClaimForm, InvoiceFilterForm
-from invoices.letters import explain_charge, rule_condition
-from invoices.models import ZERO, Charge, ChargeKind, Invoice
-from invoices.next_step import next_step_text, step_label
+from invoices.hooks import invoice_detail_context
+from invoices.models import ZERO, Invoice
 from invoices.payment_codes import payment_codes_for
 from invoices.selectors import (
     creditors_of,
@@ -173,76 +163,6 @@ def invoice_actions(invoice: Invoice) -> list[Action]:
     return actions
 
 
-@dataclass(frozen=True)
-class ScheduleRow:
-    on: date
-    label: str
-    fee: Decimal
-
-
-@dataclass(frozen=True)
-class CollectionOutlook:
-    """What the invoice page says about reminders, collection and interest as of today."""
-
-    next_step: str
-    schedule: list[ScheduleRow]
-    schedule_end: str  # why the schedule stops short of legal collection, or ""
-    accrued_interest: Decimal
-    accrued_through: date | None
-    to_pay_today: Decimal
-
-
-def collection_outlook(invoice: Invoice, today: date) -> CollectionOutlook:
-    """`next_step_for`, `simulate_for` and `accrued_interest` of collection_selectors at once.
-
-    The same pure functions on one read of the invoice's facts: calling the three selectors
-    would read the steps, charges, allocations and events three times over.
-    """
-    facts = facts_for(invoice)
-    situation = facts.situation
-    settings = collection_settings(getattr(invoice.creditor, "settings", None), situation.kind)
-    schedule = simulate_schedule(situation, settings, today)
-    steps = [d for d in schedule if d.step is not None and d.on is not None]
-    stop = schedule[-1] if schedule and schedule[-1].step is None else None
-    due = None
-    if not invoice.is_closed:
-        due = unbooked_interest(
-            kind=situation.kind,
-            principal=situation.principal,
-            due_date=situation.due_date,
-            booked_through=facts.interest_booked_through,
-            as_of=today,
-            rates=reference_rates(),
-        )
-    accrued = due.amount if due else ZERO
-    return CollectionOutlook(
-        next_step=next_step_text(decide_next_step(situation, settings, today)),
-        schedule=[ScheduleRow(d.on, step_label(d.step), d.fee) for d in steps],
-        schedule_end=next_step_text(stop) if stop is not None and steps else "",
-        accrued_interest=accrued,
-        accrued_through=due.end if due else None,
-        to_pay_today=invoice.open_balance + accrued,
-    )
-
-
-@dataclass(frozen=True)
-class ChargeRow:
-    charge: Charge
-    text: str  # explain_charge's translated line, or "" where the stored explanation says more
-
-
-def charge_rows(charges: list[Charge]) -> list[ChargeRow]:
-    rows = []
-    for charge in charges:
-        # Rows booked before the rule table (demo data, imports) name no rule we know:
-        # their own explanation says more than "Reminder fee 5,00 €" would.
-        known = bool(rule_condition(charge.rule)) or (
-            charge.kind == ChargeKind.INTEREST and charge.period_start and charge.period_end
-        )
-        rows.append(ChargeRow(charge, explain_charge(charge) if known else ""))
-    return rows
-
-
 @login_required
 @require_GET
 @never_cache
@@ -262,9 +182,7 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "invoice": invoice,
         "lines": lines,
         "vat_rows": vat_summary(lines),
-        "charges": charge_rows(list(invoice.charges.all())),
         "events": invoice_timeline(invoice),
-        "letters": letters_for(invoice),
         # The barcode and QR code carry the open balance, not the interest accrued since the
         # last booking: Finnish practice (and the letters) print the amount of the invoice or
         # letter, and the late-payment interest (Korkolaki 633/1982 §4) is booked as a
@@ -272,10 +190,11 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         # every day would not match the letter the debtor holds or the payment order.
         "codes": payment_codes_for(invoice, amount=invoice.open_balance if payable else ZERO),
         "actions": invoice_actions(invoice),
-        "outlook": collection_outlook(invoice, today),
         "open_overpayments": list(open_overpayments_for(request.user, invoice=invoice)),
         "overdue": not invoice.is_closed and invoice.due_date < today,
         "today": today,
+        # The charges explained, the letters and the collection outlook (collection app).
+        **invoice_detail_context(invoice, today),
     }
     return render(request, "invoices/invoice_detail.html", context)
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "myropo",
     "accounts",
     "invoices",
+    "collection",
     "payments",
     "arrangements",
     "messaging",

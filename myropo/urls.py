@@ -12,7 +12,7 @@ urlpatterns = [
     path("price-list/", views.price_list, name="price_list"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("invoices/", include("invoices.urls")),
-    path("letters/", include("invoices.letter_urls")),
+    path("letters/", include("collection.urls")),
     path("payments/", include("payments.urls")),
     path("arrangements/", include("arrangements.urls")),
     path("offline/", views.offline, name="offline"),

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
-from invoices.rules import Unit, price_list_rows
+from collection.rules import Unit, price_list_rows
 from myropo import health, service_hours
 from myropo.templatetags.money import format_euros
 
@@ -109,7 +109,7 @@ def _price_value(value: Decimal | None, unit: Unit) -> str:
 
 
 def price_lines() -> list[PriceLine]:
-    """The price list as displayed, one line per row of `invoices.rules.price_list_rows()`."""
+    """The price list as displayed, one line per row of `collection.rules.price_list_rows()`."""
     lines = []
     for row in price_list_rows():
         consumer, business = (
@@ -133,7 +133,7 @@ def price_lines() -> list[PriceLine]:
 
 @require_GET
 def price_list(request: HttpRequest) -> HttpResponse:
-    from invoices.models import ReferenceRate
+    from collection.models import ReferenceRate
 
     today = timezone.localdate()
     rate = ReferenceRate.objects.filter(start__lte=today, end__gte=today).first()

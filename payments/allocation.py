@@ -35,7 +35,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from invoices.collection_selectors import (
+from collection.interest import ReferenceRate as Rate
+from collection.selectors import (
     INTEREST_CHARGE_COLUMNS,
     INVOICE_FIELDS,
     InvoiceFacts,
@@ -46,7 +47,6 @@ from invoices.collection_selectors import (
     reference_rates,
     unbooked_interest,
 )
-from invoices.interest import ReferenceRate as Rate
 from invoices.models import (
     CLOSED_STAGES,
     Charge,

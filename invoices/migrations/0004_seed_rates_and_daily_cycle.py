@@ -1,26 +1,30 @@
 """Seeds the reference-rate table and registers the daily collection cycle with Celery beat.
 
-The rates come from `invoices.interest.DEFAULT_REFERENCE_RATES` (Korkolaki §12); staff edit
+The rates are those of `DEFAULT_REFERENCE_RATES` (then invoices.interest, now collection.interest;
+Korkolaki §12), frozen here so that this migration does not change with the code; staff edit
 the table in the admin afterwards. The cycle runs at 06:00 Finnish time, before customer
 service opens, so that letters and the invoice pages show the day's steps from the start.
 """
+
+from datetime import date
+from decimal import Decimal
 
 from django.db import migrations
 
 TASK_NAME = "Daily reminder and collection cycle"
 TASK = "invoices.tasks.run_collection_cycle"
+# (start, end, rate) of each half-year known when this migration was written.
+DEFAULT_REFERENCE_RATES = ((date(2026, 1, 1), date(2026, 6, 30), Decimal("2.50")),)
 
 
 def seed(apps, schema_editor):
-    from invoices.interest import DEFAULT_REFERENCE_RATES
-
     ReferenceRate = apps.get_model("invoices", "ReferenceRate")
-    for period in DEFAULT_REFERENCE_RATES:
+    for start, end, rate in DEFAULT_REFERENCE_RATES:
         ReferenceRate.objects.get_or_create(
-            start=period.start,
+            start=start,
             defaults={
-                "end": period.end,
-                "rate": period.rate,
+                "end": end,
+                "rate": rate,
                 "source": "Suomen Pankki, viitekorko (Korkolaki 633/1982 §12)",
             },
         )

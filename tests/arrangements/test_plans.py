@@ -26,7 +26,7 @@ from arrangements.services import (
     plan_create,
     plan_transition,
 )
-from invoices.collection_selectors import active_plan_invoice_ids
+from collection.selectors import active_plan_invoice_ids
 from invoices.models import (
     Charge,
     ChargeKind,
@@ -228,8 +228,8 @@ def test_an_installment_paid_from_a_bank_file_allocates_to_the_plan(own_invoice,
 
 
 def test_the_cycle_skips_invoices_in_an_active_plan(own_invoice, acting, today):
-    from invoices.collection import Reason
-    from invoices.collection_selectors import next_step_for
+    from collection.decision import Reason
+    from collection.selectors import next_step_for
 
     invoice = own_invoice(
         issue_date=today - timedelta(days=90), due_date=today - timedelta(days=60)

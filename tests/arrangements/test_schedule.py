@@ -17,7 +17,7 @@ from arrangements.schedule import (
     transfer_fee,
     transfer_window,
 )
-from invoices.rules import DebtorKind
+from collection.rules import DebtorKind
 
 cents = st.integers(min_value=1, max_value=5_000_000).map(lambda c: Decimal(c) / 100)
 terms_strategy = st.builds(

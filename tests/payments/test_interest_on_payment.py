@@ -6,8 +6,9 @@ from itertools import count
 
 import pytest
 
-from invoices.collection_selectors import accrued_interest
-from invoices.models import Charge, ChargeKind, ReferenceRate, Stage
+from collection.models import ReferenceRate
+from collection.selectors import accrued_interest
+from invoices.models import Charge, ChargeKind, Stage
 from invoices.selectors import with_balance
 from payments.allocation import allocate_payment, allocate_payments
 from payments.models import Allocation, BankFileImport, Payment, PaymentSource

@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from invoices.letters import letter_filename
-from invoices.models import Letter
+from collection.letters import letter_filename
+from collection.models import Letter
 from invoices.selectors import invoices_visible_to
 
 

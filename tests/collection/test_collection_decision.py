@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invoices.collection import (
+from collection.decision import (
     CollectionSettings,
     Decision,
     FeeReason,
@@ -24,7 +24,7 @@ from invoices.collection import (
     limitation_ends_on,
     simulate_schedule,
 )
-from invoices.rules import (
+from collection.rules import (
     STEP_ORDER,
     DebtorKind,
     Step,

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from collection.statistics import collection_statistics, collection_statistics_by_creditor
 from invoices.models import EventKind, InvoiceEvent, Stage
-from invoices.statistics import collection_statistics, collection_statistics_by_creditor
 from payments.models import Allocation, Payment
 from tests.factories import CreditorFactory, InvoiceFactory
 from tests.invoices.test_admin import mfa_login
@@ -100,6 +100,6 @@ def test_the_admin_invoice_page_shows_the_schedule_and_letters(history, client, 
 
 def test_reference_rates_are_editable_in_the_admin(client, staff):
     staff_client = mfa_login(client, staff)
-    response = staff_client.get(reverse("admin:invoices_referencerate_changelist"))
+    response = staff_client.get(reverse("admin:collection_referencerate_changelist"))
     assert response.status_code == 200
     assert "2.50" in response.content.decode()

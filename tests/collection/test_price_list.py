@@ -6,7 +6,7 @@ from html import unescape
 from django.urls import reverse
 from django.utils import translation
 
-from invoices.rules import Unit, price_list_rows
+from collection.rules import Unit, price_list_rows
 from myropo.templatetags.money import format_euros
 
 ROW = re.compile(
@@ -53,7 +53,7 @@ def test_the_price_list_shows_the_current_reference_rate(client, db, settings):
     from datetime import date
     from decimal import Decimal
 
-    from invoices.models import ReferenceRate
+    from collection.models import ReferenceRate
 
     today = date.today()
     start = date(today.year, 1 if today.month <= 6 else 7, 1)

@@ -1,7 +1,7 @@
 """The Finnish legal caps and time limits for reminders and collection, as data.
 
 One table, `LEGAL_RULES`, holds every rule the engine enforces, each row naming its source;
-the decision function (`invoices.collection`), the interest calculator (`invoices.interest`)
+the decision function (`collection.decision`), the interest calculator (`collection.interest`)
 and the public price list page all read it, so they cannot disagree. Pure domain code with no
 Django imports.
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices import letter_views
+from collection import views as letter_views
 
 app_name = "letters"
 

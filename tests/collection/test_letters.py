@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from invoices.collection_selectors import letters_for
-from invoices.cycle import run_collection_cycle
-from invoices.letters import explain_charge
-from invoices.models import Charge, ChargeKind, CreditorSettings, InvoiceAccess, Letter
+from collection.cycle import run_collection_cycle
+from collection.letters import explain_charge
+from collection.models import Letter
+from collection.selectors import letters_for
+from invoices.models import Charge, ChargeKind, CreditorSettings, InvoiceAccess
 from invoices.references import format_reference
 from tests.factories import InvoiceFactory, UserFactory
 
@@ -74,7 +75,7 @@ def _barcode(invoice, amount, due):
 
 
 def test_a_letter_is_rendered_only_once(reminded):
-    from invoices.letters import letter_render
+    from collection.letters import letter_render
 
     letter = Letter.objects.get(invoice=reminded)
     first = bytes(letter.pdf)
@@ -95,7 +96,7 @@ def test_the_notification_goes_to_the_debtor_and_users_who_want_it_with_a_link(r
 
 
 def test_sending_is_not_repeated(reminded):
-    from invoices.tasks import render_letter
+    from collection.tasks import render_letter
 
     sent = len(mail.outbox)
     render_letter.delay(Letter.objects.get(invoice=reminded).pk)

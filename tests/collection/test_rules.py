@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from invoices.rules import (
+from collection.rules import (
     LEGAL_RULES,
     Bracket,
     DebtorKind,
@@ -278,7 +278,7 @@ def test_the_rule_engine_modules_import_without_django():
     from pathlib import Path
 
     code = (
-        "import sys, invoices.rules, invoices.interest, invoices.collection; "
+        "import sys, collection.rules, collection.interest, collection.decision; "
         "sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
     )
     root = Path(__file__).resolve().parents[2]

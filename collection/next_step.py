@@ -1,6 +1,6 @@
 """The invoice page's "what happens next" line, in words of the active language.
 
-`invoices.collection.decide_next_step` explains itself in English for the admin and the
+`collection.decision.decide_next_step` explains itself in English for the admin and the
 `Charge` rows; a debtor reads this instead: one whole sentence per step (with and without a
 fee) and per reason for stopping, so translators never glue fragments together.
 """
@@ -12,9 +12,9 @@ from datetime import date
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_noop
 
-from invoices.collection import Decision, Reason
-from invoices.models import CollectionStepKind
-from invoices.rules import Step
+from collection.decision import Decision, Reason
+from collection.models import CollectionStepKind
+from collection.rules import Step
 from myropo.templatetags.money import format_euros
 
 # (with a fee, without a fee): %(date)s is the step's date, %(fee)s its fee.

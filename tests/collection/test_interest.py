@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from invoices.interest import (
+from collection.interest import (
     DEFAULT_REFERENCE_RATES,
     ReferenceRate,
     UnknownReferenceRate,
@@ -15,7 +15,7 @@ from invoices.interest import (
     late_interest,
     late_interest_rate,
 )
-from invoices.rules import DebtorKind
+from collection.rules import DebtorKind
 
 C = DebtorKind.CONSUMER
 B = DebtorKind.BUSINESS

@@ -5,7 +5,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from invoices.cycle import BATCH_SIZE, run_collection_cycle
+from collection.cycle import BATCH_SIZE, run_collection_cycle
 
 BAR_WIDTH = 30
 

@@ -2,7 +2,7 @@
 
 Korkolaki §4: interest runs from the day after the due date at the reference rate plus
 7 percentage points (plus 8 pp for a commercial payment under 30/2013 §1; the margins live in
-`invoices.rules.LEGAL_RULES`). §12: the reference rate is the one in force on the first day of
+`collection.rules.LEGAL_RULES`). §12: the reference rate is the one in force on the first day of
 each half-year (1 January and 1 July) and applies for that whole half-year.
 
 Day count: actual days / 365 ("todelliset päivät / 365"). The act names an annual rate but no
@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from itertools import pairwise
 
-from invoices.rules import DebtorKind, interest_margin
+from collection.rules import DebtorKind, interest_margin
 
 __all__ = [
     "DAYS_IN_YEAR",

@@ -1,6 +1,6 @@
 """Reads for the collection engine: situations built from rows, in bulk, and what they mean.
 
-`invoices.collection.decide_next_step` is pure; this module turns database rows into its
+`collection.decision.decide_next_step` is pure; this module turns database rows into its
 `InvoiceSituation` and `CollectionSettings`, with a fixed number of queries for any number of
 invoices (`situations_for`), so the daily cycle, the invoice page ("what happens next") and
 the admin's simulation read an invoice the same way.
@@ -26,8 +26,9 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import Q, Sum
 
-from invoices import interest as pure_interest
-from invoices.collection import (
+from collection import hooks
+from collection import interest as pure_interest
+from collection.decision import (
     CollectionSettings,
     Decision,
     InvoiceSituation,
@@ -35,19 +36,9 @@ from invoices.collection import (
     decide_next_step,
     simulate_schedule,
 )
-from invoices.models import (
-    Charge,
-    ChargeKind,
-    CollectionStep,
-    CreditorSettings,
-    EventKind,
-    Invoice,
-    InvoiceEvent,
-    Letter,
-    ReferenceRate,
-)
-from invoices.rules import STEP_ORDER, DebtorKind, Step, interest_margin
-from payments.models import Allocation, Component
+from collection.models import CollectionStep, Letter, ReferenceRate
+from collection.rules import STEP_ORDER, DebtorKind, Step, interest_margin
+from invoices.models import Charge, ChargeKind, CreditorSettings, EventKind, Invoice, InvoiceEvent
 
 ZERO = Decimal("0.00")
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -237,18 +228,7 @@ INVOICE_FIELDS = (
 
 def active_plan_invoice_ids(ids: Iterable[int]) -> set[int]:
     """Invoices in an active payment plan: they do not advance while the plan is on track."""
-    from arrangements.models import PlanInvoice  # arrangements depends on invoices
-
-    # `arrangements.selectors.in_active_plan` as one `= ANY(array)` query: the cycle asks for
-    # a whole batch at a time, and the ORM's `IN (%s, …)` of a batch cost more than the query.
-    return {
-        invoice_id
-        for (invoice_id,) in _rows_for(
-            f"SELECT invoice_id FROM {_table(PlanInvoice)} "  # noqa: S608
-            "WHERE invoice_id = ANY(%s::bigint[]) AND active",
-            [list(ids)],
-        )
-    }
+    return hooks.active_plans(list(ids))
 
 
 def _rows_for(sql: str, params: Sequence) -> list[tuple]:
@@ -300,13 +280,7 @@ def facts_for_rows(rows: Sequence[dict]) -> dict[int, InvoiceFacts]:
         if legacy_step is not None and legacy_step not in steps[invoice_id]:
             steps[invoice_id][legacy_step] = TakenStep(legacy_step, booked_on, amount)
 
-    principal_paid = dict(
-        _rows_for(
-            f"SELECT invoice_id, SUM(amount) FROM {_table(Allocation)} "  # noqa: S608
-            "WHERE invoice_id = ANY(%s::bigint[]) AND component = %s GROUP BY invoice_id",
-            [ids, Component.PRINCIPAL.value],
-        )
-    )
+    principal_paid = hooks.principal_paid(ids)
     acknowledged = {
         invoice_id: at.astimezone(HELSINKI).date()
         for invoice_id, at in _rows_for(

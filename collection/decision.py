@@ -39,7 +39,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from invoices.rules import (
+from collection.rules import (
     STEP_ORDER,
     DebtorKind,
     LegalRule,

@@ -1,6 +1,6 @@
 """Reminder and collection letters: the PDF, the charge explanations and the notification mail.
 
-A letter is rendered once, after the transaction that took its step (invoices.tasks), in the
+A letter is rendered once, after the transaction that took its step (collection.tasks), in the
 invoice's language, with the creditor's default message, the new date to pay by, the itemised
 balance and the giro form with the bank barcode and QR code for that date. The mail is a
 notification with a link to the letter in MyRopo, never the PDF alone: the letter stays in
@@ -22,15 +22,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
 
 from accounts.models import User
-from invoices.models import (
-    Charge,
-    ChargeKind,
-    CollectionStepKind,
-    CreditorSettings,
-    Invoice,
-    InvoiceAccess,
-    Letter,
-)
+from collection.models import CollectionStepKind, Letter
+from collection.rules import Bracket, LegalRule, Step, Topic, rule
+from invoices.models import Charge, ChargeKind, CreditorSettings, Invoice, InvoiceAccess
 from invoices.payment_codes import payment_codes_for
 from invoices.pdf import (
     DATE_FORMAT,
@@ -39,7 +33,6 @@ from invoices.pdf import (
     LocalOnlyURLFetcher,
     _svg_data_uri,
 )
-from invoices.rules import Bracket, LegalRule, Step, Topic, rule
 from invoices.selectors import with_balance
 from myropo.templatetags.money import format_euros
 
@@ -204,7 +197,9 @@ def letter_html(letter: Letter) -> str:
     )
     language = letter.language or invoice.language
     with translation.override(language):
-        return render_to_string("invoices/letters/letter.html", _context(letter, invoice, language))
+        return render_to_string(
+            "collection/letters/letter.html", _context(letter, invoice, language)
+        )
 
 
 def letter_pdf_bytes(letter: Letter) -> bytes:
@@ -279,7 +274,7 @@ def letter_messages(letter: Letter) -> list[EmailMessage]:
                 "creditor": invoice.creditor.name,
                 "number": invoice.number,
             }
-            body = render_to_string("invoices/letters/email.txt", context)
+            body = render_to_string("collection/letters/email.txt", context)
         messages.append(
             EmailMessage(
                 subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,

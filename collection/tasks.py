@@ -10,7 +10,7 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
-from invoices.models import Letter
+from collection.models import Letter
 
 # Only the network is worth a retry; a template or data error would fail the same way again.
 NETWORK_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -19,7 +19,7 @@ NETWORK_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 @shared_task(name="invoices.tasks.run_collection_cycle")
 def run_collection_cycle(day: str | None = None, dry_run: bool = False) -> dict:
     """The daily cycle (Celery beat, 06:00 Europe/Helsinki); safe to run again the same day."""
-    from invoices.cycle import run_collection_cycle as run_cycle
+    from collection.cycle import run_collection_cycle as run_cycle
 
     run = run_cycle(today=date.fromisoformat(day) if day else None, dry_run=dry_run)
     return {"run": run.pk, "steps": run.steps, "charges": run.charges, "letters": run.letters}
@@ -33,7 +33,7 @@ def run_collection_cycle(day: str | None = None, dry_run: bool = False) -> dict:
 )
 def render_letter(letter_id: int) -> None:
     """Render the letter's PDF once, then send its notification once."""
-    from invoices.letters import letter_messages, letter_render
+    from collection.letters import letter_messages, letter_render
 
     letter_render(letter_id=letter_id)
     # Claim the sending first, so that two workers never both mail; a failed send gives the

@@ -19,20 +19,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import (
     Avg,
     Count,
-    DateField,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
 
+from collection import hooks
 from invoices.models import EventKind, Invoice, InvoiceEvent, Stage
-from payments.models import Allocation
 
 
 @dataclass(frozen=True)
@@ -74,13 +71,6 @@ def _ever(kind: EventKind) -> Exists:
 
 
 def _annotated(today: date) -> QuerySet[Invoice]:
-    paid_on = (
-        Allocation.objects.filter(invoice=OuterRef("pk"))
-        .order_by()
-        .values("invoice")
-        .annotate(last=Max("payment__paid_on"))
-        .values("last")
-    )
     return (
         Invoice.objects.filter(due_date__lt=today)
         .exclude(stage=Stage.CREDITED)
@@ -88,7 +78,7 @@ def _annotated(today: date) -> QuerySet[Invoice]:
             ever_reminded=_ever(EventKind.REMINDER),
             ever_collection=_ever(EventKind.COLLECTION),
             ever_legal=_ever(EventKind.LEGAL),
-            paid_on=Subquery(paid_on, output_field=DateField()),
+            paid_on=hooks.last_paid_on(),
         )
     )
 

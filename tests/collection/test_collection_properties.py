@@ -14,10 +14,11 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import invoices.cycle as cycle_module
-from invoices.cycle import run_collection_cycle
-from invoices.models import Charge, ChargeKind, CollectionStep, CreditorSettings, Invoice, Stage
-from invoices.rules import STEP_ORDER, DebtorKind, Step, total_cost_cap
+import collection.cycle as cycle_module
+from collection.cycle import run_collection_cycle
+from collection.models import CollectionStep
+from collection.rules import STEP_ORDER, DebtorKind, Step, total_cost_cap
+from invoices.models import Charge, ChargeKind, CreditorSettings, Invoice, Stage
 from payments.models import Allocation, Payment
 from tests.factories import InvoiceFactory
 

@@ -34,8 +34,11 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from invoices.collection import STAGE_AFTER, Decision, decide_next_step
-from invoices.collection_selectors import (
+from collection.decision import STAGE_AFTER, Decision, decide_next_step
+from collection.interest import ReferenceRate as Rate
+from collection.models import CollectionRun, CollectionStep, Letter
+from collection.rules import STEP_ORDER, DebtorKind, Step
+from collection.selectors import (
     INTEREST_CHARGE_COLUMNS,
     INVOICE_FIELDS,
     STEP_OF_FEE_KEY,
@@ -48,19 +51,7 @@ from invoices.collection_selectors import (
     reference_rates,
     unbooked_interest,
 )
-from invoices.interest import ReferenceRate as Rate
-from invoices.models import (
-    Charge,
-    CollectionRun,
-    CollectionStep,
-    CreditorSettings,
-    EventKind,
-    Invoice,
-    InvoiceEvent,
-    Letter,
-    Stage,
-)
-from invoices.rules import STEP_ORDER, DebtorKind, Step
+from invoices.models import Charge, CreditorSettings, EventKind, Invoice, InvoiceEvent, Stage
 
 logger = logging.getLogger(__name__)
 
@@ -219,7 +210,7 @@ def _count_candidates(today: date) -> int:
 
 def queue_letters(letter_ids: Sequence[int]) -> None:
     """Render and send each letter in a worker; called on commit of the step's transaction."""
-    from invoices.tasks import render_letter
+    from collection.tasks import render_letter
 
     for letter_id in letter_ids:
         render_letter.delay(letter_id)

@@ -12,17 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from invoices.collection_selectors import accrued_interest, next_step_for
-from invoices.models import (
-    Charge,
-    ChargeKind,
-    CreditorUser,
-    EventKind,
-    InvoiceLine,
-    Letter,
-    Stage,
-)
-from invoices.next_step import next_step_text
+from collection.models import Letter
+from collection.next_step import next_step_text
+from collection.selectors import accrued_interest, next_step_for
+from invoices.models import Charge, ChargeKind, CreditorUser, EventKind, InvoiceLine, Stage
 from invoices.selectors import with_balance
 from invoices.services import invoice_record_event
 from payments.allocation import allocate_payment
@@ -191,7 +184,7 @@ def test_interest_is_accrued_until_the_last_day_with_a_known_reference_rate(
 
 
 def test_interest_accrued_until_today_when_the_rate_is_known(alice_client, overdue_since_march):
-    from invoices.models import ReferenceRate
+    from collection.models import ReferenceRate
 
     ReferenceRate.objects.create(
         start=date(2026, 7, 1), end=today() + timedelta(days=366), rate=D("2.00")

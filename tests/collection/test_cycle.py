@@ -14,23 +14,14 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django_celery_beat.models import PeriodicTask
 
-import invoices.cycle as cycle_module
-from invoices.collection import Reason
-from invoices.collection_selectors import accrued_interest, next_step_for, simulate_for
-from invoices.cycle import run_collection_cycle
-from invoices.interest import late_interest
-from invoices.models import (
-    Charge,
-    ChargeKind,
-    CollectionRun,
-    CollectionStep,
-    CreditorSettings,
-    EventKind,
-    InvoiceEvent,
-    ReferenceRate,
-    Stage,
-)
-from invoices.rules import DebtorKind, Step
+import collection.cycle as cycle_module
+from collection.cycle import run_collection_cycle
+from collection.decision import Reason
+from collection.interest import late_interest
+from collection.models import CollectionRun, CollectionStep, ReferenceRate
+from collection.rules import DebtorKind, Step
+from collection.selectors import accrued_interest, next_step_for, simulate_for
+from invoices.models import Charge, ChargeKind, CreditorSettings, EventKind, InvoiceEvent, Stage
 from payments.models import Allocation, Payment
 from tests.factories import CreditorFactory, InvoiceFactory
 
@@ -99,7 +90,7 @@ def test_an_invoice_is_reminded_with_fee_interest_event_and_letter(
 
 
 def ReferenceRateRows():
-    from invoices.collection_selectors import reference_rates
+    from collection.selectors import reference_rates
 
     return reference_rates()
 
@@ -367,7 +358,7 @@ def test_the_daily_task_is_scheduled_at_six_in_helsinki(db):
 
 
 def test_the_celery_task_runs_the_cycle(creditor):
-    from invoices.tasks import run_collection_cycle as task
+    from collection.tasks import run_collection_cycle as task
 
     overdue(creditor)
     result = task.delay(day(14).isoformat()).get()

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CollectionConfig(AppConfig):
+    name = "collection"
+    verbose_name = _("Collection")
+
+    def ready(self) -> None:
+        from collection.detail import invoice_detail_context
+        from invoices.hooks import register_invoice_detail_context
+
+        register_invoice_detail_context(invoice_detail_context)

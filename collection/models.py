@@ -1,0 +1,161 @@
+"""The collection engine's records: reference rates, the daily runs, the steps and letters.
+
+The tables kept their names from the invoices app (`db_table`), where they were created
+(invoices migration 0003): the move to this app changed the code, not the data.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from collection.rules import Step
+from invoices.models import ZERO, Invoice, Language, money_field
+
+
+class ReferenceRate(models.Model):
+    """The reference rate of one half-year (Korkolaki §12), edited by staff.
+
+    Late-payment interest is this rate plus 7 pp (consumer) or 8 pp (business); days for which
+    no row exists accrue no interest until staff add the half-year (never a guess).
+    """
+
+    start = models.DateField(_("first day"), unique=True)
+    end = models.DateField(_("last day"))
+    rate = models.DecimalField(
+        _("reference rate %"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("-10")), MaxValueValidator(Decimal("50"))],
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "invoices_referencerate"
+        verbose_name = _("reference rate")
+        verbose_name_plural = _("reference rates")
+        ordering = ["-start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=F("start")), name="refrate_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(start__month__in=(1, 7), start__day=1),
+                name="refrate_starts_a_half_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d}–{self.end:%Y-%m-%d} {self.rate} %"
+
+    def clean(self) -> None:
+        if self.start is None:
+            return
+        if (self.start.month, self.start.day) not in ((1, 1), (7, 1)):
+            raise ValidationError({"start": _("A half-year starts on 1 January or 1 July.")})
+        half_end = (
+            self.start.replace(month=6, day=30)
+            if self.start.month == 1
+            else (self.start.replace(month=12, day=31))
+        )
+        if self.end != half_end:
+            raise ValidationError({"end": _("The half-year ends on %(day)s.") % {"day": half_end}})
+
+
+class CollectionStepKind(models.TextChoices):
+    REMINDER_1 = Step.REMINDER_1.value, _("Payment reminder")
+    REMINDER_2 = Step.REMINDER_2.value, _("Second payment reminder")
+    DEMAND_1 = Step.DEMAND_1.value, _("Payment demand")
+    DEMAND_2 = Step.DEMAND_2.value, _("Second payment demand")
+    LEGAL_NOTICE = Step.LEGAL_NOTICE.value, _("Legal-collection notice")
+    LEGAL = Step.LEGAL.value, _("Legal collection")
+
+
+class CollectionRun(models.Model):
+    """One run of the daily collection cycle (or a dry run), with what it did."""
+
+    run_date = models.DateField(_("date"), db_index=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    batches = models.PositiveIntegerField(_("batches"), default=0)
+    evaluated = models.PositiveIntegerField(_("invoices evaluated"), default=0)
+    steps = models.PositiveIntegerField(_("steps taken"), default=0)
+    charges = models.PositiveIntegerField(_("charges booked"), default=0)
+    letters = models.PositiveIntegerField(_("letters queued"), default=0)
+    skipped_locked = models.PositiveIntegerField(_("skipped (another worker)"), default=0)
+    counts = models.JSONField(_("steps by kind"), default=dict, blank=True)
+
+    class Meta:
+        db_table = "invoices_collectionrun"
+        verbose_name = _("collection run")
+        verbose_name_plural = _("collection runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.run_date:%Y-%m-%d}{' (dry run)' if self.dry_run else ''}"
+
+
+class CollectionStep(models.Model):
+    """A collection step taken on an invoice: the fact the next decision starts from.
+
+    UNIQUE(invoice, step) is what makes a step (and so its fee, letter and event) happen at
+    most once, whatever the number of workers or reruns: the cycle inserts with
+    ON CONFLICT DO NOTHING and books the rest only for the rows it actually inserted.
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="collection_steps")
+    step = models.CharField(_("step"), max_length=16, choices=CollectionStepKind.choices)
+    taken_on = models.DateField(_("date"))
+    fee = money_field(_("fee"), default=ZERO)
+    run = models.ForeignKey(
+        CollectionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "invoices_collectionstep"
+        verbose_name = _("collection step")
+        verbose_name_plural = _("collection steps")
+        ordering = ["taken_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "step"], name="collection_step_once"),
+            models.CheckConstraint(condition=Q(fee__gte=0), name="collection_step_fee_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} {self.taken_on:%Y-%m-%d}"
+
+
+class Letter(models.Model):
+    """A reminder or collection letter; the PDF is kept as rendered, a record of what was sent.
+
+    The bytes live in the database with the step and charges they document, so a backup never
+    holds a charge without its letter. Rendered by a Celery task after the step's transaction.
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="letters")
+    step = models.CharField(_("step"), max_length=16, choices=CollectionStepKind.choices)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    letter_date = models.DateField(_("letter date"))
+    due_date = models.DateField(_("pay by"))
+    pdf = models.BinaryField(_("PDF"), null=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    rendered_at = models.DateTimeField(_("rendered"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        db_table = "invoices_letter"
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["letter_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "step"], name="letter_once_per_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} {self.letter_date:%Y-%m-%d}"

@@ -1,0 +1,81 @@
+"""The default cache: Redis, or this process's own memory while Redis does not answer.
+
+Rate limits (allauth's and ours) and small caches live here. When Redis is down, login must
+still work: failing open would drop the limits, crashing would lock everyone out, so each
+process counts on its own until Redis answers again (issue 16, "Faults").
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+# After a failure, Redis is not asked again for this long, so a request does not pay the
+# connect timeout on every cache call while it is down.
+RETRY_AFTER_SECONDS = 5.0
+
+
+class FallbackRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._memory = LocMemCache(
+            f"redis-fallback-{id(self)}",
+            {"OPTIONS": {"MAX_ENTRIES": 10_000}, "KEY_PREFIX": params.get("KEY_PREFIX", "")},
+        )
+        self._redis_retry_at = 0.0
+
+    @property
+    def redis_is_down(self) -> bool:
+        return time.monotonic() < self._redis_retry_at
+
+    def _call(self, name: str, *args, **kwargs):
+        if not self.redis_is_down:
+            try:
+                return getattr(super(), name)(*args, **kwargs)
+            except UNREACHABLE as error:
+                self._redis_retry_at = time.monotonic() + RETRY_AFTER_SECONDS
+                logger.warning(
+                    "Redis cache unreachable (%s): this process counts in memory for now",
+                    type(error).__name__,
+                )
+        return getattr(self._memory, name)(*args, **kwargs)
+
+    def add(self, *args, **kwargs):
+        return self._call("add", *args, **kwargs)
+
+    def get(self, *args, **kwargs):
+        return self._call("get", *args, **kwargs)
+
+    def set(self, *args, **kwargs):
+        return self._call("set", *args, **kwargs)
+
+    def touch(self, *args, **kwargs):
+        return self._call("touch", *args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        return self._call("delete", *args, **kwargs)
+
+    def get_many(self, *args, **kwargs):
+        return self._call("get_many", *args, **kwargs)
+
+    def set_many(self, *args, **kwargs):
+        return self._call("set_many", *args, **kwargs)
+
+    def delete_many(self, *args, **kwargs):
+        return self._call("delete_many", *args, **kwargs)
+
+    def has_key(self, *args, **kwargs):
+        return self._call("has_key", *args, **kwargs)
+
+    def incr(self, *args, **kwargs):
+        return self._call("incr", *args, **kwargs)
+
+    def clear(self):
+        self._memory.clear()
+        return self._call("clear")

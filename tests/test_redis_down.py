@@ -1,0 +1,55 @@
+"""With Redis really unreachable, people still log in, pages and rate limits still work."""
+
+import socket
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from tests.accounts.conftest import log_in_with_password, translated
+
+
+def _closed_port() -> int:
+    """A loopback port that nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_down(settings):
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+        }
+    }
+    yield
+    cache.clear()
+
+
+def test_the_cache_answers_from_memory_while_redis_is_down(redis_down):
+    assert cache.add("probe", 1, timeout=60)
+    assert cache.incr("probe") == 2
+    assert cache.get("probe") == 2
+    assert cache.redis_is_down
+
+
+def test_login_works_while_redis_is_down(redis_down, alice, password):
+    client = Client()
+    response = log_in_with_password(client, alice.email, password)
+    assert response.status_code == 302
+    assert response["Location"] == "/invoices/"
+    assert client.get("/invoices/").status_code == 200
+
+
+def test_login_rate_limit_still_counts_while_redis_is_down(redis_down, alice, password):
+    client = Client(headers={"accept-language": "en"})
+    for _attempt in range(5):
+        log_in_with_password(client, alice.email, "not-the-password")
+    response = log_in_with_password(client, alice.email, password)
+    assert response.status_code in {200, 429}
+    assert translated("Too many failed login attempts. Try again later.", "en") in (
+        response.content.decode()
+    )
+

@@ -52,4 +52,3 @@ def test_login_rate_limit_still_counts_while_redis_is_down(redis_down, alice, pa
     assert translated("Too many failed login attempts. Try again later.", "en") in (
         response.content.decode()
     )
-

@@ -202,8 +202,19 @@ def _setup(rng: random.Random, start: date, end: date, count: int, world: _World
 
     user = User.objects.create_user(email="debtor@example.test", password="x-Simulated-9")
     debtors: list[_Debtor] = []
-    persona_names = list(PERSONAS)
-    weights = list(PERSONAS.values())
+    # Every persona for both kinds of debtor (4 c § is a consumer's right only), in
+    # proportion to its weight, shuffled.
+    deck = {
+        kind: [
+            name
+            for name, weight in PERSONAS.items()
+            for _ in range(weight)
+            if kind == "consumer" or name != "stop"
+        ]
+        for kind in ("consumer", "business")
+    }
+    for cards in deck.values():
+        rng.shuffle(cards)
     hetus = ("010190-123F", "131052-308T", "240147-632T", "290200A9018")
     ytunnukset = ("1572860-0", "0109862-8", "2331972-7", "0737546-2")
     for n in range(count):
@@ -213,9 +224,8 @@ def _setup(rng: random.Random, start: date, end: date, count: int, world: _World
             principal = D(BOUNDARY_PRINCIPALS[n // 2])
         else:
             principal = _money(rng.choice([rng.uniform(5, 150), rng.uniform(150, 3000)]))
-        persona = rng.choices(persona_names, weights)[0]
-        if persona == "stop" and kind == "business":
-            persona = "late"
+        cards = deck[kind]
+        persona = cards[(n // 2) % len(cards)]
         if persona == "old":
             # Due about three years before the start: some barred on day one, some just not.
             due = start - timedelta(days=3 * 365 + rng.randint(-40, 20))
@@ -561,6 +571,7 @@ def simulate(
             days += 1
     histories = loader.histories()
     counts.update(_engine_counts())
+    counts.update(f"persona {d.persona}" for d in debtors)
     return Result(
         seed, days, len(histories), check_all(histories), counts, {h.id: h for h in histories}
     )

@@ -37,7 +37,7 @@ def _no_letter_rendering(monkeypatch):
 )
 @pytest.mark.django_db
 def test_years_of_collection_break_no_rule_of_the_statute():
-    result = simulate(seed=SEED, years=3.5, invoices=40)
+    result = simulate(seed=SEED, years=3.5, invoices=60)
     if report := os.environ.get("LAWCHECK_REPORT"):
         with open(report, "w") as out:
             out.write(result.summary(limit=100_000) + "\n\n" + result.examples())

@@ -119,7 +119,7 @@ class _World:
     """The services the simulation drives, found where the engine keeps them."""
 
     def __init__(self) -> None:
-        self.cycle = _first("collection.cycle", "invoices.cycle")
+        self.cycle = importlib.import_module("collection.cycle")
         self.arrangements = importlib.import_module("arrangements.services")
         self.payments = importlib.import_module("payments.services")
         self.selectors = importlib.import_module("invoices.selectors")
@@ -228,7 +228,10 @@ def _setup(rng: random.Random, start: date, end: date, count: int, world: _World
         persona = cards[(n // 2) % len(cards)]
         if persona == "old":
             # Due about three years before the start: some barred on day one, some just not.
-            due = start - timedelta(days=3 * 365 + rng.randint(-40, 20))
+            # Barred from `start + k` (728/2003 4 §): k ≤ 0 is barred on the first day, k = 0
+            # exactly on the anniversary; k > 0 can still be interrupted in time.
+            k = rng.choice([-30, -1, 0, 0, 1, 2, 30])
+            due = start.replace(year=start.year - 3) + timedelta(days=k)
             issue = due - timedelta(days=rng.choice([14, 21, 30]))
         else:
             issue = start + timedelta(days=rng.randint(0, max(1, (end - start).days // 3)))

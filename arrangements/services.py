@@ -8,6 +8,7 @@ the fees from the legal table through `arrangements.schedule`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -62,6 +63,9 @@ from invoices.references import national_reference_from_base
 from invoices.selectors import with_balance
 from invoices.services import invoice_record_event
 from myropo.templatetags.money import format_euros
+from payments.allocation import allocate_payment, outstanding_by_invoice
+from payments.hooks import PayeeMatch
+from payments.models import Payment
 
 ZERO = Decimal("0.00")
 
@@ -582,11 +586,9 @@ def plan_check(*, plan: PaymentPlan, today: date) -> str:
     return PlanState.ACTIVE
 
 
-def installment_payment_allocate(*, payment, installment_id: int, actor=None) -> None:
+def installment_payment_allocate(*, payment: Payment, installment_id: int, actor=None) -> None:
     """A payment with an installment's reference covers the plan's invoices in their order;
     what is left when all are covered becomes an overpayment on the last one."""
-    from payments.allocation import allocate_payment, outstanding_by_invoice
-
     installment = Installment.objects.select_related("plan").get(pk=installment_id)
     plan = installment.plan
     entries = list(plan.plan_invoices.select_related("invoice").order_by("position"))
@@ -601,7 +603,36 @@ def installment_payment_allocate(*, payment, installment_id: int, actor=None) ->
         if amount > 0:
             allocate_payment(payment=payment, invoice=entry.invoice, amount=amount, actor=actor)
             left -= amount
-    plan_check(plan=PaymentPlan.objects.get(pk=plan.pk), today=timezone.localdate())
+
+
+def plans_check_after_allocation(invoice_ids: Iterable[int]) -> None:
+    """The allocation listener (registered in `ArrangementsConfig.ready`): a payment to an
+    invoice in an active plan may have completed the plan."""
+    # `= ANY(array)`: a bank file allocates to tens of thousands of invoices at once.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT plan_id FROM arrangements_planinvoice "
+            "WHERE active AND invoice_id = ANY(%s) ORDER BY plan_id",
+            [list(invoice_ids)],
+        )
+        plan_ids = [row[0] for row in cursor.fetchall()]
+    today = timezone.localdate()
+    for plan in PaymentPlan.objects.filter(pk__in=plan_ids, state=PlanState.ACTIVE):
+        plan_check(plan=plan, today=today)
+
+
+class InstallmentPayee:
+    """The reference payee (registered in `ArrangementsConfig.ready`) for installment
+    references: the money must reach the plan creditor's account."""
+
+    def match(self, references: Sequence[str]) -> dict[str, PayeeMatch]:
+        rows = Installment.objects.filter(reference__in=list(references)).values_list(
+            "reference", "pk", "plan__creditor__iban"
+        )
+        return {reference: PayeeMatch(pk, iban) for reference, pk, iban in rows}
+
+    def allocate(self, *, payment: Payment, target_id: int) -> None:
+        installment_payment_allocate(payment=payment, installment_id=target_id)
 
 
 def installment_order_lines(plan: PaymentPlan, amount: Decimal) -> list[tuple[Invoice, Decimal]]:

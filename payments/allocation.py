@@ -59,6 +59,7 @@ from invoices.models import (
 )
 from myropo.templatetags.money import format_euros
 from payments.bulkcopy import copy_rows, reserve_ids
+from payments.hooks import invoices_allocated
 from payments.models import Allocation, Component, Overpayment, Payment
 
 ZERO = Decimal("0.00")
@@ -280,6 +281,8 @@ def allocate_payment(
                 payment=payment, invoice=invoice, amount=over
             )
             _notify_overpayments([result.overpayment])
+        if parts:
+            invoices_allocated([invoice.pk])
     return result
 
 
@@ -448,6 +451,7 @@ def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult
                     [Stage.PAID.value, sorted(paid)],
                 )
         _notify_overpayment_ids(overpayment_ids)
+        invoices_allocated({invoice_id for _payment, invoice_id, _c, _a in allocations})
         result.allocations = len(allocations)
         result.overpayments = len(overpayments)
         result.paid_invoices = len(paid)

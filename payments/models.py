@@ -96,15 +96,26 @@ class PaymentOrderLine(models.Model):
 
 
 class BankFileImport(models.Model):
-    """A camt.054 file that was imported; its hash and message id recognise a second delivery."""
+    """A camt.054 file that was imported; its sender and content hash recognise a second delivery.
+
+    The message id alone does not: a bank that sends a corrected file under the same id would
+    lose the money in it. A file repeating an earlier (sender, message id) with different
+    content is imported entry by entry (entries already booked are skipped by their own
+    archive references) and flagged in `message_id_repeated` for staff to look at.
+    """
 
     class Source(models.TextChoices):
         UPLOAD = "upload", _("Admin upload")
         COMMAND = "command", _("Management command")
         DROP_FOLDER = "drop_folder", _("Drop folder")
 
-    file_hash = models.CharField(_("SHA-256 of the file"), max_length=64, unique=True)
-    message_id = models.CharField(_("message id"), max_length=100, unique=True)
+    file_hash = models.CharField(_("SHA-256 of the file"), max_length=64)
+    # The accounts the file reports on (the bank numbers its messages per account).
+    sender = models.CharField(_("sender"), max_length=255, blank=True, db_default="")
+    message_id = models.CharField(_("message id"), max_length=100)
+    message_id_repeated = models.BooleanField(
+        _("message id seen before"), default=False, db_default=False
+    )
     filename = models.CharField(_("file name"), max_length=255, blank=True)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
     entry_count = models.PositiveIntegerField(_("payments in the file"), default=0)
@@ -126,6 +137,10 @@ class BankFileImport(models.Model):
         verbose_name = _("bank file import")
         verbose_name_plural = _("bank file imports")
         ordering = ["-imported_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["file_hash", "sender"], name="bank_file_once"),
+        ]
+        indexes = [models.Index(fields=["sender", "message_id"], name="bank_file_message")]
 
     def __str__(self) -> str:
         return f"{self.message_id} ({self.imported_at:%Y-%m-%d})"
@@ -207,6 +222,7 @@ class UnmatchedReason(models.TextChoices):
     NO_REFERENCE = "no_reference", _("No reference number")
     UNKNOWN_REFERENCE = "unknown_reference", _("No invoice has this reference number")
     AMBIGUOUS_REFERENCE = "ambiguous_reference", _("Several invoices have this reference number")
+    WRONG_ACCOUNT = "wrong_account", _("Paid to an account that is not the creditor's")
     CURRENCY = "currency", _("Currency is not euro")
     AMOUNT_MISMATCH = "amount_mismatch", _("Amount differs from the payment order")
     ORDER_MISMATCH = "order_mismatch", _("Does not match the payment order")

@@ -9,14 +9,14 @@ saved as a `Payment` and queued for staff as an `UnmatchedPayment`.
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -25,9 +25,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from invoices.models import Invoice
 from payments.allocation import ZERO, AllocationError, allocate_payment, allocate_payments
-from payments.bankfiles import BankEntry, parse_camt054
+from payments.bankfiles import BankEntry, BankFileInvalid, BankFileProblem, parse_camt054
+from payments.bankfiles.camt054 import gettext_noop
 from payments.bankfiles.pain001 import Transfer, build_pain001
 from payments.bulkcopy import copy_rows, reserve_ids
+from payments.hooks import PayeeMatch, ReferencePayee, reference_payees
 from payments.ibans import bic_for_iban, validate_iban
 from payments.models import (
     BankAccountNotice,
@@ -265,43 +267,47 @@ def _external_id(entry: BankEntry) -> str:
     return key or entry.entry_reference
 
 
-def _match_references(references: list[str]) -> dict[str, list[int]]:
-    """Invoice ids per reference, for every reference of a file in one query."""
+def _normal_iban(iban: str | None) -> str:
+    return "".join((iban or "").split()).upper()
+
+
+def _match_references(references: list[str]) -> dict[str, list[tuple[int, str]]]:
+    """(invoice id, its creditor's account) per reference, for a whole file in one query."""
     from django.db import connection
 
-    matches: dict[str, list[int]] = {}
+    matches: dict[str, list[tuple[int, str]]] = {}
     if not references:
         return matches
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT i.reference, i.id FROM invoices_invoice i "
+            "SELECT i.reference, i.id, c.iban FROM invoices_invoice i "
+            "JOIN invoices_creditor c ON c.id = i.creditor_id "
             "WHERE i.reference = ANY(%s) ORDER BY i.id",
             [references],
         )
-        for reference, invoice_id in cursor.fetchall():
-            matches.setdefault(reference, []).append(invoice_id)
+        for reference, invoice_id, iban in cursor.fetchall():
+            matches.setdefault(reference, []).append((invoice_id, _normal_iban(iban)))
     return matches
 
 
-def _match_installment_references(references: list[str]) -> dict[str, int]:
-    """Payment-plan installments by their own reference numbers (arrangements app)."""
+def _match_payees(references: list[str]) -> dict[str, tuple[ReferencePayee, PayeeMatch]]:
+    """References that are not invoices' but another app's (a plan's installments)."""
+    found: dict[str, tuple[ReferencePayee, PayeeMatch]] = {}
     if not references:
-        return {}
-    from arrangements.selectors import installment_by_reference
+        return found
+    for payee in reference_payees():
+        for reference, match in payee.match(references).items():
+            found.setdefault(reference, (payee, match))
+    return found
 
-    return installment_by_reference(references)
 
-
-def _allocate_installment_payments(items: list[tuple[int, int]]) -> None:
-    """(payment id, installment id) pairs; each covers its plan's invoices in order."""
-    # Rare next to invoice references, so one by one, through the single-payment path.
-    from arrangements.services import installment_payment_allocate
-
+def _allocate_payee_payments(items: list[tuple[int, ReferencePayee, int]]) -> None:
+    """(payment id, payee, target id): rare next to invoice references, so one by one."""
     if not items:
         return
-    payments = Payment.objects.in_bulk([payment_id for payment_id, _installment in items])
-    for payment_id, installment_id in items:
-        installment_payment_allocate(payment=payments[payment_id], installment_id=installment_id)
+    payments = Payment.objects.in_bulk([payment_id for payment_id, _payee, _target in items])
+    for payment_id, payee, target_id in items:
+        payee.allocate(payment=payments[payment_id], target_id=target_id)
 
 
 class _NewPayment(NamedTuple):
@@ -371,15 +377,26 @@ def _existing_external_ids(external_ids: list[str]) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def _wrong_account(entry: BankEntry, accounts: Iterable[str]) -> str:
+    return (
+        f"paid to {_normal_iban(entry.account_iban) or 'an account the file does not name'}, "
+        f"not to {', '.join(sorted(set(accounts)))}"
+    )
+
+
 def bank_file_import(
     *, data: bytes, filename: str, source: str, user: User | None = None
 ) -> ImportReport:
     """Imports a camt.054 file, all or nothing; a file seen before is recognised and skipped.
 
     Raises `BankFileInvalid` (with every problem's position) before anything is written.
-    Entries whose archive reference was imported before are skipped; each remaining entry is
-    matched by reference in one query for the whole file and booked with `allocate_payments`;
-    the rest go to the staff queue.
+    A file is the same file when its content hash is (its sender, the accounts it reports
+    on, is part of that content). A different file that repeats an earlier message id is
+    imported, never dropped: its entries are deduplicated one by one by their archive
+    references like any file's, and the import is flagged for staff. Each new entry is
+    matched by (receiving account, reference) in one query for the whole file: money that
+    reached another account than the invoice creditor's is queued, not booked. References
+    that are no invoice's are offered to the registered payees (`payments.hooks`).
     """
     file_hash = hashlib.sha256(data).hexdigest()
     report = ImportReport()
@@ -387,90 +404,117 @@ def bank_file_import(
         report.already_imported = seen
         return report
     bank_file = parse_camt054(data)
-    if seen := BankFileImport.objects.filter(message_id=bank_file.message_id).first():
-        report.already_imported = seen
-        return report
     entries = bank_file.entries
     report.entries = len(entries)
     try:
         with transaction.atomic():
             file_import = BankFileImport.objects.create(
                 file_hash=file_hash,
+                sender=bank_file.sender[:255],
                 message_id=bank_file.message_id[:100],
+                message_id_repeated=BankFileImport.objects.filter(
+                    sender=bank_file.sender[:255], message_id=bank_file.message_id[:100]
+                ).exists(),
                 filename=filename[:255],
                 source=source,
                 imported_by=user,
             )
-            existing = _existing_external_ids([_external_id(entry) for entry in entries])
-            fresh: list[BankEntry] = []
-            seen_ids: set[str] = set()
-            for entry in entries:
-                key = _external_id(entry)
-                if key in existing or key in seen_ids:
-                    report.duplicate_positions.append(entry.position)
-                    continue
-                seen_ids.add(key)
-                fresh.append(entry)
-            report.duplicates = len(entries) - len(fresh)
-            matches = _match_references(
-                sorted({entry.reference for entry in fresh if entry.reference})
-            )
-            installments = _match_installment_references(
-                sorted({e.reference for e in fresh if e.reference and e.reference not in matches})
-            )
-            payments = _insert_payments(fresh, file_import)
-            to_allocate: list[tuple[_NewPayment, int]] = []
-            to_installments: list[tuple[int, int]] = []
-            queue: list[tuple[int, str, str]] = []
-            for entry, payment in zip(fresh, payments, strict=True):
-                candidates = matches.get(entry.reference or "", [])
-                if entry.currency != "EUR":
-                    reason = UnmatchedReason.CURRENCY
-                elif not entry.reference:
-                    reason = UnmatchedReason.NO_REFERENCE
-                elif not candidates and entry.reference in installments:
-                    to_installments.append((payment.pk, installments[entry.reference]))
-                    continue
-                elif not candidates:
-                    reason = UnmatchedReason.UNKNOWN_REFERENCE
-                elif len(candidates) > 1:
-                    reason = UnmatchedReason.AMBIGUOUS_REFERENCE
-                else:
-                    to_allocate.append((payment, candidates[0]))
-                    continue
-                queue.append((payment.pk, reason.value, entry.message[:300]))
-            copy_rows(
-                UnmatchedPayment, ("payment_id", "reason", "detail"), queue, now=timezone.now()
-            )
-            allocate_payments(items=to_allocate)
-            _allocate_installment_payments(to_installments)
-            report.matched = len(to_allocate) + len(to_installments)
-            report.unmatched = len(queue)
-            report.total = sum((entry.amount for entry in fresh), ZERO)
-            file_import.entry_count = report.entries
-            file_import.matched_count = report.matched
-            file_import.unmatched_count = report.unmatched
-            file_import.duplicate_count = report.duplicates
-            file_import.total = report.total
-            file_import.save(
-                update_fields=[
-                    "entry_count",
-                    "matched_count",
-                    "unmatched_count",
-                    "duplicate_count",
-                    "total",
-                ]
-            )
+            _import_entries(entries, file_import, report)
             report.file_import = file_import
     except IntegrityError:
         # The same file imported concurrently: the other import won, this one is a repeat.
-        seen = BankFileImport.objects.filter(file_hash=file_hash).first() or (
-            BankFileImport.objects.filter(message_id=bank_file.message_id).first()
-        )
+        seen = BankFileImport.objects.filter(file_hash=file_hash).first()
         if seen is None:
             raise
         return ImportReport(already_imported=seen, entries=len(entries))
+    except DataError as error:
+        # The parser checks every length and range the tables have; should one still slip
+        # through, the file is refused like any invalid file, never a traceback.
+        logger.exception("The database refused bank file %s", filename)
+        raise BankFileInvalid(
+            [
+                BankFileProblem(
+                    "file",
+                    _DATABASE_REFUSED,
+                    {"detail": (str(error).splitlines() or ["-"])[0][:200]},
+                )
+            ]
+        ) from None
     return report
+
+
+_DATABASE_REFUSED = gettext_noop("The database refused a value of the file: %(detail)s")
+
+
+def _import_entries(
+    entries: list[BankEntry], file_import: BankFileImport, report: ImportReport
+) -> None:
+    existing = _existing_external_ids([_external_id(entry) for entry in entries])
+    fresh: list[BankEntry] = []
+    seen_ids: set[str] = set()
+    for entry in entries:
+        key = _external_id(entry)
+        if key in existing or key in seen_ids:
+            report.duplicate_positions.append(entry.position)
+            continue
+        seen_ids.add(key)
+        fresh.append(entry)
+    report.duplicates = len(entries) - len(fresh)
+    matches = _match_references(sorted({entry.reference for entry in fresh if entry.reference}))
+    payees = _match_payees(
+        sorted({e.reference for e in fresh if e.reference and e.reference not in matches})
+    )
+    payments = _insert_payments(fresh, file_import)
+    to_allocate: list[tuple[_NewPayment, int]] = []
+    to_payees: list[tuple[int, ReferencePayee, int]] = []
+    queue: list[tuple[int, str, str]] = []
+    for entry, payment in zip(fresh, payments, strict=True):
+        account = _normal_iban(entry.account_iban)
+        detail = entry.message
+        if entry.currency != "EUR":
+            reason = UnmatchedReason.CURRENCY
+        elif not entry.reference:
+            reason = UnmatchedReason.NO_REFERENCE
+        elif entry.reference in matches:
+            candidates = [pk for pk, iban in matches[entry.reference] if iban == account]
+            if len(candidates) == 1:
+                to_allocate.append((payment, candidates[0]))
+                continue
+            if candidates:
+                reason = UnmatchedReason.AMBIGUOUS_REFERENCE
+            else:
+                reason = UnmatchedReason.WRONG_ACCOUNT
+                detail = _wrong_account(entry, (iban for _pk, iban in matches[entry.reference]))
+        elif entry.reference in payees:
+            payee, match = payees[entry.reference]
+            if _normal_iban(match.account_iban) == account:
+                to_payees.append((payment.pk, payee, match.target_id))
+                continue
+            reason = UnmatchedReason.WRONG_ACCOUNT
+            detail = _wrong_account(entry, [_normal_iban(match.account_iban)])
+        else:
+            reason = UnmatchedReason.UNKNOWN_REFERENCE
+        queue.append((payment.pk, reason.value, detail[:300]))
+    copy_rows(UnmatchedPayment, ("payment_id", "reason", "detail"), queue, now=timezone.now())
+    allocate_payments(items=to_allocate)
+    _allocate_payee_payments(to_payees)
+    report.matched = len(to_allocate) + len(to_payees)
+    report.unmatched = len(queue)
+    report.total = sum((entry.amount for entry in fresh), ZERO)
+    file_import.entry_count = report.entries
+    file_import.matched_count = report.matched
+    file_import.unmatched_count = report.unmatched
+    file_import.duplicate_count = report.duplicates
+    file_import.total = report.total
+    file_import.save(
+        update_fields=[
+            "entry_count",
+            "matched_count",
+            "unmatched_count",
+            "duplicate_count",
+            "total",
+        ]
+    )
 
 
 def unmatched_allocate(*, unmatched: UnmatchedPayment, invoice: Invoice, staff: User) -> None:

@@ -122,12 +122,20 @@ def _move(path: Path, folder: str) -> Path:
     return target
 
 
+def _fail(path: Path, reasons: list[str]) -> None:
+    target = _move(path, "failed")
+    target.with_name(target.name + ".errors.txt").write_text(
+        "\n".join(reasons) + "\n", encoding="utf-8"
+    )
+
+
 @shared_task
 def import_bank_drop_folder() -> dict[str, int]:
     """Imports every file in `BANK_DROP_DIR`, then moves it to `done/` or `failed/`.
 
     A broken file goes to `failed/` with a `.errors.txt` beside it listing each problem's
-    position; a file imported before goes to `done/` (it is not an error to receive it twice).
+    position (or, if its import failed otherwise, the reason), and the next file is read; a
+    file imported before goes to `done/` (it is not an error to receive it twice).
     """
     from payments.models import BankFileImport
     from payments.services import bank_file_import
@@ -146,11 +154,18 @@ def import_bank_drop_folder() -> dict[str, int]:
                 source=BankFileImport.Source.DROP_FOLDER,
             )
         except BankFileInvalid as error:
-            target = _move(path, "failed")
-            target.with_name(target.name + ".errors.txt").write_text(
-                "\n".join(str(problem) for problem in error.problems) + "\n", encoding="utf-8"
-            )
+            _fail(path, [str(problem) for problem in error.problems])
             logger.warning("Bank file %s refused: %d problems", path.name, len(error.problems))
+            counts["failed"] += 1
+            continue
+        except Exception as error:
+            # Whatever went wrong with this file (the import rolled back), the files after
+            # it are still imported; staff find this one in failed/ with the reason.
+            logger.exception("Importing bank file %s failed", path.name)
+            _fail(
+                path,
+                [f"file: {type(error).__name__}: {(str(error).splitlines() or [''])[0][:300]}"],
+            )
             counts["failed"] += 1
             continue
         _move(path, "done")

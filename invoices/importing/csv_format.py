@@ -150,6 +150,17 @@ def parse_csv(data: bytes) -> list[ImportedInvoice]:
         values = {
             column: " ".join(cell.split()) for column, cell in zip(columns, cells, strict=True)
         }
+        # PostgreSQL text cannot hold a NUL byte: refused here, with its place, rather than
+        # by the database halfway through saving.
+        nul_columns = [column for column, value in values.items() if "\x00" in value]
+        if nul_columns:
+            for column in nul_columns:
+                problems.add(
+                    f"line {line}",
+                    gettext_noop("Column %(column)s contains a NUL character (0x00)."),
+                    column=column,
+                )
+            continue
         if not values["invoice_number"]:
             problems.add(f"line {line}", _MISSING, column="invoice_number")
             continue

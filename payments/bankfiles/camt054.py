@@ -65,6 +65,13 @@ _DTD_MARKUP = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _AMOUNT = re.compile(r"[0-9]{1,13}(?:\.[0-9]{1,5})?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CENT = Decimal("0.01")
+# What the database's NUMERIC(12, 2) columns hold: an amount (or a file's total) above it
+# would be refused by the database mid-import instead of reported here with its position.
+MAX_AMOUNT = Decimal("9999999999.99")
+# ISO 20022 Max35Text: archive references and message ids are at most 35 characters. The
+# payment's external id is "<IBAN>:<archive reference>[/n]", which then fits its column.
+MAX_REFERENCE_LENGTH = 35
+_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}")
 # Bank files from Finnish banks give times with an offset; one without is Finnish time.
 _BANK_TIME_ZONE = ZoneInfo("Europe/Helsinki")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -114,6 +121,13 @@ class BankFile:
     entries: list[BankEntry]
     debit_count: int = 0  # debit entries and debit transactions, ignored
     not_booked_count: int = 0  # pending or information-only entries, ignored
+    # The accounts the file reports on, in file order: the bank that sent it numbers its
+    # messages per account, so (sender, message id) is what a repeated message id means.
+    accounts: tuple[str, ...] = ()
+
+    @property
+    def sender(self) -> str:
+        return ",".join(self.accounts)
 
     @property
     def total(self) -> Decimal:
@@ -222,6 +236,7 @@ class _Reader:
         self.notification_index = 0
         self.entry_index = 0
         self.account_iban: str | None = None
+        self.accounts: list[str] = []
         self.header_seen = False
         self._paths: dict[str, tuple[str, ...]] = {}
 
@@ -285,7 +300,7 @@ class _Reader:
                 if name == "GrpHdr":
                     self._read_header(element)
                 elif name == "Acct" and _local(element.getparent().tag) == "Ntfctn":
-                    self.account_iban = _text(self.find(element, "Id/IBAN")) or None
+                    self._read_account(element)
                 elif name == "Ntry" and _local(element.getparent().tag) == "Ntfctn":
                     self.entry_index += 1
                     self._read_entry(element)
@@ -309,6 +324,17 @@ class _Reader:
             self.report("GrpHdr", _MISSING)
         if self.notification_index == 0:
             self.report("Ntfctn", gettext_noop("The file contains no notification."))
+        total = sum((entry.amount for entry in self.entries), Decimal(0))
+        if total > MAX_AMOUNT:
+            self.report(
+                "file",
+                gettext_noop(
+                    "The payments of the file add up to %(total)s, more than the %(limit)s "
+                    "one import can book. Split the file."
+                ),
+                total=str(total),
+                limit=str(MAX_AMOUNT),
+            )
         if self.problems or self.dropped:
             problems = list(self.problems)
             if self.dropped:
@@ -327,6 +353,7 @@ class _Reader:
             entries=self.entries,
             debit_count=self.debit_count,
             not_booked_count=self.not_booked_count,
+            accounts=tuple(dict.fromkeys(self.accounts)),
         )
 
     def _check_document(self, document: etree._Element) -> None:
@@ -344,6 +371,8 @@ class _Reader:
         self.message_id = _text(self.find(header, "MsgId"))
         if not self.message_id:
             self.report("GrpHdr/MsgId", _MISSING)
+        elif len(self.message_id) > MAX_REFERENCE_LENGTH:
+            self._too_long("GrpHdr/MsgId", self.message_id)
         created = _text(self.find(header, "CreDtTm"))
         if not created:
             self.report("GrpHdr/CreDtTm", _MISSING)
@@ -361,6 +390,34 @@ class _Reader:
             moment = moment.replace(tzinfo=_BANK_TIME_ZONE)
         self.created_at = moment
 
+    def _read_account(self, account: etree._Element) -> None:
+        raw = _text(self.find(account, "Id/IBAN"))
+        self.account_iban = None
+        if not raw:
+            return
+        iban = "".join(raw.split()).upper()
+        if not _IBAN.fullmatch(iban):
+            head = f"Ntfctn[{self.notification_index}]" if self.notification_index > 1 else ""
+            self.report(
+                "/".join(filter(None, (head, "Acct/Id/IBAN"))) or "Acct/Id/IBAN",
+                gettext_noop("%(value)s is not a valid IBAN."),
+                value=raw[:40],
+            )
+            return
+        self.account_iban = iban
+        self.accounts.append(iban)
+
+    def _too_long(self, position: str, value: str) -> None:
+        self.report(
+            position,
+            gettext_noop(
+                "%(value)s… is %(length)s characters long; at most %(limit)s are allowed."
+            ),
+            value=value[:20],
+            length=len(value),
+            limit=MAX_REFERENCE_LENGTH,
+        )
+
     # --- entries ------------------------------------------------------------------
 
     def _position(self, *steps: str) -> str:
@@ -377,7 +434,7 @@ class _Reader:
         if raw and amount_element.get("Ccy") == CURRENCY and _AMOUNT.fullmatch(raw):
             # The common case, checked first; anything else is reported in detail below.
             quick = Decimal(raw)  # the pattern admits only numbers
-            if quick > 0 and quick == quick.quantize(_CENT):
+            if 0 < quick <= MAX_AMOUNT and quick == quick.quantize(_CENT):
                 return quick.quantize(_CENT)
         position = self._position(*steps)
         if not raw:
@@ -403,6 +460,14 @@ class _Reader:
                 position,
                 gettext_noop("%(value)s is not an amount of euros and cents greater than zero."),
                 value=raw[:40],
+            )
+            return None
+        if value > MAX_AMOUNT:
+            self.report(
+                position,
+                gettext_noop("%(value)s is more than the largest amount we can book, %(limit)s."),
+                value=raw[:40],
+                limit=str(MAX_AMOUNT),
             )
             return None
         return value.quantize(_CENT) if ok else None
@@ -451,9 +516,13 @@ class _Reader:
         amount = self._amount(self.find(entry, "Amt"), "Amt")
         booking_date = self._date(entry, "BookgDt", required=True)
         value_date = self._date(entry, "ValDt", required=False)
-        entry_reference = _text(self.find(entry, "AcctSvcrRef")) or _text(
-            self.find(entry, "NtryRef")
-        )
+        entry_reference = _text(self.find(entry, "AcctSvcrRef"))
+        where = "AcctSvcrRef"
+        if not entry_reference:
+            entry_reference, where = _text(self.find(entry, "NtryRef")), "NtryRef"
+        reference_too_long = len(entry_reference) > MAX_REFERENCE_LENGTH
+        if reference_too_long:
+            self._too_long(self._position(where), entry_reference)
 
         details = list(entry.iterchildren(self.tag("NtryDtls")))
         transactions: list[tuple[etree._Element, str]] = []
@@ -466,7 +535,7 @@ class _Reader:
             # No details: the entry is one payment, without payer or reference.
             if not entry_reference:
                 self.report(self._position("AcctSvcrRef"), _MISSING)
-            if amount is None or booking_date is None or not entry_reference:
+            if amount is None or booking_date is None or not entry_reference or reference_too_long:
                 return
             self._add(
                 BankEntry(
@@ -494,10 +563,12 @@ class _Reader:
                 single=len(transactions) == 1,
                 index=index,
                 entry_amount=amount,
-                entry_reference=entry_reference,
+                entry_reference="" if reference_too_long else entry_reference,
                 booking_date=booking_date,
                 value_date=value_date,
             )
+            if reference_too_long:
+                complete = False  # the transactions without their own reference have none
             if signed is None:
                 complete = False
             else:
@@ -559,6 +630,9 @@ class _Reader:
             return None, None
 
         tx_reference = _text(self.find(children.get(self.tag("Refs")), "AcctSvcrRef"))
+        if len(tx_reference) > MAX_REFERENCE_LENGTH:
+            self._too_long(self._position(step, "Refs/AcctSvcrRef"), tx_reference)
+            return None, None
         if not tx_reference and entry_reference:
             tx_reference = entry_reference if single else f"{entry_reference}/{index}"
         if not tx_reference:

@@ -84,8 +84,6 @@ def test_a_file_imported_twice_is_recognised_and_skipped(generated_invoices):
     second = run(data)
     assert second.skipped_file and second.already_imported == first.file_import
     assert Payment.objects.count() == 5
-    renamed_copy = data.replace(b"<CreDtTm>2026-03-01T06:00:00", b"<CreDtTm>2026-03-01T06:00:01")
-    assert run(renamed_copy).skipped_file  # same message id, different bytes
     assert BankFileImport.objects.count() == 1
 
 

@@ -261,7 +261,11 @@ class BankAccountNoticeAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def approve(self, request: HttpRequest, queryset: QuerySet[BankAccountNotice]) -> None:
         done = 0
         for notice in queryset.filter(status=NoticeStatus.RECEIVED):
-            bank_account_notice_approve(notice=notice, staff=request.user)
+            try:
+                bank_account_notice_approve(notice=notice, staff=request.user)
+            except PaymentError as error:
+                self.message_user(request, f"{notice}: {error.message}", messages.ERROR)
+                continue
             done += 1
         self.message_user(
             request,

@@ -9,7 +9,7 @@ from schwifty import BIC
 from schwifty.exceptions import SchwiftyException
 
 from invoices.models import Invoice
-from payments.ibans import InvalidIBAN, bic_for_iban, validate_iban
+from payments.ibans import InvalidIBAN, bic_for_iban, validate_sepa_iban
 
 CENT = Decimal("0.01")
 
@@ -75,7 +75,7 @@ class BankAccountNoticeForm(forms.Form):
 
     def clean_iban(self) -> str:
         try:
-            return validate_iban(self.cleaned_data["iban"])
+            return validate_sepa_iban(self.cleaned_data["iban"])
         except InvalidIBAN as error:
             raise forms.ValidationError(gettext(error.message), code=error.code) from None
 

@@ -28,7 +28,7 @@ from schwifty.exceptions import (
     SchwiftyException,
 )
 
-__all__ = ["InvalidIBAN", "bic_for_iban", "mask_iban", "validate_iban"]
+__all__ = ["InvalidIBAN", "bic_for_iban", "mask_iban", "validate_iban", "validate_sepa_iban"]
 
 # schwifty warns on every IBAN of a country whose national check digit it cannot
 # verify (Sweden, for one). That is expected, not news: the ISO check digits were
@@ -54,6 +54,10 @@ _MESSAGES = {
     "checksum": gettext_noop("The IBAN's check digits do not match. Check for a typing error."),
     "national_checksum": gettext_noop(
         "The account number inside the IBAN fails its check digit. Check for a typing error."
+    ),
+    "not_sepa": gettext_noop(
+        "Refunds are paid as SEPA transfers, and this account is outside the SEPA area. "
+        "Give an account in the SEPA area, or contact customer service."
     ),
 }
 
@@ -102,6 +106,15 @@ def validate_iban(raw: str) -> str:
         # The shape check above caught stray characters, so what is left is a BBAN that
         # breaks its country's pattern (letters where digits belong, a bad bank code).
         raise InvalidIBAN("format") from None
+
+
+def validate_sepa_iban(raw: str) -> str:
+    """:func:`validate_iban`, and the account must be in the SEPA area: refunds leave as a
+    SEPA credit transfer (pain.001), which a bank outside the area does not receive."""
+    iban = validate_iban(raw)
+    if not IBAN(iban).in_sepa_zone:
+        raise InvalidIBAN("not_sepa")
+    return iban
 
 
 def bic_for_iban(iban: str) -> str | None:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from invoices.models import Creditor, CreditorSettings, Invoice
+from invoices.permissions import can
 from invoices.selectors import invoices_visible_to, with_balance
 from payments.allocation import parse_allocation_order
 from payments.models import (
@@ -44,14 +45,42 @@ def orders_visible_to(user: User) -> QuerySet[PaymentOrder]:
 
 
 def overpayments_visible_to(user: User) -> QuerySet[Overpayment]:
-    """Overpayments on invoices the user sees, or of payments the user made online."""
+    """The overpayments of payments the user made online, and of bank payments to invoices
+    the user sees. An online payment's refund belongs to whoever paid: others who see the
+    invoice do not see it (nor give its account)."""
     if not user.is_authenticated or not user.is_active:
         return Overpayment.objects.none()
     if user.is_staff:
         return Overpayment.objects.all()
     return Overpayment.objects.filter(
-        Q(invoice__in=invoices_visible_to(user)) | Q(payment__order__user=user)
+        Q(payment__order__user=user)
+        | Q(payment__order__isnull=True, invoice__in=invoices_visible_to(user))
     )
+
+
+def may_give_refund_account(user: User, overpayment: Overpayment) -> bool:
+    """Who may say where an overpayment goes: online, the paying user; a bank payment's payer
+    is not a user we know, so anyone who may pay the invoice proposes and staff decide."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff:
+        return True
+    order = overpayment.payment.order
+    if order is not None:
+        return order.user_id == user.pk
+    return overpayment.invoice is not None and can(user, "pay", overpayment.invoice)
+
+
+def notice_shown_to(user: User, overpayment: Overpayment) -> tuple[BankAccountNotice | None, bool]:
+    """(the current notice if the user may see it, whether someone else's notice waits).
+
+    A notice's account and holder are the submitter's personal data: only they and staff
+    see them; another payer of the invoice learns only that an account was given.
+    """
+    notice = current_notice(overpayment)
+    if notice is None or user.is_staff or notice.submitted_by_id == user.pk:
+        return notice, False
+    return None, True
 
 
 def open_overpayments_for(user: User, *, invoice: Invoice | None = None):

@@ -30,7 +30,7 @@ from payments.bankfiles.camt054 import gettext_noop
 from payments.bankfiles.pain001 import Transfer, build_pain001
 from payments.bulkcopy import copy_rows, reserve_ids
 from payments.hooks import PayeeMatch, ReferencePayee, reference_payees
-from payments.ibans import bic_for_iban, validate_iban
+from payments.ibans import InvalidIBAN, bic_for_iban, validate_sepa_iban
 from payments.models import (
     BankAccountNotice,
     BankFileImport,
@@ -54,6 +54,7 @@ from payments.providers import (
     PaymentResult,
     ProviderError,
 )
+from payments.selectors import may_give_refund_account
 
 logger = logging.getLogger(__name__)
 
@@ -546,11 +547,26 @@ def unmatched_allocate(*, unmatched: UnmatchedPayment, invoice: Invoice, staff: 
 def bank_account_notice_submit(
     *, overpayment: Overpayment, user: User, iban: str, bic: str, holder: str
 ) -> BankAccountNotice:
-    """Records the account for a refund; a newer notice replaces one not yet approved."""
-    iban = validate_iban(iban)
+    """Records the account for a refund, for its payer (`may_give_refund_account`).
+
+    A waiting notice is never replaced silently: only the one who gave it may change it
+    (the old one is kept as replaced), anyone else is refused, and the payer is mailed
+    whenever a notice is given, so a changed account cannot go unnoticed. The account must
+    be in the SEPA area (the refund leaves as a SEPA transfer).
+    """
+    try:
+        iban = validate_sepa_iban(iban)
+    except InvalidIBAN as error:
+        raise PaymentError(_(error.message)) from None
     bic = (bic or "").strip().upper() or (bic_for_iban(iban) or "")
     with transaction.atomic():
-        overpayment = Overpayment.objects.select_for_update().get(pk=overpayment.pk)
+        overpayment = (
+            Overpayment.objects.select_for_update(of=("self",))
+            .select_related("payment__order", "invoice")
+            .get(pk=overpayment.pk)
+        )
+        if not may_give_refund_account(user, overpayment):
+            raise PaymentError(_("Only the payer can give the account for this refund."))
         if (
             overpayment.state == OverpaymentState.REFUNDED
             or overpayment.notices.filter(status=NoticeStatus.APPROVED).exists()
@@ -558,22 +574,46 @@ def bank_account_notice_submit(
             raise PaymentError(
                 _("The refund is already being paid. Contact customer service to change it.")
             )
-        overpayment.notices.filter(status=NoticeStatus.RECEIVED).update(
-            status=NoticeStatus.REPLACED
-        )
+        waiting = overpayment.notices.filter(status=NoticeStatus.RECEIVED).first()
+        if waiting is not None and waiting.submitted_by_id != user.pk and not user.is_staff:
+            raise PaymentError(
+                _(
+                    "An account for this refund has already been given and waits for customer "
+                    "service. Contact customer service to change it."
+                )
+            )
+        if waiting is not None:
+            waiting.status = NoticeStatus.REPLACED
+            waiting.save(update_fields=["status"])
         notice = BankAccountNotice.objects.create(
             overpayment=overpayment, iban=iban, bic=bic, holder=holder.strip(), submitted_by=user
         )
         overpayment.state = OverpaymentState.NOTICE_RECEIVED
         overpayment.save(update_fields=["state"])
+        from payments.tasks import send_bank_account_notice_received
+
+        transaction.on_commit(
+            lambda: send_bank_account_notice_received.delay(notice.pk), robust=True
+        )
     return notice
 
 
 def bank_account_notice_approve(*, notice: BankAccountNotice, staff: User) -> Refund:
+    """Staff approve a refund to the notice's account: never the one who entered it.
+
+    Four eyes: whoever typed an account (a staff member taking it over the phone, say)
+    cannot also release money to it; a second staff member checks it.
+    """
+    if not staff.is_staff:
+        raise PaymentError(_("Only customer service can approve refunds."))
     with transaction.atomic():
         notice = BankAccountNotice.objects.select_for_update().get(pk=notice.pk)
         if notice.status != NoticeStatus.RECEIVED:
             raise PaymentError(_("Only a received notice can be approved."))
+        if notice.submitted_by_id == staff.pk:
+            raise PaymentError(
+                _("You entered this account yourself: another staff member must approve it.")
+            )
         notice.status = NoticeStatus.APPROVED
         notice.decided_by = staff
         notice.decided_at = timezone.now()

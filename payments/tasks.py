@@ -112,6 +112,42 @@ def send_overpayment_notice(overpayment_id: int) -> int:
     return len(recipients)
 
 
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_bank_account_notice_received(notice_id: int) -> int:
+    """Tell the payer (and whoever gave it) that an account was given for their refund, so
+    that an account given by someone else is noticed before staff approve it."""
+    from payments.models import BankAccountNotice
+
+    notice = (
+        BankAccountNotice.objects.select_related(
+            "submitted_by", "overpayment__payment__order__user", "overpayment__invoice__creditor"
+        )
+        .filter(pk=notice_id)
+        .first()
+    )
+    if notice is None:
+        return 0
+    recipients = dict(_overpayment_recipients(notice.overpayment))
+    submitter = notice.submitted_by
+    if not submitter.is_staff:
+        recipients.setdefault(submitter.email, submitter.preferred_language)
+    for email, language in recipients.items():
+        with translation.override(language):
+            subject = _("A bank account was given for your refund")
+        _send(
+            template="payments/email/notice_received.txt",
+            subject=subject,
+            recipient=email,
+            language=language,
+            context={
+                "notice": notice,
+                "overpayment": notice.overpayment,
+                "invoice": notice.overpayment.invoice,
+            },
+        )
+    return len(recipients)
+
+
 def _move(path: Path, folder: str) -> Path:
     target_dir = path.parent / folder
     target_dir.mkdir(exist_ok=True)

@@ -32,7 +32,8 @@ from payments.providers import (
 )
 from payments.selectors import (
     allocation_order_text,
-    current_notice,
+    may_give_refund_account,
+    notice_shown_to,
     open_overpayments_for,
     orders_visible_to,
     overpayments_visible_to,
@@ -203,18 +204,12 @@ def payments_view(request: HttpRequest) -> HttpResponse:
     overpayments = list(open_overpayments_for(request.user))
     context = {
         "overpayments": [
-            (overpayment, current_notice(overpayment)) for overpayment in overpayments
+            (overpayment, *notice_shown_to(request.user, overpayment))
+            for overpayment in overpayments
         ],
         "orders": list(recent_orders(request.user)),
     }
     return render(request, "payments/payments.html", context)
-
-
-def _may_refund(user, overpayment) -> bool:
-    order = overpayment.payment.order
-    if order is not None and order.user_id == user.pk:
-        return True
-    return overpayment.invoice is not None and can(user, "pay", overpayment.invoice)
 
 
 @login_required
@@ -225,9 +220,9 @@ def bank_account_notice_view(request: HttpRequest, pk: int) -> HttpResponse:
         overpayments_visible_to(request.user).select_related("invoice__creditor", "payment__order"),
         pk=pk,
     )
-    if not _may_refund(request.user, overpayment):
+    if not may_give_refund_account(request.user, overpayment):
         raise PermissionDenied
-    notice = current_notice(overpayment)
+    notice, given_by_other = notice_shown_to(request.user, overpayment)
     form = BankAccountNoticeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -245,7 +240,12 @@ def bank_account_notice_view(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("Thank you. We will refund the money to the account you gave.")
             )
             return redirect("payments:list")
-    context = {"overpayment": overpayment, "notice": notice, "form": form}
+    context = {
+        "overpayment": overpayment,
+        "notice": notice,
+        "given_by_other": given_by_other,
+        "form": form,
+    }
     status = 400 if request.method == "POST" else 200
     return render(request, "payments/bank_account_notice.html", context, status=status)
 

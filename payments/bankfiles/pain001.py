@@ -30,7 +30,7 @@ from lxml import etree
 from schwifty import BIC
 from schwifty.exceptions import SchwiftyException
 
-from payments.ibans import InvalidIBAN, validate_iban
+from payments.ibans import InvalidIBAN, validate_iban, validate_sepa_iban
 
 __all__ = ["NAMESPACE", "InvalidTransfers", "Transfer", "build_pain001"]
 
@@ -154,7 +154,7 @@ def build_pain001(
         if not name:
             problems.append(f"{where}: the creditor name is empty.")
         try:
-            iban = validate_iban(transfer.creditor_iban)
+            iban = validate_sepa_iban(transfer.creditor_iban)
         except InvalidIBAN as error:
             iban = ""
             problems.append(f"{where}: {error.message}")

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from lxml import etree
 
+from invoices.models import InvoiceAccess
 from payments.allocation import allocate_payment
 from payments.bankfiles.pain001 import NAMESPACE
 from payments.models import (
@@ -197,6 +198,7 @@ def test_the_export_sums_several_refunds(staff, alice, creditor, refund_account)
     amounts = [Decimal("12.34"), Decimal("0.66"), Decimal("100.00")]
     for number, extra in enumerate(amounts):
         invoice = InvoiceFactory(creditor=creditor, principal=Decimal("10.00"))
+        InvoiceAccess.objects.create(invoice=invoice, user=alice, method="myropo_id")
         payment = Payment.objects.create(
             source=PaymentSource.BANK,
             external_id=f"X-{number}",

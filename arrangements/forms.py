@@ -47,11 +47,18 @@ class PlanForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, invoices=(), min_start=None, max_start=None, **kwargs):
+    def __init__(self, *args, invoices=(), groups=(), min_start=None, max_start=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["invoice"].choices = [
-            (invoice.pk, f"{invoice.creditor.name} {invoice.number}") for invoice in invoices
-        ]
+        if groups:
+            # One heading per (creditor, debtor): a plan takes the invoices of one group.
+            self.fields["invoice"].choices = [
+                (label, [(invoice.pk, invoice.number) for invoice in members])
+                for label, members in groups
+            ]
+        else:
+            self.fields["invoice"].choices = [
+                (invoice.pk, f"{invoice.creditor.name} {invoice.number}") for invoice in invoices
+            ]
         attrs = self.fields["start"].widget.attrs
         if min_start:
             attrs["min"] = min_start.isoformat()

@@ -1,13 +1,13 @@
 """Reads of the arrangements app: rules, what a user may arrange, plan progress."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 
 from arrangements.models import (
     ArrangementRules,
@@ -17,7 +17,15 @@ from arrangements.models import (
     PlanInvoice,
     PlanState,
 )
-from invoices.models import Charge, ChargeKind, Creditor, CreditorSettings, DebtorType, Invoice
+from invoices.models import (
+    Charge,
+    ChargeKind,
+    Creditor,
+    CreditorSettings,
+    DebtorType,
+    Invoice,
+    InvoiceAccess,
+)
 from invoices.payment_codes import PaymentCodes, payment_codes_for
 from invoices.selectors import invoices_visible_to, with_balance
 from payments.models import Allocation, Component
@@ -86,9 +94,54 @@ def arrangeable_invoices(user, ids=None) -> QuerySet[Invoice]:
 
 
 def plans_visible_to(user) -> QuerySet[PaymentPlan]:
-    """Plans with at least one invoice the user sees (the same rule as the invoices)."""
+    """Plans all of whose invoices the user sees (the same rule as the invoices).
+
+    All, not any: a plan shows and cancels every invoice in it, so seeing one of them is not
+    enough (a plan made before plans were limited to one debtor may hold another's).
+    """
     visible = invoices_visible_to(user).values("pk")
-    return PaymentPlan.objects.filter(plan_invoices__invoice__in=visible).distinct()
+    hidden = PlanInvoice.objects.filter(plan=OuterRef("pk")).exclude(invoice__in=visible)
+    return (
+        PaymentPlan.objects.filter(plan_invoices__invoice__in=visible)
+        .exclude(Exists(hidden))
+        .distinct()
+    )
+
+
+DebtorParty = tuple[str, ...]
+
+
+def debtor_parties(invoices: Iterable[Invoice]) -> dict[int, DebtorParty]:
+    """Who owes each invoice, as a key: equal keys are one debtor party.
+
+    A person by their HETU, a company by its Y-tunnus; an invoice that names neither (a
+    consumer invoice without a HETU) by the users who claimed it in MyRopo, the only
+    identity it has here. One query, for the invoices without an identity only.
+    """
+    invoices = list(invoices)
+    anonymous = [
+        invoice.pk
+        for invoice in invoices
+        if not (invoice.debtor_business_id if _is_company(invoice) else invoice.debtor_hetu)
+    ]
+    claimants: dict[int, set[int]] = {pk: set() for pk in anonymous}
+    for invoice_id, user_id in InvoiceAccess.objects.filter(invoice_id__in=anonymous).values_list(
+        "invoice_id", "user_id"
+    ):
+        claimants[invoice_id].add(user_id)
+    parties: dict[int, DebtorParty] = {}
+    for invoice in invoices:
+        if invoice.pk in claimants:
+            parties[invoice.pk] = ("claimed by", *map(str, sorted(claimants[invoice.pk])))
+        elif _is_company(invoice):
+            parties[invoice.pk] = ("company", invoice.debtor_business_id)
+        else:
+            parties[invoice.pk] = ("person", invoice.debtor_hetu.upper())
+    return parties
+
+
+def _is_company(invoice: Invoice) -> bool:
+    return invoice.debtor_type == DebtorType.COMPANY
 
 
 # --- Progress ------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from arrangements.schedule import (
     transfer_window,
 )
 from arrangements.selectors import (
+    debtor_parties,
     in_active_plan,
     plan_progress,
     plans_already_charged,
@@ -330,8 +331,16 @@ def _plan_invoices_check(invoices: list[Invoice], *, allow_outside: bool) -> Arr
                 "the invoices of each creditor."
             )
         )
-    if len({invoice.debtor_type for invoice in invoices}) > 1:
-        raise ArrangementError(_("A payment plan covers the invoices of one debtor."))
+    if len(set(debtor_parties(invoices).values())) > 1:
+        # One plan, one debtor: its page, PDF and cancel button show every invoice in it,
+        # and its installments pay them in order, so another debtor's invoice would be
+        # shown to, cancelled by and paid with the money of the wrong person.
+        raise ArrangementError(
+            _(
+                "A payment plan covers the invoices of one debtor. Make a separate plan for "
+                "the invoices of each person or company."
+            )
+        )
     for invoice in invoices:
         if refusal := _refusal_for(invoice):
             raise ArrangementError(refusal)

@@ -20,7 +20,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.context import acting_for
 from arrangements.forms import PlanForm, TransferForm
 from arrangements.models import PlanState, RequestKind
-from arrangements.selectors import arrangeable_invoices, plan_progress, plans_visible_to
+from arrangements.selectors import (
+    arrangeable_invoices,
+    debtor_parties,
+    plan_progress,
+    plans_visible_to,
+)
 from arrangements.services import (
     ArrangementError,
     arrangement_request_create,
@@ -119,11 +124,7 @@ def plan_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         first = get_object_or_404(visible, pk=pk)
         if not can(request.user, "arrange", first):
             raise PermissionDenied
-    candidates = list(
-        visible.exclude(stage__in=CLOSED_STAGES)
-        .filter(open_balance__gt=0)
-        .order_by("due_date")[:MAX_PLAN_INVOICES]
-    )
+    candidates, groups = _plan_candidates(visible, first)
     today = _today()
     min_start, max_start = today, today + timedelta(days=START_WINDOW_DAYS)
     data = request.POST if request.method == "POST" else None
@@ -132,6 +133,7 @@ def plan_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = PlanForm(
         data,
         invoices=candidates,
+        groups=groups,
         min_start=min_start,
         max_start=max_start,
         initial={"invoice": [pk] if pk else [], "start": today + timedelta(days=14)},
@@ -197,6 +199,30 @@ def plan_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                         )
                         return redirect("arrangements:plan_detail", pk=plan.pk)
     return render(request, "arrangements/plan.html", context, status=status)
+
+
+def _plan_candidates(visible, first) -> tuple[list, list[tuple[str, list]]]:
+    """The open invoices a plan may combine, and them grouped by (creditor, debtor).
+
+    A plan is one creditor's invoices of one debtor: from an invoice's page only those go
+    with it; otherwise every group is offered under its own heading.
+    """
+    candidates = list(
+        visible.exclude(stage__in=CLOSED_STAGES)
+        .filter(open_balance__gt=0)
+        .order_by("due_date")[:MAX_PLAN_INVOICES]
+    )
+    parties = debtor_parties([*candidates, *([first] if first else [])])
+    if first is not None:
+        key = (first.creditor_id, parties[first.pk])
+        candidates = [i for i in candidates if (i.creditor_id, parties[i.pk]) == key]
+        return candidates, []
+    groups: dict[tuple, tuple[str, list]] = {}
+    for invoice in candidates:
+        key = (invoice.creditor_id, parties[invoice.pk])
+        label = f"{invoice.creditor.name} · {invoice.debtor_name}"
+        groups.setdefault(key, (label, []))[1].append(invoice)
+    return candidates, list(groups.values()) if len(groups) > 1 else []
 
 
 def _plan_for(request: HttpRequest, pk: int):

@@ -60,7 +60,7 @@ from invoices.models import (
     Invoice,
     Stage,
 )
-from invoices.references import national_reference_from_base
+from invoices.references import installment_reference
 from invoices.selectors import with_balance
 from invoices.services import invoice_record_event
 from myropo.templatetags.money import format_euros
@@ -417,12 +417,13 @@ def plan_preview(
 
 
 def _next_installment_reference() -> str:
-    """A national reference from the installments' own sequence, never an invoice's."""
+    """A reference from the installments' own range (`invoices.references`), which invoice
+    imports refuse; invoices saved before that rule are still stepped over."""
     while True:
         with connection.cursor() as cursor:
             cursor.execute("SELECT nextval('arrangements_installment_reference_seq')")
             (value,) = cursor.fetchone()
-        reference = national_reference_from_base(f"8{value:012d}")
+        reference = installment_reference(value)
         if not Invoice.objects.filter(reference=reference).exists():
             return reference
 

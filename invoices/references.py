@@ -158,6 +158,30 @@ def national_from_rf(rf: str) -> str:
     return _clean_national(body)
 
 
+# Payment-plan installments carry national references of their own: "8", a 12-digit
+# sequence number and the check digit, 14 digits in all. Invoices never get one (the import
+# refuses them), so a bank payment with such a reference can only mean an installment.
+INSTALLMENT_REFERENCE_PREFIX = "8"
+INSTALLMENT_REFERENCE_LENGTH = 14
+
+
+def installment_reference(sequence: int) -> str:
+    """The installment reference of sequence number ``sequence`` (1, 2, …)."""
+    if not 0 < sequence < 10**12:
+        raise InvalidReference(f"An installment sequence number is 1-999999999999, got {sequence}.")
+    return national_reference_from_base(f"{INSTALLMENT_REFERENCE_PREFIX}{sequence:012d}")
+
+
+def is_installment_reference(reference: str) -> bool:
+    """True for a reference in the installments' range (the canonical national form)."""
+    compact = "".join(reference.split()).lstrip("0")
+    return (
+        len(compact) == INSTALLMENT_REFERENCE_LENGTH
+        and compact.startswith(INSTALLMENT_REFERENCE_PREFIX)
+        and compact.isdigit()
+    )
+
+
 def is_valid_reference(s: str) -> bool:
     """True for either kind of reference."""
     return is_valid_rf_reference(s) or is_valid_national_reference(s)

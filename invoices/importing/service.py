@@ -31,6 +31,7 @@ from invoices.models import (
     InvoiceEvent,
     InvoiceLine,
 )
+from invoices.references import is_installment_reference
 
 __all__ = ["ImportResult", "invoices_import"]
 
@@ -200,6 +201,17 @@ def _check_against_creditor(
                     ),
                     {"iban": invoice.seller_iban},
                 )
+            )
+        if invoice.reference and is_installment_reference(invoice.reference):
+            # Payment-plan installments own this range: an invoice with such a reference
+            # would take the payments meant for someone's installment, or give them its own.
+            problems.add(
+                invoice.source_position,
+                gettext_noop(
+                    "The reference %(reference)s is in the range MyRopo keeps for payment plan "
+                    "installments (14 digits starting with 8). Give the invoice another reference."
+                ),
+                reference=invoice.reference,
             )
         _check_lengths(invoice, finvoice, problems)
         _check_amounts(invoice, problems)

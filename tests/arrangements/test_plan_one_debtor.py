@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.context import Acting
 from arrangements.models import PaymentPlan
@@ -27,8 +28,9 @@ OTHER_COMPANY = "0737546-2"
 
 
 @pytest.fixture(autouse=True)
-def _fixed_day():
-    with time_machine.travel(DAY, tick=False):
+def _fixed_day_in_english():
+    # Services speak the active language; these tests read the English messages.
+    with time_machine.travel(DAY, tick=False), translation.override("en"):
         yield
 
 

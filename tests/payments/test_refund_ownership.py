@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from invoices.models import InvoiceAccess
 from payments.allocation import allocate_payment
@@ -32,6 +33,13 @@ from tests.invoices.test_admin import mfa_login
 ALICE_IBAN = "FI2112345600000785"
 BOB_IBAN = "FI4950009420028730"
 OUTSIDE_SEPA = "SA0380000000608010167519"  # Saudi Arabia: a valid IBAN, no SEPA bank
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Services speak the active language; these tests read the English messages.
+    with translation.override("en"):
+        yield
 
 
 def overpay(invoice, *, order: PaymentOrder | None = None, amount="130.00") -> Overpayment:

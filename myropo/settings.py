@@ -296,8 +296,18 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Message attachments: a storage of their own, outside MEDIA_ROOT and without a URL, so that
+# they are only ever served by the view that checks who may see the contact. An S3-compatible
+# backend is a matter of ATTACHMENTS_STORAGE_BACKEND (and its options) here.
+ATTACHMENTS_ROOT = Path(env_str("ATTACHMENTS_ROOT", str(BASE_DIR / "private" / "attachments")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": {
+        "BACKEND": env_str(
+            "ATTACHMENTS_STORAGE_BACKEND", "messaging.storage.PrivateFileSystemStorage"
+        ),
+        "OPTIONS": {"location": str(ATTACHMENTS_ROOT), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -357,3 +367,13 @@ if BANK_DROP_DIR:
         "task": "payments.tasks.import_bank_drop_folder",
         "schedule": env_int("BANK_DROP_INTERVAL_SECONDS", 300),
     }
+
+# --- Message centre ------------------------------------------------------------------------
+# The first answer is due this many service hours (Mon–Fri 8–20, Sat 10–15) after a contact.
+MESSAGING_SLA_SERVICE_HOURS = env_int("MESSAGING_SLA_SERVICE_HOURS", 16)
+# "I have paid": the next collection step waits this many days while staff look for it.
+PAYMENT_REPORT_HOLD_DAYS = env_int("PAYMENT_REPORT_HOLD_DAYS", 14)
+# New contacts a user may open in an hour.
+MESSAGING_CONTACTS_PER_HOUR = env_int("MESSAGING_CONTACTS_PER_HOUR", 10)
+# Resolved contacts' messages and attachments are deleted after this many days.
+MESSAGING_RETENTION_DAYS = env_int("MESSAGING_RETENTION_DAYS", 3 * 365)

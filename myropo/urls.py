@@ -15,6 +15,7 @@ urlpatterns = [
     path("letters/", include("collection.urls")),
     path("payments/", include("payments.urls")),
     path("arrangements/", include("arrangements.urls")),
+    path("messages/", include("messaging.urls")),
     path("offline/", views.offline, name="offline"),
     path("healthz", views.healthz, name="healthz"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

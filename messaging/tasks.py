@@ -1,0 +1,46 @@
+"""Celery tasks of the message centre: notification mails (a link only) and retention."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+SUBJECTS = {
+    "answer": gettext_noop("Customer service has answered your message"),
+    "resolved": gettext_noop("Your customer-service contact is resolved"),
+}
+
+
+def recipients_of(contact) -> list:
+    """Who is told: the person who wrote and the person it was written for, as each chose."""
+    people = {}
+    for person in (contact.actor, contact.owner_user):
+        if person is not None and person.is_active and person.notify_message and person.email:
+            people[person.pk] = person
+    return list(people.values())
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_contact_notification(contact_id: int, kind: str) -> int:
+    """Mails each recipient in their own language; the body carries a link, never the message."""
+    from messaging.models import Contact
+    from messaging.views import feedback_token
+
+    contact = Contact.objects.select_related("actor", "owner_user").get(pk=contact_id)
+    sent = 0
+    for person in recipients_of(contact):
+        with translation.override(person.preferred_language or "fi"):
+            body = render_to_string(
+                f"messaging/email/{kind}.txt",
+                {
+                    "contact": contact,
+                    "site": settings.SITE_URL,
+                    "token": feedback_token(contact.pk),
+                },
+            )
+            send_mail(_(SUBJECTS[kind]), body, None, [person.email])
+        sent += 1
+    return sent

@@ -37,6 +37,7 @@ from invoices.models import (
     Creditor,
     CreditorUser,
     DebtorType,
+    EventKind,
     Invoice,
     InvoiceAccess,
     InvoiceEvent,
@@ -324,3 +325,18 @@ def vat_summary(lines: Iterable[InvoiceLine]) -> list[VatRow]:
 
 def invoice_timeline(invoice: Invoice) -> QuerySet[InvoiceEvent]:
     return invoice.events.select_related("actor", "on_behalf_of").order_by("-created_at", "-id")
+
+
+def open_dispute_event(invoice: Invoice) -> InvoiceEvent | None:
+    """The event that disputed the invoice (its detail is the customer's reason), while it is.
+
+    The message centre records every dispute step on the timeline, so the invoice page can say
+    why collection is paused without knowing about the messaging app.
+    """
+    if not invoice.disputed:
+        return None
+    return (
+        invoice.events.filter(kind=EventKind.DISPUTE, data__state="open")
+        .order_by("-created_at", "-id")
+        .first()
+    )

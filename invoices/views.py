@@ -32,6 +32,7 @@ from invoices.selectors import (
     invoices_in_context,
     invoices_visible_to,
     is_debtor_view,
+    open_dispute_event,
     vat_summary,
     with_balance,
 )
@@ -195,6 +196,7 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "today": today,
         # The charges explained, the letters and the collection outlook (collection app).
         **invoice_detail_context(invoice, today),
+        "dispute": open_dispute_event(invoice),
     }
     return render(request, "invoices/invoice_detail.html", context)
 

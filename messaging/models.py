@@ -301,6 +301,9 @@ class ContactRead(models.Model):
             models.UniqueConstraint(fields=["contact", "user"], name="contact_read_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.contact_id}/{self.user_id} {self.read_at:%Y-%m-%d %H:%M}"
+
 
 class Feedback(models.Model):
     """One answer per contact: CSAT 1–5 and NPS 0–10 with an optional comment."""

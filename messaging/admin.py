@@ -1,0 +1,386 @@
+"""Customer service in the admin: the queue, the thread with replies and internal notes,
+assignment, resolution, dispute and payment-report decisions, canned responses."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from messaging.forms import DisputeDecisionForm, ResolveForm, StaffReplyForm
+from messaging.models import (
+    Attachment,
+    CannedResponse,
+    Contact,
+    Dispute,
+    DisputeState,
+    Feedback,
+    Message,
+    PaymentReport,
+    PaymentReportState,
+    RetentionRun,
+)
+from messaging.services import (
+    MessagingError,
+    contact_assign,
+    contact_resolve,
+    dispute_accept,
+    dispute_reject,
+    payment_report_decide,
+    staff_reply,
+)
+
+SEARCH_CONFIGS = ("finnish", "swedish", "english")
+
+
+def message_search_query(text: str) -> SearchQuery:
+    """The words in Finnish, Swedish and English at once: one GIN index lookup."""
+    query = SearchQuery(text, config=SEARCH_CONFIGS[0], search_type="websearch")
+    for config in SEARCH_CONFIGS[1:]:
+        query |= SearchQuery(text, config=config, search_type="websearch")
+    return query
+
+
+class SlaBreachedFilter(admin.SimpleListFilter):
+    title = _("answer time")
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return [("breached", _("Target missed")), ("due", _("Not answered yet"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "breached":
+            return queryset.filter(
+                Q(first_response_at__isnull=True, sla_due_at__lt=now)
+                | Q(first_response_at__gt=F("sla_due_at"))
+            )
+        if self.value() == "due":
+            return queryset.filter(first_response_at__isnull=True).exclude(state="resolved")
+        return queryset
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = _("assigned")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("Mine")), ("none", _("Unassigned"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "author_kind", "actor", "internal", "body", "files"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("actor")
+            .prefetch_related("attachments")
+            .order_by("created_at", "id")
+        )
+
+    @admin.display(description=_("files"))
+    def files(self, message: Message) -> str:
+        return ", ".join(a.original_name for a in message.attachments.all())
+
+
+class StaffReplyAdminForm(StaffReplyForm):
+    canned = forms.ModelChoiceField(
+        label=_("Canned response"),
+        queryset=CannedResponse.objects.none(),
+        required=False,
+        help_text=_("Put before your text; edit the text as needed."),
+    )
+
+    def __init__(self, *args, language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["canned"].queryset = CannedResponse.objects.filter(
+            active=True, language=language
+        )
+        self.fields["body"].required = False
+        self.order_fields(["canned", "body", "internal", "attachments"])
+
+    def clean(self):
+        data = super().clean()
+        parts = [data["canned"].body if data.get("canned") else "", data.get("body", "")]
+        data["text"] = "\n\n".join(p.strip() for p in parts if p and p.strip())
+        if not data["text"]:
+            self.add_error("body", _("Write a message or choose a canned response."))
+        return data
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "classification",
+        "state",
+        "channel",
+        "creditor",
+        "customer",
+        "assigned_to",
+        "created_at",
+        "sla_due_at",
+        "first_response_at",
+    ]
+    list_filter = [
+        "state",
+        "classification",
+        "channel",
+        "creditor",
+        SlaBreachedFilter,
+        AssignedFilter,
+    ]
+    list_select_related = ["creditor", "owner_user", "owner_organisation", "assigned_to"]
+    search_fields = ["pk"]
+    search_help_text = _("Words of the messages (Finnish, Swedish, English), or a contact number.")
+    ordering = ["-last_message_at", "-id"]
+    inlines = [MessageInline]
+    readonly_fields = [
+        "channel",
+        "classification",
+        "state",
+        "owner_user",
+        "owner_organisation",
+        "email",
+        "actor",
+        "on_behalf_of",
+        "on_behalf_of_organisation",
+        "language",
+        "creditor",
+        "invoice_list",
+        "created_at",
+        "sla_due_at",
+        "first_response_at",
+        "resolved_at",
+        "reopened_at",
+        "reopen_count",
+        "outcome",
+        "resolution_note",
+        "source",
+    ]
+    fields = readonly_fields
+    change_form_template = "admin/messaging/contact/change_form.html"
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("customer"))
+    def customer(self, contact: Contact) -> str:
+        return str(contact.owner_organisation or contact.owner_user or contact.email)
+
+    @admin.display(description=_("invoices"))
+    def invoice_list(self, contact: Contact) -> str:
+        return ", ".join(f"{i.creditor.name} {i.number}" for i in contact.invoices.all())
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if term.lstrip("#").isdigit():
+            return queryset.filter(pk=int(term.lstrip("#"))), False
+        matching = Message.objects.filter(search=message_search_query(term)).values("contact_id")
+        return queryset.filter(pk__in=matching), False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("invoices__creditor")
+
+    # --- The actions of the change page ----------------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        def view(name, func):
+            return path(
+                f"<int:pk>/{name}/",
+                self.admin_site.admin_view(require_POST(func)),
+                name=f"messaging_contact_{name}",
+            )
+
+        return [
+            view("reply", self.reply_view),
+            view("assign", self.assign_view),
+            view("resolve", self.resolve_view),
+            view("dispute", self.dispute_view),
+            view("payment", self.payment_view),
+            *super().get_urls(),
+        ]
+
+    def _contact(self, request: HttpRequest, pk: int) -> Contact:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Contact, pk=pk)
+
+    def _back(self, contact: Contact) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:messaging_contact_change", args=[contact.pk]))
+
+    def _report(self, request: HttpRequest, form: forms.Form) -> None:
+        for errors in form.errors.values():
+            for error in errors:
+                self.message_user(request, error, messages.ERROR)
+
+    def reply_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        contact = self._contact(request, pk)
+        form = StaffReplyAdminForm(request.POST, request.FILES, language=contact.language)
+        if not form.is_valid():
+            self._report(request, form)
+            return self._back(contact)
+        try:
+            staff_reply(
+                contact=contact,
+                staff=request.user,
+                body=form.cleaned_data["text"],
+                internal=form.cleaned_data["internal"],
+                files=form.cleaned_data["attachments"],
+            )
+        except MessagingError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("The note was saved.") if form.cleaned_data["internal"] else _("Answer sent."),
+            )
+        return self._back(contact)
+
+    def assign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        contact = self._contact(request, pk)
+        mine = request.POST.get("to") == "me"
+        contact_assign(contact=contact, assignee=request.user if mine else None)
+        return self._back(contact)
+
+    def resolve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        contact = self._contact(request, pk)
+        form = ResolveForm(request.POST)
+        if form.is_valid():
+            try:
+                contact_resolve(
+                    contact=contact,
+                    staff=request.user,
+                    outcome=form.cleaned_data["outcome"],
+                    note=form.cleaned_data["note"],
+                )
+            except MessagingError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, _("The contact is resolved."))
+        else:
+            self._report(request, form)
+        return self._back(contact)
+
+    def dispute_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        contact = self._contact(request, pk)
+        form = DisputeDecisionForm(request.POST)
+        if not form.is_valid():
+            self._report(request, form)
+            return self._back(contact)
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "accept":
+                invoices = list(contact.invoices.all())
+                amount: Decimal | None = data.get("amount")
+                if amount is not None and len(invoices) != 1:
+                    raise MessagingError(_("A partial credit is given on one invoice at a time."))
+                dispute_accept(
+                    contact=contact,
+                    staff=request.user,
+                    reason=data["reason"],
+                    amounts={invoice.pk: amount for invoice in invoices},
+                )
+            else:
+                dispute_reject(contact=contact, staff=request.user, reason=data["reason"])
+        except MessagingError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(request, _("The dispute was decided and the customer told."))
+        return self._back(contact)
+
+    def payment_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        contact = self._contact(request, pk)
+        try:
+            payment_report_decide(
+                contact=contact,
+                staff=request.user,
+                found=request.POST.get("found") == "1",
+                note=request.POST.get("note", "").strip(),
+            )
+        except MessagingError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(request, _("The customer was told."))
+        return self._back(contact)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        contact = get_object_or_404(Contact, pk=object_id)
+        dispute = Dispute.objects.filter(contact=contact, state=DisputeState.OPEN).first()
+        report = PaymentReport.objects.filter(
+            contact=contact, state=PaymentReportState.WAITING
+        ).first()
+        extra = {
+            "reply_form": StaffReplyAdminForm(language=contact.language),
+            "resolve_form": ResolveForm(),
+            "dispute": dispute,
+            "dispute_form": DisputeDecisionForm() if dispute else None,
+            "payment_report": report,
+            "contact": contact,
+            "sla_breached": contact.sla_due_at is not None
+            and ((contact.first_response_at or timezone.now()) > contact.sla_due_at),
+        }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    list_display = ["title", "language", "classification", "active"]
+    list_filter = ["language", "classification", "active"]
+    search_fields = ["title", "body"]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ["contact", "csat", "nps", "created_at"]
+    list_filter = ["csat", "nps"]
+    readonly_fields = ["contact", "csat", "nps", "comment", "given_by", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(admin.ModelAdmin):
+    list_display = ["ran_at", "contacts", "messages", "attachments"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+def _staff_attachment_queryset(user) -> QuerySet[Attachment]:
+    return Attachment.objects.all() if user.is_staff else Attachment.objects.none()

@@ -1,0 +1,140 @@
+"""Staff work in the admin: the queue and its filters, replies and internal notes, canned
+responses, assignment, resolution, dispute decisions and full-text search."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.context import Acting
+from messaging.models import CannedResponse, Classification, Contact, ContactState, Message
+from messaging.services import Owner, contact_create, staff_reply
+
+
+@pytest.fixture
+def admin_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _admin_without_second_factor(monkeypatch):
+    """The admin's own MFA gate is tested in tests/accounts/test_mfa.py."""
+    monkeypatch.setattr(
+        "myropo.admin_site.MyRopoAdminSite.has_permission",
+        lambda self, request: request.user.is_active and request.user.is_staff,
+    )
+
+
+def make_contact(user, body="Laskussa on virhe", classification=Classification.OTHER, **kw):
+    return contact_create(
+        owner=Owner(Acting(user), user=user), classification=classification, body=body, **kw
+    )
+
+
+def test_staff_answer_from_the_contact_page(admin_client, alice, staff):
+    contact = make_contact(alice)
+    response = admin_client.post(
+        f"/admin/messaging/contact/{contact.pk}/reply/", {"body": "Korjaamme laskun."}
+    )
+    assert response.status_code == 302
+    answer = contact.messages.get(author_kind="staff")
+    assert (answer.body, answer.internal, answer.actor) == ("Korjaamme laskun.", False, staff)
+
+
+def test_an_internal_note_stays_internal(admin_client, alice):
+    contact = make_contact(alice)
+    admin_client.post(
+        f"/admin/messaging/contact/{contact.pk}/reply/",
+        {"body": "Soita velkojalle", "internal": "on"},
+    )
+    note = contact.messages.get(author_kind="staff")
+    assert note.internal
+    contact.refresh_from_db()
+    assert contact.first_response_at is None
+
+
+def test_a_canned_response_in_the_contacts_language_goes_before_the_text(admin_client, alice):
+    contact = make_contact(alice)
+    canned = CannedResponse.objects.create(
+        title="Kiitos", language=contact.language, body="Kiitos viestistäsi."
+    )
+    admin_client.post(
+        f"/admin/messaging/contact/{contact.pk}/reply/",
+        {"canned": canned.pk, "body": "Lasku on maksettu."},
+    )
+    assert (
+        contact.messages.get(author_kind="staff").body
+        == "Kiitos viestistäsi.\n\nLasku on maksettu."
+    )
+
+
+def test_get_on_an_admin_action_is_refused(admin_client, alice):
+    contact = make_contact(alice)
+    assert admin_client.get(f"/admin/messaging/contact/{contact.pk}/reply/").status_code == 405
+
+
+def test_assign_and_resolve_with_an_outcome(admin_client, alice, staff):
+    contact = make_contact(alice)
+    admin_client.post(f"/admin/messaging/contact/{contact.pk}/assign/", {"to": "me"})
+    admin_client.post(
+        f"/admin/messaging/contact/{contact.pk}/resolve/", {"outcome": "answered", "note": "ok"}
+    )
+    contact.refresh_from_db()
+    assert (contact.assigned_to, contact.state, contact.outcome) == (
+        staff,
+        ContactState.RESOLVED,
+        "answered",
+    )
+
+
+def test_the_contact_page_shows_the_thread_and_the_forms(admin_client, alice):
+    contact = make_contact(alice, body="Näkyykö tämä")
+    page = admin_client.get(f"/admin/messaging/contact/{contact.pk}/change/").content.decode()
+    assert "Näkyykö tämä" in page and "Reply or write an internal note" in page
+
+
+def test_the_queue_filters_by_state_sla_and_assignment(admin_client, alice, staff):
+    late = make_contact(alice, body="Vanha")
+    Contact.objects.filter(pk=late.pk).update(sla_due_at=timezone.now() - timedelta(hours=1))
+    answered = make_contact(alice, body="Vastattu")
+    staff_reply(contact=answered, staff=staff, body="Vastaus")
+
+    def listed(query):
+        page = admin_client.get(f"/admin/messaging/contact/?{query}").content.decode()
+        return {
+            c.pk for c in (late, answered) if f"/admin/messaging/contact/{c.pk}/change/" in page
+        }
+
+    assert listed("sla=breached") == {late.pk}
+    assert listed("assigned=mine") == {answered.pk}
+    assert listed("assigned=none") == {late.pk}
+    assert listed("state__exact=waiting") == {answered.pk}
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("Maksoin laskun eilen verkkopankissa", "laskuja"),  # Finnish stem: lasku
+        ("Jag har betalat fakturorna", "fakturan"),  # Swedish stem: faktur
+        ("I paid the invoices yesterday", "invoice"),  # English stem
+    ],
+)
+def test_full_text_search_finds_words_in_each_language(admin_client, alice, text, query):
+    hit = make_contact(alice, body=text)
+    miss = make_contact(alice, body="Täysin muu asia")
+    page = admin_client.get(f"/admin/messaging/contact/?q={query}").content.decode()
+    assert f"/admin/messaging/contact/{hit.pk}/change/" in page
+    assert f"/admin/messaging/contact/{miss.pk}/change/" not in page
+
+
+def test_the_queue_costs_a_fixed_number_of_queries(
+    admin_client, alice, settings, django_assert_max_num_queries
+):
+    settings.MESSAGING_CONTACTS_PER_HOUR = 1000
+    for n in range(40):
+        make_contact(alice, body=f"Viesti {n}")
+    with django_assert_max_num_queries(15):
+        response = admin_client.get("/admin/messaging/contact/?state__exact=new")
+    assert response.status_code == 200
+    assert Message.objects.count() == 40

@@ -12,4 +12,9 @@ def rate_limit_exceeded(*, scope: str, key: str, limit: int, period_seconds: int
     # add() is atomic: only the first attempt in a window creates the counter.
     if cache.add(cache_key, 1, timeout=period_seconds):
         return limit < 1
-    return cache.incr(cache_key) > limit
+    try:
+        return cache.incr(cache_key) > limit
+    except ValueError:
+        # The counter expired (or was evicted) between add() and incr(): a new window.
+        cache.add(cache_key, 1, timeout=period_seconds)
+        return limit < 1

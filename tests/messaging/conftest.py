@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.files.storage import storages
+from django.utils import translation
 from PIL import Image
 from pypdf import PdfWriter
 
@@ -62,6 +63,14 @@ def jpeg_bytes_with_exif() -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif)
     return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Services called outside a request speak the default language (Finnish); tests read
+    English unless they say otherwise."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

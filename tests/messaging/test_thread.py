@@ -79,9 +79,11 @@ def test_a_resolved_contact_reopens_within_the_window_and_not_after(alice, conta
     contact.refresh_from_db()
     assert (contact.state, contact.reopen_count, contact.outcome) == ("open", 1, "")
     contact_resolve(contact=contact, staff=staff, outcome="answered")
-    with time_machine.travel(timezone.now() + timedelta(days=15)):
-        with pytest.raises(MessagingError, match="Send a new message"):
-            contact_reply(contact=contact, acting=Acting(alice), body="Liian myöhään")
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=15)),
+        pytest.raises(MessagingError, match="Send a new message"),
+    ):
+        contact_reply(contact=contact, acting=Acting(alice), body="Liian myöhään")
     assert not Message.objects.filter(body="Liian myöhään").exists()
 
 

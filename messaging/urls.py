@@ -9,7 +9,7 @@ urlpatterns = [
     path("badge/", views.badge_view, name="badge"),
     path("new/", views.new_contact_view, name="new"),
     # The invoice page shows "Send a message" when this name resolves (invoices.views).
-    path("new/invoice/<int:pk>/", views.new_contact_view, name="new"),
+    path("new/<int:pk>/", views.new_contact_view, name="new"),
     path("<int:pk>/", views.thread_view, name="thread"),
     path("<int:pk>/reply/", views.reply_view, name="reply"),
     path("<int:pk>/feedback/", views.feedback_view, name="feedback"),

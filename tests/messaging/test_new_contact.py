@@ -52,8 +52,8 @@ def test_the_form_offers_only_the_acting_contexts_invoices(alice_client, alice_i
 
 def test_the_invoice_page_links_to_a_message_about_it(alice_client, alice_invoice):
     page = alice_client.get(f"/invoices/{alice_invoice.pk}/").content.decode()
-    assert f"/messages/new/invoice/{alice_invoice.pk}/" in page
-    form = alice_client.get(f"/messages/new/invoice/{alice_invoice.pk}/").content.decode()
+    assert f"/messages/new/{alice_invoice.pk}/" in page
+    form = alice_client.get(f"/messages/new/{alice_invoice.pk}/").content.decode()
     assert f'value="{alice_invoice.pk}" checked' in form or "checked" in form
 
 
@@ -66,7 +66,7 @@ def test_an_invoice_the_user_cannot_see_is_refused(alice_client):
 
 
 def test_another_users_invoice_page_for_a_message_is_404(bob_client, alice_invoice):
-    assert bob_client.get(f"/messages/new/invoice/{alice_invoice.pk}/").status_code == 404
+    assert bob_client.get(f"/messages/new/{alice_invoice.pk}/").status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,69 @@
+"""The message centre's side of `myropo.inbox`: every staff request becomes a contact."""
+
+from django.utils import timezone, translation
+
+from accounts.context import Acting
+from messaging.models import AuthorKind, Classification, Contact, ContactState, Message, Outcome
+from myropo.inbox import StaffDecision, StaffRequest, on_decision, on_request
+from myropo.service_hours import add_service_hours
+
+
+def open_contact(request: StaffRequest) -> None:
+    from django.conf import settings
+
+    from messaging.services import _acting_fields
+
+    owner_user = request.on_behalf_of or (
+        request.actor if not request.on_behalf_of_organisation else None
+    )
+    acting = Acting(request.actor, request.on_behalf_of, request.on_behalf_of_organisation)
+    if Contact.objects.filter(source=request.source).exists():
+        return
+    now = timezone.now()
+    invoices = list(request.invoices)
+    language = getattr(owner_user or request.actor, "preferred_language", "") or "fi"
+    contact = Contact.objects.create(
+        classification=request.classification
+        if request.classification in Classification.values
+        else Classification.OTHER,
+        owner_user=owner_user,
+        language=language,
+        creditor_id=invoices[0].creditor_id if invoices else None,
+        created_at=now,
+        last_message_at=now,
+        sla_due_at=add_service_hours(now, settings.MESSAGING_SLA_SERVICE_HOURS),
+        source=request.source,
+        **_acting_fields(acting),
+    )
+    contact.invoices.set(invoices)
+    body = request.summary + (f"\n\n{request.admin_url}" if request.admin_url else "")
+    Message.objects.create(
+        contact=contact, author_kind=AuthorKind.SYSTEM, body=body, created_at=now
+    )
+
+
+def close_contact(decision: StaffDecision) -> None:
+    contact = Contact.objects.select_for_update().filter(source=decision.source).first()
+    if contact is None or contact.is_resolved:
+        return
+    from django.utils.translation import gettext as _
+
+    from messaging.services import _system_message
+
+    with translation.override(contact.language):
+        text = (
+            _("Your request was approved: %(reason)s")
+            if decision.approved
+            else _("Your request was not approved: %(reason)s")
+        ) % {"reason": decision.reason}
+    if decision.staff is not None:
+        _system_message(contact, decision.staff, text)
+    contact.move_to(ContactState.RESOLVED)
+    contact.outcome = Outcome.REQUEST_APPROVED if decision.approved else Outcome.REQUEST_REJECTED
+    contact.resolution_note = decision.reason
+    contact.save()
+
+
+def register() -> None:
+    on_request(open_contact)
+    on_decision(close_contact)

@@ -7,11 +7,12 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-import invoices.cycle as cycle_module
+import collection.cycle as cycle_module
 import invoices.services
 from accounts.context import Acting
-from invoices.cycle import run_collection_cycle
-from invoices.models import CollectionStep, EventKind, InvoiceAccess, InvoiceEvent, Stage
+from collection.cycle import run_collection_cycle
+from collection.models import CollectionStep
+from invoices.models import EventKind, InvoiceAccess, InvoiceEvent, Stage
 from messaging.models import Classification, ContactState, Dispute, DisputeState, Outcome
 from messaging.services import (
     MessagingError,

@@ -268,7 +268,7 @@ def test_nav_shows_payments_and_help_for_signed_in_users(alice_client, alice_inv
     nav = html[html.index('class="main-nav"') : html.index("</nav>")]
     assert f'href="{reverse("payments:list")}"' in nav and ">Payments<" in nav
     assert f'href="{reverse("help")}"' in nav and ">Help<" in nav
-    assert "Messages" not in nav
+    assert f'href="{reverse("messaging:inbox")}"' in nav and ">Messages<" in nav
 
 
 # --- Queries ---------------------------------------------------------------------------------

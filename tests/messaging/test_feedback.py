@@ -51,7 +51,9 @@ def test_the_resolution_mail_carries_a_signed_feedback_link_that_works(client, r
     [link] = re.findall(r"https?://\S+/messages/feedback/\S+/", message.body)
     path = link.split("://", 1)[1].split("/", 1)[1]
     assert client.get(f"/{path}").status_code == 200
-    response = client.post(f"/{path}", {"csat": "4", "nps": "10"})
+    response = client.post(
+        f"/{path}", {"csat": "4", "nps": "10"}, headers={"accept-language": "en"}
+    )
     assert (
         response.status_code == 200 and "Thank you for your feedback." in response.content.decode()
     )

@@ -63,6 +63,7 @@ from invoices.models import (
 from invoices.references import installment_reference
 from invoices.selectors import with_balance
 from invoices.services import invoice_record_event
+from myropo import inbox
 from myropo.templatetags.money import format_euros
 from payments.allocation import allocate_payment, outstanding_by_invoice
 from payments.hooks import PayeeMatch
@@ -709,6 +710,26 @@ def arrangement_request_create(
                 data={"request_id": request.pk, "state": RequestState.REQUESTED},
                 **acting.event_kwargs(),
             )
+        # One inbox: the request reaches customer service as a contact (messaging).
+        inbox.request_opened(
+            inbox.StaffRequest(
+                source=f"arrangements.ArrangementRequest:{request.pk}",
+                classification="due_date" if kind == RequestKind.TRANSFER else "payment_plan",
+                summary="\n\n".join(
+                    part
+                    for part in (
+                        _("%(kind)s requested from customer service") % {"kind": label},
+                        why_outside,
+                        message,
+                    )
+                    if part
+                ),
+                actor=acting.actor,
+                on_behalf_of=acting.on_behalf_of,
+                on_behalf_of_organisation=acting.on_behalf_of_organisation,
+                invoices=list(invoices),
+            )
+        )
     return request
 
 
@@ -766,4 +787,12 @@ def arrangement_request_decide(
                 % {"reason": locked.decision_reason},
                 data={"request_id": locked.pk, "state": locked.state},
             )
+        inbox.request_decided(
+            inbox.StaffDecision(
+                source=f"arrangements.ArrangementRequest:{locked.pk}",
+                approved=approve,
+                reason=locked.decision_reason,
+                staff=staff,
+            )
+        )
     return locked

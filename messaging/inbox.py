@@ -55,7 +55,7 @@ def close_contact(decision: StaffDecision) -> None:
             _("Your request was approved: %(reason)s")
             if decision.approved
             else _("Your request was not approved: %(reason)s")
-        ) % {"reason": decision.reason}
+        ) % {"reason": _(decision.reason)}  # a catalog text is translated, staff's own is not
     if decision.staff is not None:
         _system_message(contact, decision.staff, text)
     contact.move_to(ContactState.RESOLVED)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from invoices.models import Invoice
+from myropo import inbox
 from payments.allocation import ZERO, AllocationError, allocate_payment, allocate_payments
 from payments.bankfiles import BankEntry, BankFileInvalid, BankFileProblem, parse_camt054
 from payments.bankfiles.camt054 import gettext_noop
@@ -595,6 +596,19 @@ def bank_account_notice_submit(
         transaction.on_commit(
             lambda: send_bank_account_notice_received.delay(notice.pk), robust=True
         )
+        # One inbox: staff approve the account from a contact in the message centre.
+        inbox.request_opened(
+            inbox.StaffRequest(
+                source=f"payments.BankAccountNotice:{notice.pk}",
+                classification="refund",
+                summary=str(
+                    _("Bank account for a refund: %(iban)s, %(holder)s")
+                    % {"iban": notice.masked_iban, "holder": notice.holder}
+                ),
+                actor=user,
+                invoices=[overpayment.invoice] if overpayment.invoice_id else [],
+            )
+        )
     return notice
 
 
@@ -618,6 +632,14 @@ def bank_account_notice_approve(*, notice: BankAccountNotice, staff: User) -> Re
         notice.decided_by = staff
         notice.decided_at = timezone.now()
         notice.save(update_fields=["status", "decided_by", "decided_at"])
+        inbox.request_decided(
+            inbox.StaffDecision(
+                source=f"payments.BankAccountNotice:{notice.pk}",
+                approved=True,
+                reason=gettext_noop("The refund will be paid to the account you gave."),
+                staff=staff,
+            )
+        )
         return Refund.objects.create(
             overpayment=notice.overpayment, notice=notice, amount=notice.overpayment.amount
         )
@@ -633,6 +655,14 @@ def bank_account_notice_reject(*, notice: BankAccountNotice, staff: User) -> Non
         notice.decided_at = timezone.now()
         notice.save(update_fields=["status", "decided_by", "decided_at"])
         Overpayment.objects.filter(pk=notice.overpayment_id).update(state=OverpaymentState.OPEN)
+        inbox.request_decided(
+            inbox.StaffDecision(
+                source=f"payments.BankAccountNotice:{notice.pk}",
+                approved=False,
+                reason=gettext_noop("Please check the account details and send them again."),
+                staff=staff,
+            )
+        )
 
 
 def refund_batch_export(

@@ -1,0 +1,72 @@
+"""One inbox: the staff requests of the lower apps arrive as contacts through `myropo.inbox`,
+and their decisions resolve them (arrangements and payments never import messaging)."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from accounts.context import Acting
+from arrangements.models import RequestKind
+from arrangements.services import arrangement_request_create, arrangement_request_decide
+from messaging.models import Classification, Contact, ContactState, Outcome
+from payments.allocation import allocate_payment
+from payments.models import Payment, PaymentSource
+from payments.services import bank_account_notice_reject, bank_account_notice_submit
+
+
+@pytest.fixture
+def transfer_request(alice, alice_invoice):
+    return arrangement_request_create(
+        kind=RequestKind.TRANSFER,
+        invoices=[alice_invoice],
+        terms={"to_date": (alice_invoice.due_date + timedelta(weeks=8)).isoformat()},
+        why_outside="Longer than the creditor allows",
+        acting=Acting(alice),
+        message="Palkka tulee vasta kuun lopussa.",
+    )
+
+
+def test_an_arrangement_request_opens_a_contact_for_the_customer(alice, transfer_request):
+    contact = Contact.objects.get(source=f"arrangements.ArrangementRequest:{transfer_request.pk}")
+    assert (contact.owner_user, contact.classification) == (alice, Classification.DUE_DATE)
+    assert contact.state == ContactState.NEW and contact.sla_due_at is not None
+    assert list(contact.invoices.all()) == list(transfer_request.invoices.all())
+    assert "Palkka tulee vasta kuun lopussa." in contact.messages.get().body
+
+
+def test_deciding_the_request_resolves_its_contact_and_tells_why(staff, transfer_request):
+    arrangement_request_decide(
+        request=transfer_request,
+        approve=False,
+        reason="Liian pitkä siirto",
+        staff=staff,
+        today=date.today(),
+    )
+    contact = Contact.objects.get(source=f"arrangements.ArrangementRequest:{transfer_request.pk}")
+    assert (contact.state, contact.outcome) == (ContactState.RESOLVED, Outcome.REQUEST_REJECTED)
+    assert "Liian pitkä siirto" in contact.messages.last().body
+
+
+def test_a_bank_account_notice_arrives_as_a_refund_contact_with_a_masked_iban(
+    alice, alice_invoice, staff
+):
+    payment = Payment.objects.create(
+        source=PaymentSource.BANK,
+        external_id="INBOX-1",
+        amount=Decimal("130.00"),
+        reference=alice_invoice.reference,
+        paid_on=date(2026, 3, 1),
+    )
+    overpayment = allocate_payment(
+        payment=payment, invoice=alice_invoice, amount=Decimal("130.00")
+    ).overpayment
+    notice = bank_account_notice_submit(
+        overpayment=overpayment, user=alice, iban="FI21 1234 5600 0007 85", bic="", holder="Alice"
+    )
+    contact = Contact.objects.get(source=f"payments.BankAccountNotice:{notice.pk}")
+    assert contact.classification == Classification.REFUND and contact.owner_user == alice
+    assert "FI2112345600000785" not in contact.messages.get().body
+    bank_account_notice_reject(notice=notice, staff=staff)
+    contact.refresh_from_db()
+    assert contact.outcome == Outcome.REQUEST_REJECTED

@@ -63,7 +63,11 @@ def test_the_resolution_mail_carries_a_signed_feedback_link_that_works(client, r
 def test_a_forged_feedback_link_saves_nothing(client, resolved):
     token = feedback_token(resolved.pk)
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
-    response = client.post(f"/messages/feedback/{forged}/", {"csat": "1", "nps": "0"})
+    response = client.post(
+        f"/messages/feedback/{forged}/",
+        {"csat": "1", "nps": "0"},
+        headers={"accept-language": "en"},
+    )
     assert response.status_code == 400
     assert "not valid" in response.content.decode()
     assert not Feedback.objects.exists()

@@ -5,12 +5,13 @@ Korkolaki §4: interest runs from the day after the due date at the reference ra
 `collection.rules.LEGAL_RULES`). §12: the reference rate is the one in force on the first day of
 each half-year (1 January and 1 July) and applies for that whole half-year.
 
-Day count: actual days / 365 ("todelliset päivät / 365"). The act names an annual rate but no
-day-count convention; the Finnish collection and court practice, and the public calculators
-of collection agencies, count the actual days of delay over a 365-day year, so a leap year's
-29 February accrues one more day at the ordinary daily rate. We accrue per reference-rate
-period and round once, at the end, to cents (ROUND_HALF_UP), so no period's rounding leaks
-into the next.
+Day count: actual/actual. The act names an annual rate but no day-count convention; we count
+the actual days of delay and divide each calendar year's days by that year's length, 366 in a
+leap year, as the state debt-counselling service (talous- ja velkaneuvonta) does in its
+worked example, so a leap year's daily rate is 1/366 of the annual rate and a whole year of
+delay accrues exactly the annual rate. We accrue per reference-rate period and calendar year
+and round once, at the end, to cents (ROUND_HALF_UP), so no period's rounding leaks into the
+next.
 
 The rates are an argument, never a global: the staff-edited table of half-year reference
 rates (a model in the next session) is read by the caller and passed in as a sequence of
@@ -20,6 +21,7 @@ known rate raises `UnknownReferenceRate` instead of guessing.
 
 from __future__ import annotations
 
+from calendar import isleap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -34,13 +36,19 @@ __all__ = [
     "InterestPeriod",
     "ReferenceRate",
     "UnknownReferenceRate",
+    "days_in_year",
     "interest_periods",
     "late_interest",
     "late_interest_rate",
 ]
 
-DAYS_IN_YEAR = Decimal(365)
+DAYS_IN_YEAR = Decimal(365)  # an ordinary year; see `days_in_year` for a leap year
 CENT = Decimal("0.01")
+
+
+def days_in_year(year: int) -> Decimal:
+    """The divisor of actual/actual: 366 in a leap year, else 365."""
+    return Decimal(366 if isleap(year) else 365)
 
 
 class UnknownReferenceRate(LookupError):
@@ -101,7 +109,8 @@ def interest_periods(
     kind: DebtorKind,
     periods: Sequence[ReferenceRate],
 ) -> list[InterestPeriod]:
-    """The delay from the day after `due_date` through `as_of`, split at each rate change."""
+    """The delay from the day after `due_date` through `as_of`, split at each rate change
+    and at each new year (actual/actual)."""
     if not isinstance(principal, Decimal) or principal < 0:
         raise ValueError(f"principal must be a non-negative Decimal, not {principal!r}")
     first_day = due_date + timedelta(days=1)
@@ -117,10 +126,11 @@ def interest_periods(
             period = next((p for p in ordered if p.start <= day <= p.end), None)
             if period is None:
                 raise UnknownReferenceRate(f"no reference rate is known for {day.isoformat()}")
-            end = min(period.end, as_of)
+            # A stretch never crosses 31 December: each year's days count at its own length.
+            end = min(period.end, as_of, date(day.year, 12, 31))
             days = (end - day).days + 1
             annual = period.rate + margin
-            amount = principal * annual / Decimal(100) * Decimal(days) / DAYS_IN_YEAR
+            amount = principal * annual / Decimal(100) * Decimal(days) / days_in_year(day.year)
             result.append(InterestPeriod(day, end, days, annual, amount))
             day = end + timedelta(days=1)
     return result

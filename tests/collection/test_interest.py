@@ -1,4 +1,4 @@
-"""Late-payment interest: actual/365, from the day after the due date, rate by half-year."""
+"""Late-payment interest: actual/actual (366 days in a leap year), rate by half-year."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -74,17 +74,31 @@ def test_the_rate_switches_at_the_half_year_boundary():
     assert late_interest(D("1000.00"), date(2026, 6, 15), date(2026, 7, 15), C, RATES) == D("7.60")
 
 
-def test_a_leap_day_accrues_one_more_day_over_365():
-    # 28 Feb, 29 Feb and 1 Mar 2028: 3 days; 10000 × 9 % × 3 / 365 = 7.397… → 7.40
+def test_a_leap_years_days_count_over_366_actual_actual():
+    # 28 Feb, 29 Feb and 1 Mar 2028: 3 days; 10000 × 9 % × 3 / 366 = 7.377… → 7.38
+    # (over 365 it would be 7.40: a leap year's daily rate is 1/366 of the annual rate).
     parts = interest_periods(D("10000.00"), date(2028, 2, 27), date(2028, 3, 1), C, RATES)
     assert sum(p.days for p in parts) == 3
-    assert late_interest(D("10000.00"), date(2028, 2, 27), date(2028, 3, 1), C, RATES) == D("7.40")
+    assert late_interest(D("10000.00"), date(2028, 2, 27), date(2028, 3, 1), C, RATES) == D("7.38")
 
 
-def test_a_whole_leap_year_is_366_days_of_interest():
-    # 1 Jan – 31 Dec 2028 = 366 days at 9 %: 1000 × 0.09 × 366 / 365 = 90.2465… → 90.25
+def test_a_whole_leap_year_accrues_exactly_the_annual_rate():
+    # 1 Jan – 31 Dec 2028 = 366 days at 9 %: 1000 × 0.09 × 366 / 366 = 90.00
     amount = late_interest(D("1000.00"), date(2027, 12, 31), date(2028, 12, 31), C, RATES)
-    assert amount == D("90.25")
+    assert amount == D("90.00")
+
+
+def test_a_delay_across_new_year_counts_each_year_at_its_own_length():
+    # 2027-12-31 (1/365) and 2028-01-01 … 2028-01-02 (2/366) at 9 % on 36500 €:
+    # 36500 × 0.09 × (1/365 + 2/366) = 9.00 + 17.950… = 26.95
+    periods = interest_periods(D("36500.00"), date(2027, 12, 30), date(2028, 1, 2), C, RATES)
+    assert [(p.start, p.end, p.days) for p in periods] == [
+        (date(2027, 12, 31), date(2027, 12, 31), 1),
+        (date(2028, 1, 1), date(2028, 1, 2), 2),
+    ]
+    assert late_interest(D("36500.00"), date(2027, 12, 30), date(2028, 1, 2), C, RATES) == D(
+        "26.95"
+    )
 
 
 def test_rounding_happens_once_at_the_end_half_up():

@@ -5,18 +5,20 @@ The invoice admin page is the invoices app's; this app adds to it what belongs t
 place, so that invoices never imports the engine.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from collection.models import CollectionRun, Letter, ReferenceRate
+from collection.rate_gaps import half_year_label, missed_interest_book, missed_interest_report
 from invoices.admin import (
     ChargeInline,
     InvoiceEventInline,
@@ -97,9 +99,71 @@ class InvoiceAdmin(BaseInvoiceAdmin):
 
 @admin.register(ReferenceRate)
 class ReferenceRateAdmin(admin.ModelAdmin):
-    list_display = ["start", "end", "rate", "source", "updated_at"]
+    list_display = ["start", "end", "rate", "source", "updated_at", "missed_interest_link"]
     fields = ["start", "end", "rate", "source"]
     ordering = ["-start"]
+
+    def save_model(self, request: HttpRequest, obj: ReferenceRate, form, change: bool) -> None:
+        """A newly entered half-year books the interest its days held back (rate_gaps)."""
+        super().save_model(request, obj, form, change)
+        if change:
+            return
+        found = missed_interest_book(rate=obj, today=timezone.localdate())
+        if found:
+            messages.info(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    ngettext(
+                        "Interest held back for want of this rate: %(count)d invoice affected.",
+                        "Interest held back for want of this rate: %(count)d invoices affected.",
+                        len({missed.invoice_id for missed in found}),
+                    )
+                    % {"count": len({missed.invoice_id for missed in found})},
+                    reverse("admin:collection_referencerate_missed", args=[obj.pk]),
+                    gettext("See the list"),
+                ),
+            )
+
+    @admin.display(description=_("interest held back"))
+    def missed_interest_link(self, rate: ReferenceRate) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:collection_referencerate_missed", args=[rate.pk]),
+            gettext("affected invoices"),
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:pk>/missed-interest/",
+                self.admin_site.admin_view(self.missed_view),
+                name="collection_referencerate_missed",
+            ),
+            *super().get_urls(),
+        ]
+
+    def missed_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The staff list: interest booked once the rate was entered, and the paid or
+        credited invoices that are not reopened."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rate = get_object_or_404(ReferenceRate, pk=pk)
+        rows = missed_interest_report(rate)
+        numbers = dict(
+            Invoice.objects.filter(pk__in={row.invoice_id for row in rows}).values_list(
+                "id", "number"
+            )
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Interest held back for want of the rate of %(half_year)s")
+            % {"half_year": half_year_label(rate.start)},
+            "opts": self.opts,
+            "rate": rate,
+            "rows": [(row, numbers.get(row.invoice_id, "")) for row in rows],
+        }
+        return TemplateResponse(request, "admin/collection/referencerate/missed.html", context)
 
 
 @admin.register(CollectionRun)

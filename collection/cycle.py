@@ -46,12 +46,20 @@ from collection.selectors import (
     collection_settings,
     facts_for_rows,
     fee_key,
-    interest_charge_row,
+    interest_charge_rows,
     interest_key,
     reference_rates,
     unbooked_interest,
 )
-from invoices.models import Charge, CreditorSettings, EventKind, Invoice, InvoiceEvent, Stage
+from invoices.models import (
+    ZERO,
+    Charge,
+    CreditorSettings,
+    EventKind,
+    Invoice,
+    InvoiceEvent,
+    Stage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -268,7 +276,7 @@ def _set_stages(new_stage: dict[int, str]) -> None:
         )
 
 
-def _interest_charge(facts: InvoiceFacts, step: Step, ctx: _Context) -> tuple | None:
+def _interest_charges(facts: InvoiceFacts, step: Step, ctx: _Context) -> list[tuple]:
     s = facts.situation
     due = unbooked_interest(
         kind=s.kind,
@@ -279,8 +287,8 @@ def _interest_charge(facts: InvoiceFacts, step: Step, ctx: _Context) -> tuple | 
         rates=ctx.rates,
     )
     if due is None:
-        return None
-    return interest_charge_row(facts.id, s.kind, due, ctx.today, interest_key(step))
+        return []
+    return interest_charge_rows(facts.id, s.kind, due, ctx.today, interest_key(step))
 
 
 CHARGE_COLUMNS = (*INTEREST_CHARGE_COLUMNS, "created_at")
@@ -323,9 +331,9 @@ def _take_steps(
     for facts, decision in taken:
         step = decision.step
         assert step is not None
-        interest = _interest_charge(facts, step, ctx)
-        if interest is not None:
-            charges.append((*interest, now))
+        interests = _interest_charges(facts, step, ctx)
+        charges.extend((*interest, now) for interest in interests)
+        interest_total = sum((interest[2] for interest in interests), ZERO)
         if decision.fee > 0 and decision.charge_kind:
             charges.append(
                 (
@@ -357,7 +365,7 @@ def _take_steps(
                     "step": step.value,
                     "fee": str(decision.fee),
                     "rule": decision.rule_code,
-                    "interest": str(interest[2]) if interest else "0.00",
+                    "interest": str(interest_total) if interests else "0.00",
                     "run": ctx.run.pk,
                 },
             )

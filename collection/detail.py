@@ -5,13 +5,14 @@ invoices app's, which never imports the engine.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from collection.decision import decide_next_step, simulate_schedule
 from collection.letters import explain_charge, rule_condition
 from collection.next_step import next_step_text, step_label
+from collection.rate_gaps import missing_half_years, missing_rate_text
 from collection.selectors import (
     collection_settings,
     facts_for,
@@ -39,6 +40,7 @@ class CollectionOutlook:
     accrued_interest: Decimal
     accrued_through: date | None
     to_pay_today: Decimal
+    missing_rates: str = ""  # "Reference rate for H2/2026 not yet entered …", or ""
 
 
 def collection_outlook(invoice: Invoice, today: date) -> CollectionOutlook:
@@ -54,14 +56,20 @@ def collection_outlook(invoice: Invoice, today: date) -> CollectionOutlook:
     steps = [d for d in schedule if d.step is not None and d.on is not None]
     stop = schedule[-1] if schedule and schedule[-1].step is None else None
     due = None
+    missing = ""
     if not invoice.is_closed:
+        rates = reference_rates()
+        if situation.due_date < today:
+            missing = missing_rate_text(
+                missing_half_years(rates, situation.due_date + timedelta(days=1), today)
+            )
         due = unbooked_interest(
             kind=situation.kind,
             principal=situation.principal,
             due_date=situation.due_date,
             booked_through=facts.interest_booked_through,
             as_of=today,
-            rates=reference_rates(),
+            rates=rates,
         )
     accrued = due.amount if due else ZERO
     return CollectionOutlook(
@@ -71,6 +79,7 @@ def collection_outlook(invoice: Invoice, today: date) -> CollectionOutlook:
         accrued_interest=accrued,
         accrued_through=due.end if due else None,
         to_pay_today=invoice.open_balance + accrued,
+        missing_rates=missing,
     )
 
 

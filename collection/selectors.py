@@ -108,31 +108,48 @@ def reference_rates() -> tuple[pure_interest.ReferenceRate, ...]:
     )
 
 
+def rated_stretches(
+    rates: Sequence[pure_interest.ReferenceRate], first_day: date, as_of: date
+) -> list[tuple[date, date]]:
+    """The stretches of `first_day`..`as_of` that have a reference rate, oldest first.
+
+    A half-year without a rate is left out, never guessed (Korkolaki §12: the rate is the one
+    in force on the half-year's first day); the half-years on either side still accrue.
+    """
+    stretches: list[tuple[date, date]] = []
+    for period in sorted(rates, key=lambda p: p.start):
+        start, end = max(period.start, first_day), min(period.end, as_of)
+        if start > end:
+            continue
+        if stretches and stretches[-1][1] + timedelta(days=1) == start:
+            stretches[-1] = (stretches[-1][0], end)
+        else:
+            stretches.append((start, end))
+    return stretches
+
+
 def rate_known_through(
     rates: Sequence[pure_interest.ReferenceRate], first_day: date, as_of: date
 ) -> date | None:
-    """The last day from `first_day` up to `as_of` covered by rates without a gap, or None."""
-    day, covered = first_day, None
-    for period in sorted(rates, key=lambda p: p.start):
-        if period.end < day:
-            continue
-        if period.start > day:
-            break
-        covered = min(period.end, as_of)
-        day = covered + timedelta(days=1)
-        if day > as_of:
-            break
-    return covered
+    """The last day from `first_day` up to `as_of` that has a reference rate, or None."""
+    stretches = rated_stretches(rates, first_day, as_of)
+    return stretches[-1][1] if stretches else None
 
 
 @dataclass(frozen=True)
 class InterestDue:
-    """Interest not yet booked: `amount` for `start`..`end` on `principal`."""
+    """Interest not yet booked: `amount` for `start`..`end` on `principal`.
+
+    When a half-year without a rate lies in between, `parts` holds one `InterestDue` per
+    stretch that has a rate (each booked as its own row, so the days left out stay visible
+    and are booked once staff enter the rate: `collection.rate_gaps`).
+    """
 
     principal: Decimal
     start: date
     end: date
     amount: Decimal
+    parts: tuple[InterestDue, ...] = ()
 
 
 def unbooked_interest(
@@ -149,13 +166,17 @@ def unbooked_interest(
     first_day = last_counted + timedelta(days=1)
     if principal <= 0 or as_of < first_day:
         return None
-    through = rate_known_through(rates, first_day, as_of)
-    if through is None:
+    parts = []
+    for start, end in rated_stretches(rates, first_day, as_of):
+        amount = pure_interest.late_interest(principal, start - timedelta(days=1), end, kind, rates)
+        if amount > 0:
+            parts.append(InterestDue(principal, start, end, amount))
+    if not parts:
         return None
-    amount = pure_interest.late_interest(principal, last_counted, through, kind, rates)
-    if amount <= 0:
-        return None
-    return InterestDue(principal, first_day, through, amount)
+    if len(parts) == 1:
+        return parts[0]
+    total = sum((part.amount for part in parts), ZERO)
+    return InterestDue(principal, parts[0].start, parts[-1].end, total, tuple(parts))
 
 
 # The columns of `interest_charge_row`, in order (the cycle adds `created_at` to its rows).
@@ -197,6 +218,18 @@ def interest_charge_row(
         due.end,
         key,
     )
+
+
+def interest_charge_rows(
+    invoice_id: int, kind: DebtorKind, due: InterestDue, booked_on: date, key: str
+) -> list[tuple]:
+    """`interest_charge_row` for each stretch of `due` that has a rate; the first keeps `key`."""
+    return [
+        interest_charge_row(
+            invoice_id, kind, part, booked_on, key if n == 0 else f"{key}@{part.start.isoformat()}"
+        )
+        for n, part in enumerate(due.parts or (due,))
+    ]
 
 
 # --- Situations in bulk --------------------------------------------------------------------

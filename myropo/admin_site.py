@@ -12,6 +12,7 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,17 @@ class MyRopoAdminSite(admin.AdminSite):
     site_header = _("MyRopo customer service")
     site_title = _("MyRopo customer service")
     index_title = _("Customer service")
+
+    def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """The index, with a banner while today's half-year has no reference rate."""
+        from collection.rate_gaps import current_half_year_missing, half_year_label
+
+        missing = current_half_year_missing(timezone.localdate())
+        context = {
+            "reference_rate_missing": half_year_label(missing) if missing else "",
+            **(extra_context or {}),
+        }
+        return super().index(request, extra_context=context)
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

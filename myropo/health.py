@@ -48,3 +48,19 @@ def check_celery_broker(url: str) -> dict:
     except Exception as error:
         return _result(False, started, type(error).__name__)
     return _result(True, started)
+
+
+def check_reference_rate() -> dict:
+    """Whether today's half-year has its reference rate (Korkolaki §12) in the table."""
+    from django.utils import timezone
+
+    from collection.rate_gaps import current_half_year_missing, half_year_label
+
+    started = time.monotonic()
+    try:
+        missing = current_half_year_missing(timezone.localdate())
+    except Exception as error:
+        return _result(False, started, type(error).__name__)
+    if missing is not None:
+        return _result(False, started, f"no reference rate for {half_year_label(missing)}")
+    return _result(True, started)

@@ -161,9 +161,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "celery_broker": health.check_celery_broker(settings.CELERY_BROKER_URL),
     }
     healthy = all(check["ok"] for check in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
-    )
+    # Not an outage (the service answers, 200), but staff must act: without the half-year's
+    # reference rate no late-payment interest accrues for it (collection.rate_gaps).
+    rate = health.check_reference_rate() if checks["database"]["ok"] else None
+    if rate is not None:
+        checks["reference_rate"] = rate
+    status = "error" if not healthy else "degraded" if rate and not rate["ok"] else "ok"
+    return JsonResponse({"status": status, "checks": checks}, status=200 if healthy else 503)
 
 
 @cache_control(max_age=3600, public=True)

@@ -42,7 +42,7 @@ from collection.selectors import (
     InvoiceFacts,
     facts_for,
     facts_for_rows,
-    interest_charge_row,
+    interest_charge_rows,
     payment_interest_key,
     reference_rates,
     unbooked_interest,
@@ -194,7 +194,7 @@ def _used_of(payment: Payment) -> Decimal:
     return allocated + over
 
 
-def _interest_on_payment_row(
+def _interest_on_payment_rows(
     facts: InvoiceFacts,
     *,
     principal: Decimal,
@@ -202,8 +202,9 @@ def _interest_on_payment_row(
     payment_id: int,
     paid_on: date,
     rates: Sequence[Rate],
-) -> tuple | None:
-    """The interest `Charge` row accrued on `principal` up to `paid_on`, or None if nothing."""
+) -> list[tuple]:
+    """The interest `Charge` rows accrued on `principal` up to `paid_on` (one per stretch
+    that has a reference rate; none if nothing accrued)."""
     s = facts.situation
     due = unbooked_interest(
         kind=s.kind,
@@ -214,8 +215,8 @@ def _interest_on_payment_row(
         rates=rates,
     )
     if due is None:
-        return None
-    return interest_charge_row(facts.id, s.kind, due, paid_on, payment_interest_key(payment_id))
+        return []
+    return interest_charge_rows(facts.id, s.kind, due, paid_on, payment_interest_key(payment_id))
 
 
 def _book_interest_on_payment(invoice: Invoice, payment: Payment) -> None:
@@ -223,7 +224,7 @@ def _book_interest_on_payment(invoice: Invoice, payment: Payment) -> None:
     if invoice.stage in CLOSED_STAGES or payment.paid_on <= invoice.due_date:
         return
     facts = facts_for(invoice)
-    row = _interest_on_payment_row(
+    rows = _interest_on_payment_rows(
         facts,
         principal=facts.situation.principal,
         booked_through=facts.interest_booked_through,
@@ -231,9 +232,9 @@ def _book_interest_on_payment(invoice: Invoice, payment: Payment) -> None:
         paid_on=payment.paid_on,
         rates=reference_rates(),
     )
-    if row is not None:
+    if rows:
         Charge.objects.bulk_create(
-            [Charge(**dict(zip(INTEREST_CHARGE_COLUMNS, row, strict=True)))],
+            [Charge(**dict(zip(INTEREST_CHARGE_COLUMNS, row, strict=True))) for row in rows],
             ignore_conflicts=True,
         )
 
@@ -359,11 +360,11 @@ class _InterestOnPayments:
             }
             self.rates = reference_rates()
 
-    def row(self, payment: _NewPayment, invoice_id: int, principal: Decimal) -> tuple | None:
+    def rows(self, payment: _NewPayment, invoice_id: int, principal: Decimal) -> list[tuple]:
         facts = self.facts.get(invoice_id)
         if facts is None:
-            return None
-        row = _interest_on_payment_row(
+            return []
+        rows = _interest_on_payment_rows(
             facts,
             principal=max(principal, ZERO),
             booked_through=self.booked_through[invoice_id],
@@ -371,9 +372,9 @@ class _InterestOnPayments:
             paid_on=payment.paid_on,
             rates=self.rates,
         )
-        if row is not None:
-            self.booked_through[invoice_id] = row[9]
-        return row
+        if rows:
+            self.booked_through[invoice_id] = rows[-1][9]
+        return rows
 
 
 def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult:
@@ -414,8 +415,7 @@ def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult
                 parts, over = [], amount
             else:
                 owed = outstanding[invoice_id]
-                row = interest.row(payment, invoice_id, owed[Component.PRINCIPAL])
-                if row is not None:
+                for row in interest.rows(payment, invoice_id, owed[Component.PRINCIPAL]):
                     charges.append(row)
                     owed[Component.INTEREST] += row[2]
                 order = orders.get(creditor_id, DEFAULT_ORDER)

@@ -213,6 +213,9 @@ B = DebtorKind.BUSINESS
 ACT = "Laki saatavien perinnästä (513/1999)"
 PAYMENT_TERMS_ACT = "Laki kaupallisten sopimusten maksuehdoista (30/2013)"
 INTEREST_ACT = "Korkolaki (633/1982)"
+# The act names an annual rate, no day count: actual/actual as the state debt-counselling
+# service's worked example (collection.interest).
+DAY_COUNT = "actual/actual: the days of delay over 365, or 366 in a leap year"
 LIMITATION_ACT = "Laki velan vanhentumisesta (728/2003)"
 ETHICS = "SPL code of good collection practice; KKV guidance on good collection practice"
 
@@ -482,7 +485,7 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         cap=Decimal("7.0"),
         unit=Unit.PERCENT_POINTS,
         label_key="interest",
-        source=f"{INTEREST_ACT} §4 (reference rate + 7 pp); reference rate §12",
+        source=f"{INTEREST_ACT} §4 (reference rate + 7 pp); reference rate §12; {DAY_COUNT}",
     ),
     LegalRule(
         code="business.interest_margin",
@@ -491,7 +494,9 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         cap=Decimal("8.0"),
         unit=Unit.PERCENT_POINTS,
         label_key="interest",
-        source=f"{INTEREST_ACT} §4 (+ 8 pp for a payment under {PAYMENT_TERMS_ACT} §1)",
+        source=(
+            f"{INTEREST_ACT} §4 (+ 8 pp for a payment under {PAYMENT_TERMS_ACT} §1); {DAY_COUNT}"
+        ),
     ),
     # Limitation.
     LegalRule(

@@ -283,3 +283,9 @@ def test_the_rule_engine_modules_import_without_django():
     )
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", code], check=False, cwd=root).returncode == 0
+
+
+def test_the_interest_rows_state_the_actual_actual_day_count():
+    rows = [row for row in LEGAL_RULES if row.code.endswith(".interest_margin")]
+    assert len(rows) == 2
+    assert all("actual/actual" in row.source and "366 in a leap year" in row.source for row in rows)

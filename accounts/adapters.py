@@ -23,9 +23,23 @@ class AccountAdapter(DefaultAccountAdapter):
         user.preferred_language = language[:2] if language[:2] in {"fi", "sv", "en"} else "fi"
         return super().save_user(request, user, form, commit=commit)
 
+    def login(self, request: HttpRequest, user) -> None:
+        """The messages of the login request ("Signed in as …") are in the profile's language,
+        the language of every page that follows; not in the login page's."""
+        super().login(request, user)
+        if user.preferred_language:
+            translation.activate(user.preferred_language)
+            request.LANGUAGE_CODE = user.preferred_language
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Mails go out in the recipient's language when we know it."""
         user = context.get("user")
+        if user is None:
+            # The login-code and password-reset mails carry no user in their context; the
+            # address still tells whose mail it is.
+            from accounts.models import User
+
+            user = User.objects.filter(email__iexact=email).first()
         language = getattr(user, "preferred_language", None) or translation.get_language()
         with translation.override(language):
             super().send_mail(template_prefix, email, context)

@@ -1,10 +1,10 @@
 """MyRopo settings: one module, every deployment value from the environment (see .env.example)."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 from myropo.env import (
     database_from_url,
@@ -30,6 +30,19 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY == _INSECURE_DEV_KEY or len(SECRE
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The name users see in mails, titles and letters; the Sites row (allauth's mails) is written
+# from these two by the migration myropo/migrations/0001_site.py.
+SITE_NAME = env_str("SITE_NAME", "MyRopo")
+SITE_DOMAIN = urlsplit(SITE_URL).netloc or "127.0.0.1:8000"
+
+# --- Customer service and features users are told about ----------------------------------
+# Shown on the help page, letters and PDFs only when set: an empty value is never printed.
+CUSTOMER_SERVICE_PHONE = env_str("CUSTOMER_SERVICE_PHONE", "")
+CUSTOMER_SERVICE_EMAIL = env_str("CUSTOMER_SERVICE_EMAIL", "")
+# What the pages promise: messages and chat are offered only when these are on. The message
+# centre and the live chat switch them on when they ship (until then nothing links to them).
+MESSAGE_CENTRE_ENABLED = env_bool("MESSAGE_CENTRE_ENABLED", False)
+CHAT_ENABLED = env_bool("CHAT_ENABLED", False)
 
 INSTALLED_APPS = [
     "myropo.apps.MyRopoAdminConfig",
@@ -92,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "myropo.context_processors.site",
             ],
             "builtins": ["myropo.templatetags.money"],
         },
@@ -253,6 +267,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "myropo.errors.csrf_failure"
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -281,7 +296,9 @@ SECURE_CSP = {
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "fi"
-LANGUAGES = [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English"))]
+# Each language's name in that language (the switcher and the profile's choice): a reader
+# looks for "Svenska", not for the Finnish word for it.
+LANGUAGES = [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Helsinki")
 USE_I18N = True

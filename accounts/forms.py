@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,14 @@ class ProfileForm(forms.ModelForm):
             "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
         }
         help_texts = {"phone": _("For example 040 123 4567 or +358 40 123 4567.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each language by its own name, as in the switcher.
+        self.fields["preferred_language"].choices = settings.LANGUAGES
+        if not settings.MESSAGE_CENTRE_ENABLED:
+            # No answers to be told about until the message centre exists.
+            del self.fields["notify_message"]
 
     def clean_phone(self) -> str:
         try:
@@ -74,7 +83,13 @@ class OrganisationClaimForm(forms.Form):
     reference = forms.CharField(label=_("Reference number"), max_length=40)
 
 
-GRANTABLE_SCOPES = [(value, label) for value, label in Scope.choices if value != Scope.VIEW]
+def grantable_scopes() -> list[tuple[str, str]]:
+    """Rights to choose besides seeing: messaging only once there are messages to send."""
+    return [
+        (value, label)
+        for value, label in Scope.choices
+        if value != Scope.VIEW and (value != Scope.MESSAGE or settings.MESSAGE_CENTRE_ENABLED)
+    ]
 
 
 class AuthorizationForm(forms.Form):
@@ -87,7 +102,7 @@ class AuthorizationForm(forms.Form):
     )
     scopes = forms.MultipleChoiceField(
         label=_("Rights in addition to seeing the invoices"),
-        choices=GRANTABLE_SCOPES,
+        choices=grantable_scopes,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

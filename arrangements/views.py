@@ -244,6 +244,7 @@ def plan_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "progress": plan_progress(plan, today=_today(), with_codes=True),
         "entries": list(plan.plan_invoices.select_related("invoice")),
         "may_arrange": may_arrange,
+        "may_pay": all(can(request.user, "pay", invoice) for invoice in invoices),
         "active": plan.state == PlanState.ACTIVE,
     }
     return render(request, "arrangements/plan_detail.html", context)

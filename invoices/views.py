@@ -23,6 +23,7 @@ from invoices.forms import InvoiceClaimForm, InvoiceFilterForm
 from invoices.hooks import invoice_detail_context
 from invoices.models import ZERO, Invoice
 from invoices.payment_codes import payment_codes_for
+from invoices.permissions import allowed_actions
 from invoices.selectors import (
     creditors_of,
     filter_invoices,
@@ -141,19 +142,22 @@ class Action:
     primary: bool = False
 
 
-# Filled in by later apps: an action appears as soon as its URL name exists.
-# (url name, label, only while the invoice is open, primary)
+# Filled in by later apps: an action appears as soon as its URL name exists, and only for a
+# user whose scopes on the invoice allow it (no button that ends in "403 Forbidden").
+# (url name, label, the scope it needs, only while the invoice is open, primary)
 INVOICE_ACTIONS = [
-    ("payments:pay", gettext_lazy("Pay"), True, True),
-    ("arrangements:plan", gettext_lazy("Payment plan"), True, False),
-    ("arrangements:due_date", gettext_lazy("Move the due date"), True, False),
-    ("messaging:new", gettext_lazy("Send a message"), False, False),
+    ("payments:pay", gettext_lazy("Pay"), "pay", True, True),
+    ("arrangements:plan", gettext_lazy("Payment plan"), "arrange", True, False),
+    ("arrangements:due_date", gettext_lazy("Move the due date"), "arrange", True, False),
+    ("messaging:new", gettext_lazy("Send a message"), "message", False, False),
 ]
 
 
-def invoice_actions(invoice: Invoice) -> list[Action]:
+def invoice_actions(invoice: Invoice, allowed: frozenset[str]) -> list[Action]:
     actions = []
-    for url_name, label, only_open, primary in INVOICE_ACTIONS:
+    for url_name, label, scope, only_open, primary in INVOICE_ACTIONS:
+        if scope not in allowed:
+            continue
         if only_open and (invoice.is_closed or invoice.open_balance <= 0):
             continue
         try:
@@ -190,7 +194,7 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         # `Charge` at the next step and printed on that letter. Codes that grew by a few cents
         # every day would not match the letter the debtor holds or the payment order.
         "codes": payment_codes_for(invoice, amount=invoice.open_balance if payable else ZERO),
-        "actions": invoice_actions(invoice),
+        "actions": invoice_actions(invoice, allowed_actions(request.user, invoice)),
         "open_overpayments": list(open_overpayments_for(request.user, invoice=invoice)),
         "overdue": not invoice.is_closed and invoice.due_date < today,
         "today": today,

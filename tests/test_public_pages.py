@@ -42,7 +42,10 @@ def test_a_signed_in_user_goes_from_the_landing_page_to_their_invoices(alice_cli
     assert response.status_code == 302
 
 
-def test_the_help_page_shows_the_customer_service_hours_and_languages(db):
+def test_the_help_page_shows_the_customer_service_hours_and_languages(db, settings):
+    settings.MESSAGE_CENTRE_ENABLED = settings.CHAT_ENABLED = True
+    settings.CUSTOMER_SERVICE_PHONE = "09 4242 4242"
+    settings.CUSTOMER_SERVICE_EMAIL = "asiakaspalvelu@myropo.test"
     html = Client(headers={"accept-language": "en"}).get("/help/").content.decode()
     assert "Monday–Friday" in html
     assert '<time datetime="08:00">8</time>–<time datetime="20:00">20</time>' in html

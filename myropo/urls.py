@@ -31,3 +31,8 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler400 = "myropo.errors.bad_request"
+handler403 = "myropo.errors.permission_denied"
+handler404 = "myropo.errors.page_not_found"
+handler500 = "myropo.errors.server_error"

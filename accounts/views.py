@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -56,6 +57,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         user_update_profile(
             user=request.user, data={f: form.cleaned_data[f] for f in form.changed_data}
         )
+        # The next page is in the saved language; so is the message it shows.
+        translation.activate(request.user.preferred_language)
         messages.success(request, _("Your profile was saved."))
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})

@@ -101,3 +101,52 @@ def test_the_switcher_shows_which_language_is_active(db):
     html = Client(headers={"accept-language": "en"}).get("/help/").content.decode()
     assert re.search(r'value="en"[^>]*aria-pressed="true"', html)
     assert html.count('aria-pressed="true"') == 1
+
+
+def test_a_logout_forgets_the_last_users_language(client, alice):
+    """On a shared computer the next visitor gets their own browser's language."""
+    alice.preferred_language = "en"
+    alice.save()
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/profile/"})
+    response = client.post("/accounts/logout/")
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == ""
+    assert cookie["max-age"] == 0
+    next_visitor = Client(headers={"accept-language": "fi"})
+    next_visitor.cookies = client.cookies
+    assert _lang_of(next_visitor) == "fi"
+
+
+def test_the_login_message_is_in_the_profiles_language_not_the_login_pages(alice, password):
+    from django.utils import translation
+
+    alice.preferred_language = "sv"
+    alice.save()
+    client = Client(headers={"accept-language": "en"})
+    response = client.post(
+        "/accounts/login/", {"login": alice.email, "password": password}, follow=True
+    )
+    html = response.content.decode()
+    assert HTML_LANG.format("sv") in html
+    with translation.override("sv"):
+        signed_in = translation.gettext("Successfully signed in as %(name)s.").split("%")[0]
+    with translation.override("en"):
+        english = translation.gettext("Successfully signed in as %(name)s.").split("%")[0]
+    assert signed_in.strip() in html
+    assert english.strip() not in html
+
+
+def test_saving_a_new_language_in_the_profile_says_so_in_the_new_language(alice_client, alice):
+    from django.utils import translation
+
+    alice.preferred_language = "fi"
+    alice.save()
+    response = alice_client.post(
+        "/profile/",
+        {"first_name": "Alice", "last_name": "Aaltonen", "preferred_language": "sv"},
+        follow=True,
+    )
+    with translation.override("sv"):
+        saved = translation.gettext("Your profile was saved.")
+    assert saved in response.content.decode()

@@ -31,7 +31,8 @@ def test_profile_shows_the_users_details(alice_client, alice):
     assert 'aria-describedby="id_phone_helptext"' in html
 
 
-def test_profile_changes_are_saved_and_the_phone_normalised(alice_client, alice):
+def test_profile_changes_are_saved_and_the_phone_normalised(alice_client, alice, settings):
+    settings.MESSAGE_CENTRE_ENABLED = True  # the answer notification is offered
     response = alice_client.post(
         "/profile/",
         _profile_data(

@@ -3,10 +3,13 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+# A date input holds ISO dates whatever the page language: "15.12.2026" shows an empty picker.
+ISO_DATE = "%Y-%m-%d"
+
 
 class TransferForm(forms.Form):
     to_date = forms.DateField(
-        label=_("New due date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("New due date"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
     )
     message = forms.CharField(
         label=_("Message to customer service (for a request)"),
@@ -28,7 +31,8 @@ class PlanForm(forms.Form):
         label=_("Invoices"), coerce=int, widget=forms.CheckboxSelectMultiple
     )
     start = forms.DateField(
-        label=_("First installment"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First installment"),
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )
     installments = forms.IntegerField(
         label=_("Number of installments"), required=False, min_value=1, max_value=600

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -106,7 +107,7 @@ def due_date_view(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(
                         request,
                         _("The due date is now %(date)s.")
-                        % {"date": transfer.to_date.strftime("%d.%m.%Y")},
+                        % {"date": date_format(transfer.to_date, "SHORT_DATE_FORMAT")},
                     )
                     return redirect("invoices:detail", pk=invoice.pk)
     elif form.is_bound:

@@ -10,6 +10,9 @@ from invoices.models import MYROPO_ID_ALPHABET, MYROPO_ID_LENGTH, Creditor, norm
 from invoices.references import is_valid_reference
 from invoices.selectors import ListState
 
+# A date input holds ISO dates whatever the page language: "15.12.2026" shows an empty picker.
+ISO_DATE = "%Y-%m-%d"
+
 
 class InvoiceFilterForm(forms.Form):
     """The list's filters (GET). A value that does not validate is dropped, never fatal."""
@@ -35,10 +38,14 @@ class InvoiceFilterForm(forms.Form):
         label=_("Creditor"), coerce=int, required=False, empty_value=None
     )
     date_from = forms.DateField(
-        label=_("Due from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Due from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )
     date_to = forms.DateField(
-        label=_("Due until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Due until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )
 
     def __init__(self, *args, creditors: Iterable[Creditor] = (), **kwargs):

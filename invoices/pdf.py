@@ -34,12 +34,12 @@ ALLOWED_DIRS: tuple[Path, ...] = (STATIC_DIR, Path(settings.BASE_DIR) / "static"
 # always agree; kept as data (not gettext) because a file name must be ASCII and must not
 # change with the state of the translation catalogue.
 DOCUMENT_WORD = {"fi": "lasku", "sv": "faktura", "en": "invoice"}
-# Finnish and Finland-Swedish write 31.12.2026; English spells the month out, which
-# avoids reading 5/3 the American way.
-DATE_FORMAT = {"fi": "j.n.Y", "sv": "j.n.Y", "en": "j F Y"}
-# The giro form is a Finnish banking form: its date and amount follow Finnish convention
-# whatever the invoice's language, like its bilingual Finnish/Swedish labels.
-GIRO_DATE_FORMAT = "d.m.Y"
+# Finnish and Finland-Swedish write 31.12.2026; English names the month, which avoids
+# reading 5/3 the American way (the same formats as the pages, myropo/formats).
+DATE_FORMAT = {"fi": "j.n.Y", "sv": "j.n.Y", "en": "j M Y"}
+# The giro form's date where a document has no language of its own; on an invoice the giro
+# prints the due date as the rest of the page does (one date format per page).
+GIRO_DATE_FORMAT = "j.n.Y"
 
 
 ZERO = Decimal("0.00")
@@ -130,7 +130,7 @@ def _context(invoice: Invoice, language: str) -> dict:
         "title": title.capitalize(),
         "language": language,
         "date_format": DATE_FORMAT.get(language, DATE_FORMAT["en"]),
-        "giro_date_format": GIRO_DATE_FORMAT,
+        "giro_date_format": DATE_FORMAT.get(language, GIRO_DATE_FORMAT),
         "rows": rows,
         "vat_rows": vat_rows,
         "vat_total": sum((line.vat_total for line in lines), Decimal("0.00")),

@@ -300,6 +300,8 @@ LANGUAGE_CODE = "fi"
 # looks for "Svenska", not for the Finnish word for it.
 LANGUAGES = [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as written in Finland in each language (1.12.2026; 1 Dec 2026): see myropo/formats.
+FORMAT_MODULE_PATH = ["myropo.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Helsinki")
 USE_I18N = True
 USE_TZ = True

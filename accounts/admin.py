@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
@@ -134,3 +135,31 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     search_fields = ["actor__email", "subject__email", "organisation__name"]
     date_hierarchy = "created_at"
+
+
+# allauth's own admin of authenticators labels its columns from untranslated field names
+# ("Created at"): the same list with translated labels.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    raw_id_fields = ("user",)
+    list_display = ("owner", "kind", "created", "last_used")
+    list_filter = ("type", "created_at", "last_used_at")
+
+    @admin.display(description=_("user"), ordering="user__email")
+    def owner(self, obj: Authenticator):
+        return obj.user
+
+    @admin.display(description=_("kind"), ordering="type")
+    def kind(self, obj: Authenticator) -> str:
+        return obj.get_type_display()
+
+    @admin.display(description=_("created at"), ordering="created_at")
+    def created(self, obj: Authenticator):
+        return obj.created_at
+
+    @admin.display(description=_("last used at"), ordering="last_used_at")
+    def last_used(self, obj: Authenticator):
+        return obj.last_used_at

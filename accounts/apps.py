@@ -4,4 +4,5 @@ from django.utils.translation import gettext_lazy as _
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = _("Accounts")
+    # Not "Accounts": allauth's email-address section is called that, in every language.
+    verbose_name = _("Users and organisations")

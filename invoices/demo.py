@@ -395,7 +395,8 @@ DUE_DAYS_AGO = {
     "paid_after_reminder": (40, 120),
     "credited": (10, 120),
 }
-CHANNEL_DETAIL = {"e-invoice": "e-lasku", "paper": "paperilasku"}
+# The timeline names the channel from `data` in the reader's language; no stored Finnish.
+CHANNEL_DETAIL = {"e-invoice": "", "paper": ""}
 EVENT_HOUR = {
     EventKind.IMPORTED: 7,
     EventKind.DELIVERED: 8,

@@ -1,5 +1,8 @@
+from allauth.mfa.apps import MFAConfig
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
+from django_celery_beat.apps import BeatConfig
 
 
 class MyRopoConfig(AppConfig):
@@ -10,3 +13,13 @@ class MyRopoConfig(AppConfig):
 class MyRopoAdminConfig(admin_apps.AdminConfig):
     default = False
     default_site = "myropo.admin_site.MyRopoAdminSite"
+
+
+# Third-party apps under names our catalogs translate: the Finnish admin said "MFA" and
+# "PERIODIC TASKS" (neither package ships Finnish or Swedish).
+class TwoFactorConfig(MFAConfig):
+    verbose_name = _("Two-factor authentication")
+
+
+class ScheduledTasksConfig(BeatConfig):
+    verbose_name = _("Scheduled tasks")

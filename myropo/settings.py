@@ -57,11 +57,11 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "allauth",
     "allauth.account",
-    "allauth.mfa",
+    "myropo.apps.TwoFactorConfig",  # allauth.mfa
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "django_htmx",
-    "django_celery_beat",
+    "myropo.apps.ScheduledTasksConfig",  # django_celery_beat
     "channels",
     "myropo",
     "accounts",

@@ -99,9 +99,14 @@ class InvoiceAdmin(BaseInvoiceAdmin):
 
 @admin.register(ReferenceRate)
 class ReferenceRateAdmin(admin.ModelAdmin):
-    list_display = ["start", "end", "rate", "source", "updated_at", "missed_interest_link"]
+    list_display = ["start", "end", "rate", "source", "updated", "missed_interest_link"]
     fields = ["start", "end", "rate", "source"]
     ordering = ["-start"]
+
+    # The field has no verbose name of its own (adding one is a migration).
+    @admin.display(description=_("updated at"), ordering="updated_at")
+    def updated(self, obj: ReferenceRate):
+        return obj.updated_at
 
     def save_model(self, request: HttpRequest, obj: ReferenceRate, form, change: bool) -> None:
         """A newly entered half-year books the interest its days held back (rate_gaps)."""

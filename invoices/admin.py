@@ -81,7 +81,7 @@ class CreditorAdmin(admin.ModelAdmin):
 @admin.register(CreditorSettings)
 class CreditorSettingsAdmin(admin.ModelAdmin):
     list_display = [
-        "creditor",
+        "creditor_name",
         "reminder_count",
         "consumer_transfer_limit",
         "company_transfer_limit",
@@ -90,6 +90,11 @@ class CreditorSettingsAdmin(admin.ModelAdmin):
     list_select_related = ["creditor"]
     search_fields = ["creditor__name", "creditor__business_id"]
     autocomplete_fields = ["creditor"]
+
+    # The Creditor model has no translated verbose name (adding one is a migration).
+    @admin.display(description=_("Creditor"), ordering="creditor__name")
+    def creditor_name(self, obj: CreditorSettings) -> str:
+        return obj.creditor.name
 
 
 # --- Invoices ----------------------------------------------------------------------
@@ -168,7 +173,7 @@ class InvoiceImportForm(forms.Form):
 class InvoiceAdmin(admin.ModelAdmin):
     list_display = [
         "number",
-        "creditor",
+        "creditor_name",
         "debtor_name",
         "debtor_identity",
         "due_date",
@@ -184,6 +189,10 @@ class InvoiceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["creditor"]
     readonly_fields = ["myropo_id", "created_at"]
     inlines = [InvoiceLineInline, ChargeInline, InvoiceEventInline]
+
+    @admin.display(description=_("Creditor"), ordering="creditor__name")
+    def creditor_name(self, obj: Invoice) -> str:
+        return obj.creditor.name
 
     @admin.display(description=pgettext_lazy("debtor", "identity"))
     def debtor_identity(self, invoice: Invoice) -> str:

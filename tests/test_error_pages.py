@@ -23,9 +23,7 @@ def test_a_missing_page_is_a_styled_404_in_the_visitors_language(db, language):
     assert "/static/css/site." in html
 
 
-def test_another_users_invoice_gives_the_styled_404_with_a_way_back(
-    bob_client, bob, alice_invoice
-):
+def test_another_users_invoice_gives_the_styled_404_with_a_way_back(bob_client, bob, alice_invoice):
     response = bob_client.get(f"/invoices/{alice_invoice.pk}/")
     assert response.status_code == 404
     assert _in(bob.preferred_language, "Back to your invoices") in response.content.decode()

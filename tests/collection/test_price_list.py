@@ -11,9 +11,9 @@ from myropo.templatetags.money import format_euros
 
 ROW = re.compile(
     r'<tr data-label="(?P<key>[^"]+)">\s*<th scope="row">[^<]*</th>\s*'
-    r'<td class="condition">(?P<condition>[^<]*)</td>\s*'
-    r'<td class="consumer">(?P<consumer>[^<]*)</td>\s*'
-    r'<td class="business">(?P<business>[^<]*)</td>'
+    r'<td class="condition"[^>]*>(?P<condition>[^<]*)</td>\s*'
+    r'<td class="consumer"[^>]*>(?P<consumer>[^<]*)</td>\s*'
+    r'<td class="business"[^>]*>(?P<business>[^<]*)</td>'
 )
 
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Language
 from invoices.models import ActedBy, Creditor, Invoice
 
 # A customer may answer a resolved contact for this long; after that a new message is needed.
@@ -103,7 +104,7 @@ class Contact(ActedBy):
     # Email and phone contacts may come from someone without a login.
     email = models.EmailField(_("customer's email"), blank=True)
     language = models.CharField(
-        _("language"), max_length=2, choices=settings.LANGUAGES, default="fi"
+        _("language"), max_length=2, choices=Language.choices, default="fi"
     )
     creditor = models.ForeignKey(
         Creditor,
@@ -338,7 +339,7 @@ class CannedResponse(models.Model):
     """A ready answer staff pick in the admin and edit before sending."""
 
     title = models.CharField(_("title"), max_length=100)
-    language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     classification = models.CharField(
         _("classification"), max_length=20, choices=Classification.choices, blank=True
     )

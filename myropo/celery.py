@@ -4,6 +4,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myropo.settings")
 
-app = Celery("myropo")
+# Tasks the broker refuses are kept in PostgreSQL and sent later (myropo/outbox.py).
+app = Celery("myropo", task_cls="myropo.outbox:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -380,7 +380,9 @@ REFUND_ACCOUNT_BIC = env_str("REFUND_ACCOUNT_BIC", "")
 if PAYMENTS_PROVIDER == "paytrail":
     # The pay form's redirect goes to Paytrail's payment page; CSP form-action covers redirects.
     SECURE_CSP["form-action"] = [CSP.SELF, "https://pay.paytrail.com"]
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "send-pending-tasks": {"task": "myropo.tasks.send_pending_tasks", "schedule": 60},
+}
 if BANK_DROP_DIR:
     CELERY_BEAT_SCHEDULE["import-bank-drop-folder"] = {
         "task": "payments.tasks.import_bank_drop_folder",

@@ -30,3 +30,22 @@ def invoice_detail_context(invoice: Invoice, today: date) -> dict[str, Any]:
     for provider in _invoice_detail_contexts:
         context.update(provider(invoice, today))
     return context
+
+
+# Each provider returns what a higher app shows this user on the invoice page (e.g.
+# payments: the user's overpayments on it waiting for a refund account).
+InvoiceViewerContext = Callable[["Invoice", Any], dict[str, Any]]
+
+_invoice_viewer_contexts: list[InvoiceViewerContext] = []
+
+
+def register_invoice_viewer_context(provider: InvoiceViewerContext) -> None:
+    if provider not in _invoice_viewer_contexts:
+        _invoice_viewer_contexts.append(provider)
+
+
+def invoice_viewer_context(invoice: Invoice, user: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for provider in _invoice_viewer_contexts:
+        context.update(provider(invoice, user))
+    return context

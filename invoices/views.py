@@ -20,7 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.context import acting_context
 from invoices.forms import InvoiceClaimForm, InvoiceFilterForm
-from invoices.hooks import invoice_detail_context
+from invoices.hooks import invoice_detail_context, invoice_viewer_context
 from invoices.models import ZERO, Invoice
 from invoices.payment_codes import payment_codes_for
 from invoices.permissions import allowed_actions
@@ -38,7 +38,6 @@ from invoices.selectors import (
     with_balance,
 )
 from invoices.services import InvoiceError, invoice_claim, invoice_mark_viewed
-from payments.selectors import open_overpayments_for
 
 PAGE_SIZE = 25
 
@@ -195,12 +194,13 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         # every day would not match the letter the debtor holds or the payment order.
         "codes": payment_codes_for(invoice, amount=invoice.open_balance if payable else ZERO),
         "actions": invoice_actions(invoice, allowed_actions(request.user, invoice)),
-        "open_overpayments": list(open_overpayments_for(request.user, invoice=invoice)),
+        "open_overpayments": [],
         "overdue": not invoice.is_closed and invoice.due_date < today,
         "today": today,
         # The charges explained, the letters and the collection outlook (collection app).
         **invoice_detail_context(invoice, today),
         "dispute": open_dispute_event(invoice),
+        **invoice_viewer_context(invoice, request.user),
     }
     return render(request, "invoices/invoice_detail.html", context)
 

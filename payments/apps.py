@@ -7,8 +7,15 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        # collection and invoices sit below payments and never import it: they ask hooks.
         from collection import hooks
-        from payments.selectors import last_paid_on, principal_paid_by_invoice
+        from invoices.hooks import register_invoice_viewer_context
+        from payments.selectors import (
+            invoice_page_context,
+            last_paid_on,
+            principal_paid_by_invoice,
+        )
 
         hooks.register_principal_paid(principal_paid_by_invoice)
         hooks.register_last_paid_on(last_paid_on)
+        register_invoice_viewer_context(invoice_page_context)

@@ -93,6 +93,11 @@ def open_overpayments_for(user: User, *, invoice: Invoice | None = None):
     return overpayments.select_related("invoice__creditor").order_by("-created_at")
 
 
+def invoice_page_context(invoice: Invoice, user: User) -> dict:
+    """The invoice page's refund notices (registered with `invoices.hooks`)."""
+    return {"open_overpayments": list(open_overpayments_for(user, invoice=invoice))}
+
+
 def current_notice(overpayment: Overpayment) -> BankAccountNotice | None:
     return (
         overpayment.notices.filter(

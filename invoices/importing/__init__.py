@@ -10,6 +10,7 @@ importing the parsers still loads no Django models.
 from typing import TYPE_CHECKING
 
 from invoices.importing.csv_format import parse_csv
+from invoices.importing.dispatch import parse_invoice_file
 from invoices.importing.finvoice import parse_finvoice
 from invoices.importing.records import (
     MAX_IMPORT_BYTES,
@@ -17,7 +18,6 @@ from invoices.importing.records import (
     ImportedLine,
     ImportFailed,
     ImportProblem,
-    parse_invoice_file,
 )
 
 if TYPE_CHECKING:

@@ -160,29 +160,3 @@ def check_size(data: bytes) -> None:
             size=len(data),
             limit=MAX_IMPORT_BYTES,
         )
-
-
-_UTF8_BOM = b"\xef\xbb\xbf"
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-
-
-def parse_invoice_file(data: bytes, filename: str) -> list[ImportedInvoice]:
-    """Parse an uploaded Finvoice XML or CSV file into invoices.
-
-    The content decides, not the file name: a file whose first character after
-    a byte-order mark and whitespace is ``<`` is Finvoice, anything else CSV.
-    Raises :class:`ImportFailed` listing every problem found.
-    """
-    # Imported here because both parser modules import this one.
-    from invoices.importing.csv_format import parse_csv
-    from invoices.importing.finvoice import parse_finvoice
-
-    check_size(data)
-    if data.startswith(_UTF16_BOMS):
-        return parse_finvoice(data)
-    head = data.removeprefix(_UTF8_BOM).lstrip(b" \t\r\n")[:1]
-    if not head:
-        raise fail("file", gettext_noop("The file %(filename)s is empty."), filename=filename)
-    if head.startswith(b"<"):
-        return parse_finvoice(data)
-    return parse_csv(data)

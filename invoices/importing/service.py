@@ -15,13 +15,13 @@ from pathlib import PurePath
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from invoices.importing.dispatch import parse_invoice_file
 from invoices.importing.records import (
     ImportedInvoice,
     ImportFailed,
     ImportProblem,
     ProblemList,
     gettext_noop,
-    parse_invoice_file,
 )
 from invoices.importing.values import round_cents, shown
 from invoices.models import (

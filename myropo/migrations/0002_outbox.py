@@ -5,10 +5,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
-    dependencies = [
-    ]
+    
+    dependencies = [("myropo", "0001_site")]
 
     operations = [
         migrations.CreateModel(

@@ -103,9 +103,7 @@ class Contact(ActedBy):
     )
     # Email and phone contacts may come from someone without a login.
     email = models.EmailField(_("customer's email"), blank=True)
-    language = models.CharField(
-        _("language"), max_length=2, choices=Language.choices, default="fi"
-    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default="fi")
     creditor = models.ForeignKey(
         Creditor,
         on_delete=models.PROTECT,

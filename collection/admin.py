@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from collection.models import CollectionRun, Letter, ReferenceRate
 from invoices.admin import (
     ChargeInline,
+    CreditInline,
     InvoiceEventInline,
     InvoiceLineInline,
     ReadOnlyInlineMixin,
@@ -52,7 +53,7 @@ admin.site.unregister(Invoice)
 class InvoiceAdmin(BaseInvoiceAdmin):
     change_list_template = "admin/collection/invoice_change_list.html"
     readonly_fields = [*BaseInvoiceAdmin.readonly_fields, "collection_schedule"]
-    inlines = [InvoiceLineInline, ChargeInline, LetterInline, InvoiceEventInline]
+    inlines = [InvoiceLineInline, ChargeInline, CreditInline, LetterInline, InvoiceEventInline]
 
     @admin.display(description=_("if unpaid: the collection schedule"))
     def collection_schedule(self, invoice: Invoice) -> str:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -37,7 +37,13 @@ from django.utils import timezone
 from collection.decision import STAGE_AFTER, Decision, decide_next_step
 from collection.interest import ReferenceRate as Rate
 from collection.models import CollectionRun, CollectionStep, Letter
-from collection.rules import STEP_ORDER, DebtorKind, Step
+from collection.rules import (
+    MIN_LETTER_PAYMENT_DAYS,
+    STEP_ORDER,
+    DebtorKind,
+    Step,
+    letter_interval_days,
+)
 from collection.selectors import (
     INTEREST_CHARGE_COLUMNS,
     INVOICE_FIELDS,
@@ -134,6 +140,9 @@ def candidate_ids(today: date, *, after_id: int = 0, limit: int = BATCH_SIZE) ->
 # NULL, i.e. "ask Python", whenever the SQL cannot be sure: a fee charge counted as a step
 # without its step row (legacy history), no reminder configured, nothing left to take.
 _CANDIDATES_SQL = """
+SELECT id, CASE WHEN earliest IS NULL THEN NULL
+                ELSE GREATEST(earliest, coalesce(legal_earliest, earliest)) END
+FROM (
 SELECT i.id,
        CASE
          WHEN EXISTS (
@@ -159,17 +168,32 @@ SELECT i.id,
            THEN last.taken_on + coalesce(cs.legal_notice_days, %(legal_notice_days)s)
          WHEN last.step = 'legal_notice'
            THEN last.taken_on + coalesce(cs.legal_days, %(legal_days)s)
-       END AS earliest
+       END AS earliest,
+       CASE
+         WHEN i.debtor_type = 'consumer' AND last.step IS NULL
+           THEN i.due_date + %(consumer_interval)s
+         WHEN i.debtor_type = 'consumer'
+           THEN GREATEST(
+             last.taken_on + CASE WHEN last.step = 'legal_notice' THEN 0
+                                  ELSE %(consumer_interval)s END,
+             coalesce(l.due_date, last.taken_on + %(latest_pay_by)s) + 1)
+         WHEN last.step = 'legal_notice'
+           THEN coalesce(l.due_date, last.taken_on + %(latest_pay_by)s) + 1
+         WHEN last.step IS NOT NULL THEN last.taken_on + %(business_interval)s
+       END AS legal_earliest
 FROM {invoice} i
 LEFT JOIN {settings} cs ON cs.creditor_id = i.creditor_id
 LEFT JOIN LATERAL (
   SELECT s.step, s.taken_on FROM {step} s WHERE s.invoice_id = i.id
   ORDER BY array_position(%(step_order)s::varchar[], s.step::varchar) DESC NULLS LAST LIMIT 1
 ) last ON true
+LEFT JOIN {letter} l ON l.invoice_id = i.id AND l.step = last.step
 WHERE i.stage = ANY(%(stages)s::varchar[]) AND NOT i.disputed AND i.due_date < %(today)s
   AND i.id > %(after_id)s
 ORDER BY i.id
 LIMIT %(limit)s
+) candidates
+ORDER BY id
 """
 
 
@@ -182,6 +206,7 @@ def _candidates(today: date, *, after_id: int, limit: int) -> list[tuple[int, bo
         settings=quote(CreditorSettings._meta.db_table),
         step=quote(CollectionStep._meta.db_table),
         charge=quote(Charge._meta.db_table),
+        letter=quote(Letter._meta.db_table),
     )
     defaults = CreditorSettings()
     params = {
@@ -196,7 +221,11 @@ def _candidates(today: date, *, after_id: int, limit: int) -> list[tuple[int, bo
             "legal_days",
         )
     }
+    # A lower bound of the law's intervals in `decide_next_step`: never later than it dates.
     params.update(
+        consumer_interval=letter_interval_days(DebtorKind.CONSUMER),
+        business_interval=letter_interval_days(DebtorKind.BUSINESS),
+        latest_pay_by=MIN_LETTER_PAYMENT_DAYS,
         legacy_keys=list(STEP_OF_FEE_KEY),
         legacy_steps=[step.value for step in STEP_OF_FEE_KEY.values()],
         step_order=[step.value for step in STEP_ORDER],
@@ -371,9 +400,9 @@ def _take_steps(
             )
         )
         if step in LETTER_STEPS:
-            settings = ctx.settings.get(facts.creditor_id) or CreditorSettings()
-            pay_by = today + timedelta(days=settings.letter_payment_days)
-            letters.append((facts.id, step.value, facts.language, today, pay_by, now))
+            # The decision's date: ≥ 10 days after the latest delivery (Ombudsman 2024).
+            assert decision.pay_by is not None
+            letters.append((facts.id, step.value, facts.language, today, decision.pay_by, now))
         totals.counts[step.value] += 1
 
     charge_ids = _insert_returning(

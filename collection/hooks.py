@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ImproperlyConfigured
@@ -19,6 +20,9 @@ from django.db.models import Expression
 PrincipalPaid = Callable[[Sequence[int]], dict[int, Decimal]]
 # The ids of those invoices that are in an active payment plan.
 ActivePlans = Callable[[Sequence[int]], set[int]]
+# The days on which a payment was allocated to each invoice (728/2003 10 §: a payment
+# interrupts limitation), for a batch of ids (invoices without payments left out).
+PaymentDays = Callable[[Sequence[int]], dict[int, set[date]]]
 # An expression for the date of the last payment on the invoice `OuterRef("pk")`.
 LastPaidOn = Callable[[], Expression]
 
@@ -28,6 +32,7 @@ class _Providers:
     principal_paid: PrincipalPaid | None = None
     active_plans: ActivePlans | None = None
     last_paid_on: LastPaidOn | None = None
+    payment_days: PaymentDays | None = None
 
 
 _providers = _Providers()
@@ -43,6 +48,10 @@ def register_active_plans(provider: ActivePlans) -> None:
 
 def register_last_paid_on(provider: LastPaidOn) -> None:
     _providers.last_paid_on = provider
+
+
+def register_payment_days(provider: PaymentDays) -> None:
+    _providers.payment_days = provider
 
 
 def _missing(what: str) -> ImproperlyConfigured:
@@ -61,6 +70,12 @@ def active_plans(ids: Sequence[int]) -> set[int]:
     return _providers.active_plans(ids)
 
 
+def payment_days(ids: Sequence[int]) -> dict[int, set[date]]:
+    if _providers.payment_days is None:
+        raise _missing("the payment days")
+    return _providers.payment_days(ids)
+
+
 def last_paid_on() -> Expression:
     if _providers.last_paid_on is None:
         raise _missing("the last payment date")
@@ -70,8 +85,10 @@ def last_paid_on() -> Expression:
 __all__ = [
     "active_plans",
     "last_paid_on",
+    "payment_days",
     "principal_paid",
     "register_active_plans",
     "register_last_paid_on",
+    "register_payment_days",
     "register_principal_paid",
 ]

@@ -37,7 +37,13 @@ from collection.decision import (
     simulate_schedule,
 )
 from collection.models import CollectionStep, Letter, ReferenceRate
-from collection.rules import STEP_ORDER, DebtorKind, Step, interest_margin
+from collection.rules import (
+    MIN_LETTER_PAYMENT_DAYS,
+    STEP_ORDER,
+    DebtorKind,
+    Step,
+    interest_margin,
+)
 from invoices.models import Charge, ChargeKind, CreditorSettings, EventKind, Invoice, InvoiceEvent
 
 ZERO = Decimal("0.00")
@@ -54,6 +60,12 @@ STANDARD_COMPENSATION_KEY = "standard_compensation"
 STEP_OF_FEE_KEY = {key: step for step, key in FEE_KEY.items()}
 # Debtor acts that renew the limitation period (728/2003 §11: an acknowledgement).
 ACKNOWLEDGEMENTS = (EventKind.DUE_DATE_MOVED, EventKind.PLAN)
+# Of those, only a granted due-date transfer and a plan made (728/2003 10 §): not a plan's
+# lapse or cancellation, not a request that staff may still decline.
+ACKNOWLEDGEMENT_SQL = (
+    "((kind = 'due_date_moved' AND NOT (data ? 'request_id')) "
+    "OR (kind = 'plan' AND data->>'state' = 'active' AND NOT (data ? 'request_id')))"
+)
 
 
 def interest_key(step: Step) -> str:
@@ -95,6 +107,8 @@ def collection_settings(settings: CreditorSettings | None, kind: DebtorKind) -> 
         demand_interval_days=settings.demand_interval_days,
         legal_notice_days=settings.legal_notice_days,
         legal_days=settings.legal_days,
+        # Never below what the slowest delivery and 10 days need (Ombudsman 2024).
+        letter_payment_days=max(settings.letter_payment_days, MIN_LETTER_PAYMENT_DAYS),
     )
 
 
@@ -256,6 +270,9 @@ INVOICE_FIELDS = (
     "stage",
     "disputed",
     "language",
+    "issue_date",
+    "sent_on",
+    "delivery_channel",
 )
 
 
@@ -286,15 +303,17 @@ def facts_for_rows(rows: Sequence[dict]) -> dict[int, InvoiceFacts]:
         return {}
     # Table names come from the models' metadata and are quoted; values are parameters.
     steps: dict[int, dict[Step, TakenStep]] = defaultdict(dict)
-    for invoice_id, step, taken_on, fee in _rows_for(
-        f"SELECT invoice_id, step, taken_on, fee FROM {_table(CollectionStep)} "  # noqa: S608
-        "WHERE invoice_id = ANY(%s::bigint[])",
+    for invoice_id, step, taken_on, fee, pay_by in _rows_for(
+        "SELECT s.invoice_id, s.step, s.taken_on, s.fee, l.due_date "  # noqa: S608
+        f"FROM {_table(CollectionStep)} s LEFT JOIN {_table(Letter)} l "
+        "ON l.invoice_id = s.invoice_id AND l.step = s.step "
+        "WHERE s.invoice_id = ANY(%s::bigint[])",
         [ids],
     ):
-        steps[invoice_id][Step(step)] = TakenStep(Step(step), taken_on, fee)
+        steps[invoice_id][Step(step)] = TakenStep(Step(step), taken_on, fee, pay_by)
 
     fees: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    compensation: set[int] = set()
+    compensation: dict[int, Decimal] = defaultdict(lambda: ZERO)
     interest_through: dict[int, date] = {}
     for invoice_id, kind, amount, booked_on, key, period_end in _rows_for(
         "SELECT invoice_id, kind, amount, booked_on, idempotency_key, period_end "  # noqa: S608
@@ -308,21 +327,23 @@ def facts_for_rows(rows: Sequence[dict]) -> dict[int, InvoiceFacts]:
             continue
         fees[invoice_id] += amount
         if kind == ChargeKind.STANDARD_COMPENSATION:
-            compensation.add(invoice_id)
+            compensation[invoice_id] += amount
         legacy_step = STEP_OF_FEE_KEY.get(key)
         if legacy_step is not None and legacy_step not in steps[invoice_id]:
             steps[invoice_id][legacy_step] = TakenStep(legacy_step, booked_on, amount)
 
     principal_paid = hooks.principal_paid(ids)
-    acknowledged = {
-        invoice_id: at.astimezone(HELSINKI).date()
-        for invoice_id, at in _rows_for(
-            f"SELECT invoice_id, MAX(created_at) FROM {_table(InvoiceEvent)} "  # noqa: S608
-            "WHERE invoice_id = ANY(%s::bigint[]) AND kind = ANY(%s::varchar[]) "
-            "GROUP BY invoice_id",
-            [ids, [kind.value for kind in ACKNOWLEDGEMENTS]],
-        )
-    }
+    # 728/2003 10 §: the debtor's payments and acknowledgements interrupt limitation.
+    interruptions: dict[int, set[date]] = defaultdict(set)
+    for invoice_id, days in hooks.payment_days(ids).items():
+        interruptions[invoice_id].update(days)
+    for invoice_id, at in _rows_for(
+        f"SELECT invoice_id, created_at FROM {_table(InvoiceEvent)} "  # noqa: S608
+        "WHERE invoice_id = ANY(%s::bigint[]) AND kind = ANY(%s::varchar[]) AND "
+        f"{ACKNOWLEDGEMENT_SQL}",
+        [ids, [kind.value for kind in ACKNOWLEDGEMENTS]],
+    ):
+        interruptions[invoice_id].add(at.astimezone(HELSINKI).date())
     in_plan = active_plan_invoice_ids(ids)
 
     result = {}
@@ -346,7 +367,10 @@ def facts_for_rows(rows: Sequence[dict]) -> dict[int, InvoiceFacts]:
             steps_taken=taken,
             charges_total=fees[invoice_id],
             standard_compensation_charged=invoice_id in compensation,
-            last_acknowledged_on=acknowledged.get(invoice_id),
+            compensation_total=compensation.get(invoice_id, ZERO),
+            interruptions=tuple(sorted(interruptions.get(invoice_id, ()))),
+            sent_on=row["sent_on"] or row["issue_date"],
+            channel=row["delivery_channel"],
         )
         result[invoice_id] = InvoiceFacts(
             id=invoice_id,

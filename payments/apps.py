@@ -13,9 +13,11 @@ class PaymentsConfig(AppConfig):
         from payments.selectors import (
             invoice_page_context,
             last_paid_on,
+            payment_days_by_invoice,
             principal_paid_by_invoice,
         )
 
         hooks.register_principal_paid(principal_paid_by_invoice)
         hooks.register_last_paid_on(last_paid_on)
         register_invoice_viewer_context(invoice_page_context)
+        hooks.register_payment_days(payment_days_by_invoice)

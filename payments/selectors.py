@@ -1,6 +1,7 @@
 """Reads of the payments app; every view loads its object through one of these."""
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection
@@ -21,6 +22,7 @@ from payments.models import (
     OrderState,
     Overpayment,
     OverpaymentState,
+    Payment,
     PaymentOrder,
 )
 
@@ -160,6 +162,22 @@ def principal_paid_by_invoice(ids: Sequence[int]) -> dict[int, Decimal]:
             [list(ids), Component.PRINCIPAL.value],
         )
         return dict(cursor.fetchall())
+
+
+def payment_days_by_invoice(ids: Sequence[int]) -> dict[int, set[date]]:
+    """The days payments were made to each invoice: they interrupt limitation (728/2003 10 §)."""
+    allocation = connection.ops.quote_name(Allocation._meta.db_table)
+    payment = connection.ops.quote_name(Payment._meta.db_table)
+    days: dict[int, set[date]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT a.invoice_id, p.paid_on FROM {allocation} a "  # noqa: S608
+            f"JOIN {payment} p ON p.id = a.payment_id WHERE a.invoice_id = ANY(%s::bigint[])",
+            [list(ids)],
+        )
+        for invoice_id, paid_on in cursor.fetchall():
+            days.setdefault(invoice_id, set()).add(paid_on)
+    return days
 
 
 def last_paid_on() -> Subquery:

@@ -66,27 +66,37 @@ def test_an_invoice_is_reminded_with_fee_interest_event_and_letter(
 ):
     invoice = overdue(creditor)
     with django_capture_on_commit_callbacks(execute=True):
-        run = run_collection_cycle(today=day(14))
+        run = run_collection_cycle(today=day(15))
 
     invoice.refresh_from_db()
     assert invoice.stage == Stage.REMINDED
     step = CollectionStep.objects.get(invoice=invoice)
-    assert (step.step, step.taken_on, step.fee) == (Step.REMINDER_1, day(14), D("5.00"))
+    assert (step.step, step.taken_on, step.fee) == (Step.REMINDER_1, day(15), D("5.00"))
     fee = Charge.objects.get(invoice=invoice, kind=ChargeKind.REMINDER_FEE)
     assert (fee.amount, fee.legal_cap, fee.creditor_setting) == (D("5.00"), D("5.00"), D("5.00"))
     assert fee.rule == "consumer.reminder_1" and fee.idempotency_key == "reminder:1"
     interest = Charge.objects.get(invoice=invoice, kind=ChargeKind.INTEREST)
     assert interest.amount == late_interest(
-        D("100.00"), DUE, day(14), DebtorKind.CONSUMER, ReferenceRateRows()
+        D("100.00"), DUE, day(15), DebtorKind.CONSUMER, ReferenceRateRows()
     )
-    assert (interest.period_start, interest.period_end) == (day(1), day(14))
+    assert (interest.period_start, interest.period_end) == (day(1), day(15))
     assert interest.idempotency_key == "interest:reminder_1"
     assert InvoiceEvent.objects.filter(invoice=invoice, kind=EventKind.REMINDER).count() == 1
     letter = cycle_module.Letter.objects.get(invoice=invoice)
-    assert letter.due_date == day(28) and letter.language == invoice.language
+    # Ombudsman 2024: 10 days to pay after the latest delivery (letter post, 7 days).
+    assert letter.due_date == day(15 + 17) and letter.language == invoice.language
     assert _no_letters == [letter.pk]
     assert (run.steps, run.charges, run.letters, run.counts) == (1, 2, 1, {"reminder_1": 1})
     assert run.finished_at is not None
+
+
+def test_nothing_is_sent_on_the_14th_day_after_the_due_date(creditor):
+    """Consumer Ombudsman 21.10.2024 (KKV/378/14.08.01.05/2022): the earliest day is the 15th."""
+    invoice = overdue(creditor)
+    run_collection_cycle(today=day(14))
+    assert not invoice.collection_steps.exists()
+    run_collection_cycle(today=day(15))
+    assert invoice.collection_steps.get().taken_on == day(15)
 
 
 def ReferenceRateRows():
@@ -98,9 +108,9 @@ def ReferenceRateRows():
 def test_running_twice_on_the_same_day_changes_nothing(creditor):
     for n in range(5):
         overdue(creditor, principal=D(100 + n * 300))
-    run_collection_cycle(today=day(14))
+    run_collection_cycle(today=day(15))
     before = snapshot()
-    second = run_collection_cycle(today=day(14))
+    second = run_collection_cycle(today=day(15))
     assert snapshot() == before
     assert (second.steps, second.charges, second.letters) == (0, 0, 0)
     assert second.evaluated == 5
@@ -178,7 +188,10 @@ def test_a_legacy_reminder_fee_counts_as_the_reminder(creditor):
         legal_cap=D("5.00"),
         idempotency_key="reminder:1",
     )
-    run_collection_cycle(today=day(30))
+    # A legacy reminder has no letter date: its pay-by is taken as the latest possible (+17).
+    run_collection_cycle(today=day(31))
+    assert not invoice.collection_steps.exists()
+    run_collection_cycle(today=day(32))
     assert list(invoice.collection_steps.values_list("step", flat=True)) == ["demand_1"]
     assert invoice.charges.filter(kind=ChargeKind.REMINDER_FEE).count() == 1
 
@@ -199,13 +212,13 @@ def test_a_crash_leaves_whole_batches_and_the_rerun_finishes(creditor, monkeypat
 
     monkeypatch.setattr(cycle_module, "process_batch", crash_on_the_second_batch)
     with pytest.raises(RuntimeError):
-        run_collection_cycle(today=day(14), batch_size=2)
+        run_collection_cycle(today=day(15), batch_size=2)
     done = set(CollectionStep.objects.values_list("invoice_id", flat=True))
     assert done == {invoices[0].pk, invoices[1].pk}
     assert CollectionRun.objects.get().finished_at is None
 
     monkeypatch.setattr(cycle_module, "process_batch", real)
-    run_collection_cycle(today=day(14), batch_size=2)
+    run_collection_cycle(today=day(15), batch_size=2)
     for invoice in invoices:
         assert invoice.collection_steps.count() == 1
         assert invoice.charges.filter(kind=ChargeKind.REMINDER_FEE).count() == 1
@@ -214,18 +227,18 @@ def test_a_crash_leaves_whole_batches_and_the_rerun_finishes(creditor, monkeypat
 
 def test_the_same_fee_twice_is_refused_by_the_database(creditor):
     invoice = overdue(creditor)
-    run_collection_cycle(today=day(14))
+    run_collection_cycle(today=day(15))
     with pytest.raises(IntegrityError), transaction.atomic():
         Charge.objects.create(
             invoice=invoice,
             kind=ChargeKind.REMINDER_FEE,
             amount=D("5.00"),
-            booked_on=day(15),
+            booked_on=day(16),
             rule="consumer.reminder_1",
             idempotency_key="reminder:1",
         )
     with pytest.raises(IntegrityError), transaction.atomic():
-        CollectionStep.objects.create(invoice=invoice, step=Step.REMINDER_1, taken_on=day(15))
+        CollectionStep.objects.create(invoice=invoice, step=Step.REMINDER_1, taken_on=day(16))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -243,7 +256,7 @@ def test_two_cycles_at_once_never_double_charge(monkeypatch):
     def worker() -> None:
         try:
             barrier.wait()
-            run_collection_cycle(today=day(14), batch_size=3)
+            run_collection_cycle(today=day(15), batch_size=3)
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
@@ -257,7 +270,7 @@ def test_two_cycles_at_once_never_double_charge(monkeypatch):
     assert not errors
 
     single = [overdue(second, principal=p) for p in principals]
-    run_collection_cycle(today=day(14))
+    run_collection_cycle(today=day(15))
 
     def charges_of(invoices):
         return [
@@ -312,7 +325,7 @@ def test_a_part_payment_lowers_the_interest_base(creditor):
 def test_next_step_and_simulation_for_the_invoice_page(creditor):
     invoice = overdue(creditor)
     decision = next_step_for(invoice, day(3))
-    assert (decision.step, decision.on, decision.fee) == (Step.REMINDER_1, day(14), D("5.00"))
+    assert (decision.step, decision.on, decision.fee) == (Step.REMINDER_1, day(15), D("5.00"))
     schedule = simulate_for(invoice, day(3))
     assert [d.step for d in schedule] == [
         Step.REMINDER_1,
@@ -327,19 +340,19 @@ def test_next_step_and_simulation_for_the_invoice_page(creditor):
 def test_a_dry_run_writes_nothing_but_its_run(creditor):
     overdue(creditor)
     before = snapshot()
-    run = run_collection_cycle(today=day(14), dry_run=True)
+    run = run_collection_cycle(today=day(15), dry_run=True)
     assert snapshot() == before
     assert run.dry_run and run.steps == 1 and run.counts == {"reminder_1": 1}
 
 
 def test_the_command_takes_a_date_and_a_dry_run(creditor, capsys):
     overdue(creditor)
-    call_command("run_collection_cycle", "--date", day(14).isoformat(), "--dry-run")
+    call_command("run_collection_cycle", "--date", day(15).isoformat(), "--dry-run")
     out = capsys.readouterr()
-    assert "dry run 2026-02-14: 1 invoices evaluated, 1 steps" in out.out
+    assert "dry run 2026-02-15: 1 invoices evaluated, 1 steps" in out.out
     assert "1/1" in out.err
     assert not CollectionStep.objects.exists()
-    call_command("run_collection_cycle", "--date", day(14).isoformat(), "--no-progress")
+    call_command("run_collection_cycle", "--date", day(15).isoformat(), "--no-progress")
     assert CollectionStep.objects.count() == 1
 
 
@@ -361,7 +374,7 @@ def test_the_celery_task_runs_the_cycle(creditor):
     from collection.tasks import run_collection_cycle as task
 
     overdue(creditor)
-    result = task.delay(day(14).isoformat()).get()
+    result = task.delay(day(15).isoformat()).get()
     assert result["steps"] == 1
 
 

@@ -1,10 +1,13 @@
 """How a payment covers an invoice: the one allocation rule.
 
-A payment to an invoice covers its components in the creditor's `allocation_order`
-(`CreditorSettings.allocation_order`), by default **costs → interest → principal**: first
-the reminder, collection and other fees, then late-payment interest, then the unpaid capital.
-That is the order of the Finnish Interest Act (Korkolaki 633/1982, 7 §: a payment goes first
-to costs, then to interest, then to the principal) and Ropo's practice; statements print it.
+A payment to an invoice covers its components in the order the law allows for its debtor
+(`allocation_order_for`, the rows `consumer.allocation` / `business.allocation` of the rule
+table): a consumer's payment goes to **interest → principal → costs** — in consumer
+collection money may go to the costs only after the principal and its interest are paid
+(perintälaki 513/1999 11 a § 2 mom) — and a creditor's setting that would put costs earlier
+is never applied to a consumer. A business's payment follows the creditor's
+`allocation_order` (11 a § 1 mom), by default costs → interest → principal. Statements
+print the order.
 
 What a component still owes is derived, never stored: costs = non-interest `Charge` rows −
 earlier cost allocations, interest = interest `Charge` rows − earlier interest allocations,
@@ -57,6 +60,7 @@ from invoices.models import (
     InvoiceEvent,
     Stage,
 )
+from invoices.rules import DebtorKind, allocation_order_refusal, default_allocation_order
 from myropo.templatetags.money import format_euros
 from payments.bulkcopy import copy_rows, reserve_ids
 from payments.hooks import invoices_allocated
@@ -64,6 +68,7 @@ from payments.models import Allocation, Component, Overpayment, Payment
 
 ZERO = Decimal("0.00")
 DEFAULT_ORDER: tuple[str, ...] = (Component.COSTS, Component.INTEREST, Component.PRINCIPAL)
+CONSUMER_ORDER: tuple[str, ...] = default_allocation_order(DebtorKind.CONSUMER)
 
 
 class AllocationError(Exception):
@@ -86,6 +91,19 @@ def parse_allocation_order(setting: str | None) -> tuple[str, ...]:
     if sorted(parts) != sorted(DEFAULT_ORDER):
         return DEFAULT_ORDER
     return parts
+
+
+def allocation_order_for(debtor_type: str, setting: str | None) -> tuple[str, ...]:
+    """The order for this debtor: the creditor's when the law allows it, else the law's default.
+
+    11 a § 2 mom is checked here, at the one place every allocation asks, so no setting,
+    old or new, can make a consumer pay costs before the principal and its interest.
+    """
+    kind = DebtorKind.from_debtor_type(debtor_type)
+    order = parse_allocation_order(setting) if setting else default_allocation_order(kind)
+    if allocation_order_refusal(kind, order) is not None:
+        return default_allocation_order(kind)
+    return order
 
 
 def split_amount(
@@ -153,11 +171,12 @@ class AllocationResult:
     paid: bool = False
 
 
-def _orders_by_creditor(creditor_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+def _orders_by_creditor(creditor_ids: Iterable[int]) -> dict[int, str]:
+    """Each creditor's raw `allocation_order` setting (`allocation_order_for` reads it)."""
     rows = CreditorSettings.objects.filter(creditor_id__in=set(creditor_ids)).values_list(
         "creditor_id", "allocation_order"
     )
-    return {creditor_id: parse_allocation_order(order) for creditor_id, order in rows}
+    return dict(rows)
 
 
 def _payment_event(
@@ -260,8 +279,9 @@ def allocate_payment(
             parts, over = [], amount
         else:
             _book_interest_on_payment(invoice, payment)
-            order = _orders_by_creditor([invoice.creditor_id]).get(
-                invoice.creditor_id, DEFAULT_ORDER
+            order = allocation_order_for(
+                invoice.debtor_type,
+                _orders_by_creditor([invoice.creditor_id]).get(invoice.creditor_id),
             )
             outstanding = outstanding_by_invoice([invoice])[invoice.pk]
             parts, over = split_amount(amount, outstanding, order)
@@ -300,15 +320,17 @@ class _NewPayment(Protocol):
     paid_on: date
 
 
-def _lock_invoices(ids: list[int]) -> dict[int, tuple[int, Decimal, str, str, date]]:
-    """(creditor, principal, stage, language, due date) per invoice id, locked in id order.
+def _lock_invoices(ids: list[int]) -> dict[int, tuple[int, Decimal, str, str, date, str]]:
+    """(creditor, principal, stage, language, due date, debtor type) per invoice id, locked in
+    id order.
 
     Id order, so that two imports (or an import and an online payment) cannot deadlock.
     Tuples rather than model instances: a file locks up to one invoice per entry.
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, creditor_id, principal, stage, language, due_date FROM invoices_invoice "
+            "SELECT id, creditor_id, principal, stage, language, due_date, debtor_type "
+            "FROM invoices_invoice "
             "WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
             [ids],
         )
@@ -339,7 +361,7 @@ class _InterestOnPayments:
     def __init__(
         self,
         items: Sequence[tuple[_NewPayment, int]],
-        invoices: Mapping[int, tuple[int, Decimal, str, str, date]],
+        invoices: Mapping[int, tuple[int, Decimal, str, str, date, str]],
     ):
         overdue = sorted(
             {
@@ -408,7 +430,7 @@ def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult
         paid: set[int] = set()
         charges: list[tuple] = []
         for payment, invoice_id in items:
-            creditor_id, _principal, stage, language, _due_date = invoices[invoice_id]
+            creditor_id, _principal, stage, language, _due_date, debtor_type = invoices[invoice_id]
             amount = payment.amount
             now_paid = False
             if stage in CLOSED_STAGES or invoice_id in paid:
@@ -418,7 +440,7 @@ def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult
                 for row in interest.rows(payment, invoice_id, owed[Component.PRINCIPAL]):
                     charges.append(row)
                     owed[Component.INTEREST] += row[2]
-                order = orders.get(creditor_id, DEFAULT_ORDER)
+                order = allocation_order_for(debtor_type, orders.get(creditor_id))
                 parts, over = split_amount(amount, owed, order)
                 for component, part in parts:
                     owed[component] -= part

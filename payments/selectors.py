@@ -13,7 +13,7 @@ from accounts.models import User
 from invoices.models import Creditor, CreditorSettings, Invoice
 from invoices.permissions import can
 from invoices.selectors import invoices_visible_to, with_balance
-from payments.allocation import parse_allocation_order
+from payments.allocation import allocation_order_for
 from payments.models import (
     Allocation,
     BankAccountNotice,
@@ -126,17 +126,19 @@ _COMPONENT_LABELS = {
 }
 
 
-def allocation_order_of(creditor: Creditor) -> tuple[str, ...]:
+def allocation_order_of(creditor: Creditor, debtor_type: str) -> tuple[str, ...]:
+    """The order a payment of this debtor covers its invoice (11 a § for consumers)."""
     try:
         setting = creditor.settings.allocation_order
     except CreditorSettings.DoesNotExist:
         setting = None
-    return parse_allocation_order(setting)
+    return allocation_order_for(debtor_type, setting)
 
 
-def allocation_order_text(creditor: Creditor):
+def allocation_order_text(creditor: Creditor, debtor_type: str):
     """ "Payments cover first costs, then interest, then the invoice amount." for the statement."""
-    first, second, third = (_COMPONENT_LABELS[c] for c in allocation_order_of(creditor))
+    order = allocation_order_of(creditor, debtor_type)
+    first, second, third = (_COMPONENT_LABELS[c] for c in order)
     return format_lazy(
         _("A payment covers first {first}, then {second}, and last {third}."),
         first=first,

@@ -54,7 +54,9 @@ def send_payment_receipt(order_id: int) -> bool:
                 "order": order,
                 "lines": lines,
                 "user": order.user,
-                "allocation_text": allocation_order_text(lines[0].invoice.creditor)
+                "allocation_text": allocation_order_text(
+                    lines[0].invoice.creditor, lines[0].invoice.debtor_type
+                )
                 if lines
                 else "",
             },

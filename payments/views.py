@@ -85,7 +85,10 @@ def pay_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "closed": closed,
         "total": sum(invoice.open_balance for invoice in invoices),
         "allocation_texts": sorted(
-            {str(allocation_order_text(invoice.creditor)) for invoice in invoices}
+            {
+                str(allocation_order_text(invoice.creditor, invoice.debtor_type))
+                for invoice in invoices
+            }
         ),
         "query": urlencode([("invoice", invoice.pk) for invoice in invoices]),
     }

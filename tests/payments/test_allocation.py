@@ -1,4 +1,8 @@
-"""The one allocation rule: costs → interest → principal (or the creditor's order), paid at zero."""
+"""The one allocation rule, paid at zero.
+
+A consumer's payment: interest → principal → costs (perintälaki 513/1999 11 a § 2 mom); a
+business's: the creditor's order, by default costs → interest → principal (11 a § 1 mom).
+"""
 
 from datetime import date
 from decimal import Decimal
@@ -74,14 +78,16 @@ def test_a_broken_allocation_order_setting_falls_back_to_the_default():
     )
 
 
-def test_partial_payment_covers_costs_then_interest_then_principal(alice_invoice):
+def test_a_consumers_partial_payment_covers_interest_then_principal_and_costs_last(
+    alice_invoice,
+):
+    """11 a § 2 mom: costs only after the principal and its interest are paid."""
     charge(alice_invoice, ChargeKind.REMINDER_FEE, "5.00")
     charge(alice_invoice, ChargeKind.INTEREST, "2.50")
     allocate_payment(payment=payment_of("10.00"), invoice=alice_invoice, amount=Decimal("10.00"))
     assert by_component(alice_invoice) == {
-        "costs": Decimal("5.00"),
         "interest": Decimal("2.50"),
-        "principal": Decimal("2.50"),
+        "principal": Decimal("7.50"),
     }
     alice_invoice.refresh_from_db()
     assert alice_invoice.stage == Stage.OPEN
@@ -89,12 +95,39 @@ def test_partial_payment_covers_costs_then_interest_then_principal(alice_invoice
     assert alice_invoice.events.filter(kind=EventKind.PAYMENT).count() == 1
 
 
-def test_the_creditors_order_is_followed(alice_invoice):
-    alice_invoice.creditor.settings.allocation_order = "principal,interest,costs"
+def test_a_consumer_paying_the_invoice_amount_after_a_reminder_owes_only_the_fee(alice_invoice):
+    """The issue's example: 80.00 paid after a 5 € reminder closes the principal."""
+    invoice = InvoiceFactory(creditor=alice_invoice.creditor, principal=Decimal("80.00"))
+    charge(invoice, ChargeKind.REMINDER_FEE, "5.00")
+    allocate_payment(payment=payment_of("80.00"), invoice=invoice, amount=Decimal("80.00"))
+    assert by_component(invoice) == {"principal": Decimal("80.00")}
+    assert balance_of(invoice) == Decimal("5.00")
+
+
+def test_a_creditor_setting_never_puts_costs_first_for_a_consumer(alice_invoice):
+    """11 a § 2 mom: the creditor's costs-first order is not applied to a consumer."""
+    alice_invoice.creditor.settings.allocation_order = "costs,interest,principal"
     alice_invoice.creditor.settings.save()
     charge(alice_invoice, ChargeKind.REMINDER_FEE, "5.00")
     allocate_payment(payment=payment_of("100.00"), invoice=alice_invoice, amount=Decimal("100.00"))
     assert by_component(alice_invoice) == {"principal": Decimal("100.00")}
+
+
+def test_the_creditors_order_is_followed_for_a_business(alice_invoice):
+    """11 a § 1 mom: a business debtor's payment follows the creditor's order."""
+    company = InvoiceFactory(
+        creditor=alice_invoice.creditor,
+        debtor_type="company",
+        debtor_hetu="",
+        debtor_business_id="2331972-7",
+    )
+    charge(company, ChargeKind.REMINDER_FEE, "5.00")
+    allocate_payment(payment=payment_of("10.00"), invoice=company, amount=Decimal("10.00"))
+    assert by_component(company) == {"costs": Decimal("5.00"), "principal": Decimal("5.00")}
+    company.creditor.settings.allocation_order = "principal,interest,costs"
+    company.creditor.settings.save()
+    allocate_payment(payment=payment_of("10.00"), invoice=company, amount=Decimal("10.00"))
+    assert by_component(company)["principal"] == Decimal("15.00")
 
 
 def test_paying_the_balance_marks_the_invoice_paid_with_an_event(alice_invoice):
@@ -149,7 +182,9 @@ def test_bulk_allocation_follows_the_same_rule(creditor):
             (payments[3], invoices[1].pk),
         ]
     )
+    # 11 a § 2 mom: the first 50 € go to the principal, the fee comes last.
     assert by_component(invoices[0]) == {"costs": Decimal("5.00"), "principal": Decimal("100.00")}
+    assert Allocation.objects.get(payment=payments[0]).component == "principal"
     assert Overpayment.objects.get(payment=payments[1]).amount == Decimal("5.00")
     assert Overpayment.objects.get(payment=payments[3]).amount == Decimal("1.00")
     for invoice in invoices:

@@ -296,4 +296,5 @@ def test_the_receipt_is_in_the_users_language(
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.get(callback_url(signed(order)))
     assert mail.outbox[0].subject == "Receipt for your payment"
-    assert "A payment covers first costs, then interest" in mail.outbox[0].body
+    # 11 a § 2 mom: a consumer's payment covers the costs last.
+    assert "A payment covers first interest, then the invoice amount" in mail.outbox[0].body

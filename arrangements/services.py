@@ -9,7 +9,7 @@ the fees from the legal table through `arrangements.schedule`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -51,7 +51,9 @@ from arrangements.selectors import (
     transfer_limit,
     unpaid_principal,
 )
+from collection.decision import CostVerdict, admit_cost, is_statute_barred
 from collection.rules import DebtorKind
+from collection.selectors import facts_for
 from invoices.models import (
     CLOSED_STAGES,
     Charge,
@@ -111,6 +113,25 @@ def _day(value: date) -> str:
     return date_format(value, "SHORT_DATE_FORMAT")
 
 
+def _barred_refusal(invoice: Invoice, today: date) -> str | None:
+    """A statute-barred debt is never collected (perintälaki 4 § 3 mom, 728/2003 4 §)."""
+    if is_statute_barred(facts_for(invoice).situation, today):
+        return _(
+            "Invoice %(number)s is statute-barred and is no longer collected, so nothing can "
+            "be arranged on it (Act on the Collection of Receivables 513/1999, section 4)."
+        ) % {"number": invoice.number}
+    return None
+
+
+def _admitted_fee(
+    invoice: Invoice, *, wanted: Decimal, cap: Decimal | None, rule_code: str, today: date
+) -> CostVerdict:
+    """The one cost gate of the collection engine, for a plan or due-date fee on `invoice`."""
+    return admit_cost(
+        facts_for(invoice).situation, wanted=wanted, cap=cap, rule_code=rule_code, on=today
+    )
+
+
 # --- Due-date transfers --------------------------------------------------------------------
 
 
@@ -135,7 +156,7 @@ def transfer_options(invoice: Invoice, *, today: date, used: int | None = None) 
     limit, weeks = transfer_limit(settings, invoice.debtor_type)
     if used is None:
         used = DueDateTransfer.objects.filter(invoice=invoice).count()
-    refusal = _refusal_for(invoice)
+    refusal = _refusal_for(invoice) or _barred_refusal(invoice, today)
     if refusal is None and in_active_plan([invoice.pk]):
         refusal = _("Invoice %(number)s is in a payment plan; its installments set the dates.") % {
             "number": invoice.number
@@ -172,7 +193,9 @@ def transfer_options(invoice: Invoice, *, today: date, used: int | None = None) 
 
 
 def transfer_fee_for(invoice: Invoice, to_date: date, *, today: date) -> TransferFee:
-    return transfer_fee(
+    """The transfer's own cap (10 a § 1 mom 6 k, 10 e § 1 mom 5 k), then the cost gate: the
+    total cap (10 d §, 10 h §), the 10 i § offset and a 4 c § stop request refuse it."""
+    fee = transfer_fee(
         kind=DebtorKind.from_debtor_type(invoice.debtor_type),
         due_date=invoice.due_date,
         new_due_date=to_date,
@@ -180,6 +203,12 @@ def transfer_fee_for(invoice: Invoice, to_date: date, *, today: date) -> Transfe
         today=today,
         creditor_fee=rules_of(invoice.creditor_id).transfer_fee_for(invoice.debtor_type),
     )
+    if fee.amount <= 0:
+        return fee
+    verdict = _admitted_fee(
+        invoice, wanted=fee.amount, cap=fee.cap, rule_code=fee.rule, today=today
+    )
+    return TransferFee(amount=verdict.amount, cap=fee.cap, rule=verdict.rule_code or fee.rule)
 
 
 def transfer_check(options: TransferOptions, to_date: date) -> None:
@@ -378,9 +407,19 @@ def plan_preview(
     installments: int | None = None,
     monthly_amount: Decimal | None = None,
     allow_outside: bool = False,
+    today: date | None = None,
 ) -> PlanPreview:
-    """The schedule the user would accept: the one pure function, fed with the rules."""
+    """The schedule the user would accept: the one pure function, fed with the rules.
+
+    The fee is the legal cap's and the creditor's, then passes the collection engine's cost
+    gate on the invoice that bears it (total cap, 10 i §, 4 c §): a refused fee is no fee,
+    and the schedule is computed again without it.
+    """
+    today = today or timezone.localdate()
     rules = _plan_invoices_check(invoices, allow_outside=allow_outside)
+    for invoice in invoices:
+        if refusal := _barred_refusal(invoice, today):
+            raise ArrangementError(refusal)
     debtor_type = invoices[0].debtor_type
     ids = [invoice.pk for invoice in invoices]
     balance = sum((invoice.open_balance for invoice in invoices), ZERO)
@@ -399,8 +438,9 @@ def plan_preview(
             max_months=rules.plan_max_months,
             creditor_fee=rules.plan_fee_for(debtor_type),
         )
-    try:
-        schedule = plan_schedule(
+
+    def schedule_for(terms: PlanTerms) -> Schedule:
+        return plan_schedule(
             kind=DebtorKind.from_debtor_type(debtor_type),
             balance=balance,
             principal=unpaid_principal(ids) or balance,
@@ -410,6 +450,19 @@ def plan_preview(
             installments=installments,
             monthly_amount=monthly_amount,
         )
+
+    try:
+        schedule = schedule_for(terms)
+        if schedule.fee > 0:
+            verdict = _admitted_fee(
+                invoices[0],
+                wanted=schedule.fee,
+                cap=schedule.fee_cap,
+                rule_code=schedule.fee_rule,
+                today=today,
+            )
+            if verdict.amount < schedule.fee:
+                schedule = schedule_for(replace(terms, creditor_fee=verdict.amount))
     except ScheduleError as error:
         raise ArrangementError(
             SCHEDULE_MESSAGES[error.code](error.params), requestable=error.code in REQUESTABLE
@@ -457,6 +510,7 @@ def plan_create(
             installments=installments,
             monthly_amount=monthly_amount,
             allow_outside=approved,
+            today=today,
         )
         schedule = preview.schedule
         first = current[0]

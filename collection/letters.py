@@ -71,9 +71,9 @@ def rule_condition(code: str) -> str:
         return ""
     kind = _kind_text(row)
     if row.code == "consumer.reminder_1":
-        detail = gettext("first reminder at least 14 days after the due date")
+        detail = gettext("first reminder on the 15th day after the due date at the earliest")
     elif row.code == "consumer.reminder_2":
-        detail = gettext("second reminder at least 14 days after the first")
+        detail = gettext("second reminder on the 15th day after the first at the earliest")
     elif row.topic is Topic.STANDARD_COMPENSATION:
         detail = gettext("standard compensation, once per invoice")
     elif row.topic is Topic.DEMAND_FEE:

@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collection.interest import ReferenceRate as Rate
+from collection.rules import DebtorKind, allocation_order_refusal, default_allocation_order
 from collection.selectors import (
     INTEREST_CHARGE_COLUMNS,
     INVOICE_FIELDS,
@@ -55,12 +56,12 @@ from invoices.models import (
     Charge,
     ChargeKind,
     CreditorSettings,
+    DebtorType,
     EventKind,
     Invoice,
     InvoiceEvent,
     Stage,
 )
-from invoices.rules import DebtorKind, allocation_order_refusal, default_allocation_order
 from myropo.templatetags.money import format_euros
 from payments.bulkcopy import copy_rows, reserve_ids
 from payments.hooks import invoices_allocated
@@ -171,12 +172,16 @@ class AllocationResult:
     paid: bool = False
 
 
-def _orders_by_creditor(creditor_ids: Iterable[int]) -> dict[int, str]:
-    """Each creditor's raw `allocation_order` setting (`allocation_order_for` reads it)."""
+def _orders_by_creditor(creditor_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+    """Each creditor's raw order settings by (creditor, debtor type), for `allocation_order_for`."""
     rows = CreditorSettings.objects.filter(creditor_id__in=set(creditor_ids)).values_list(
-        "creditor_id", "allocation_order"
+        "creditor_id", "allocation_order", "allocation_order_consumer"
     )
-    return dict(rows)
+    orders: dict[tuple[int, str], str] = {}
+    for creditor_id, company, consumer in rows:
+        orders[creditor_id, DebtorType.COMPANY] = company
+        orders[creditor_id, DebtorType.CONSUMER] = consumer
+    return orders
 
 
 def _payment_event(
@@ -281,7 +286,9 @@ def allocate_payment(
             _book_interest_on_payment(invoice, payment)
             order = allocation_order_for(
                 invoice.debtor_type,
-                _orders_by_creditor([invoice.creditor_id]).get(invoice.creditor_id),
+                _orders_by_creditor([invoice.creditor_id]).get(
+                    (invoice.creditor_id, invoice.debtor_type)
+                ),
             )
             outstanding = outstanding_by_invoice([invoice])[invoice.pk]
             parts, over = split_amount(amount, outstanding, order)
@@ -440,7 +447,7 @@ def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult
                 for row in interest.rows(payment, invoice_id, owed[Component.PRINCIPAL]):
                     charges.append(row)
                     owed[Component.INTEREST] += row[2]
-                order = allocation_order_for(debtor_type, orders.get(creditor_id))
+                order = allocation_order_for(debtor_type, orders.get((creditor_id, debtor_type)))
                 parts, over = split_amount(amount, owed, order)
                 for component, part in parts:
                     owed[component] -= part

@@ -10,7 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from invoices.models import Creditor, CreditorSettings, Invoice
+from invoices.models import Creditor, CreditorSettings, DebtorType, Invoice
 from invoices.permissions import can
 from invoices.selectors import invoices_visible_to, with_balance
 from payments.allocation import allocation_order_for
@@ -129,9 +129,11 @@ _COMPONENT_LABELS = {
 def allocation_order_of(creditor: Creditor, debtor_type: str) -> tuple[str, ...]:
     """The order a payment of this debtor covers its invoice (11 a § for consumers)."""
     try:
-        setting = creditor.settings.allocation_order
+        settings = creditor.settings
     except CreditorSettings.DoesNotExist:
-        setting = None
+        return allocation_order_for(debtor_type, None)
+    consumer = debtor_type == DebtorType.CONSUMER
+    setting = settings.allocation_order_consumer if consumer else settings.allocation_order
     return allocation_order_for(debtor_type, setting)
 
 

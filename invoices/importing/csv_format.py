@@ -10,7 +10,8 @@ The format
   detected from the file. A field containing the delimiter, a quote or a line
   break is quoted with ``"``; a quote inside it is doubled.
 * **Header** The first line names the columns, in any order, lower case. All
-  sixteen are required, none other is allowed::
+  sixteen are required, and one more, ``sent_date``, may be added; none other is
+  allowed::
 
     invoice_number;issue_date;due_date;reference;amount;debtor_type;debtor_name;
     debtor_hetu;debtor_ytunnus;debtor_street;debtor_postcode;debtor_city;
@@ -45,6 +46,9 @@ debtor_email       no          email address
 language           no          ``fi``, ``sv`` or ``en``; empty means ``fi``
 description        yes         what the line is for
 vat_rate           yes         VAT percent: ``25,5``, ``14``, ``10``, ``0``
+sent_date          no          the day the invoice was sent to the debtor, as
+                               issue_date, not before it; empty or absent means
+                               the issue date
 =================  ==========  ==================================================
 
 The VAT-excluded amount of a line is ``amount / (1 + vat_rate / 100)`` rounded
@@ -106,8 +110,11 @@ COLUMNS = (
     "description",
     "vat_rate",
 )
+OPTIONAL_COLUMNS = ("sent_date",)
 LINE_COLUMNS = ("amount", "description", "vat_rate")
-INVOICE_COLUMNS = tuple(column for column in COLUMNS if column not in LINE_COLUMNS)
+INVOICE_COLUMNS = tuple(
+    column for column in (*COLUMNS, *OPTIONAL_COLUMNS) if column not in LINE_COLUMNS
+)
 MAX_ROWS = 100_000
 
 _SNIFF_CHARS = 64 * 1024
@@ -147,9 +154,10 @@ def parse_csv(data: bytes) -> list[ImportedInvoice]:
                 expected=len(columns),
             )
             continue
-        values = {
-            column: " ".join(cell.split()) for column, cell in zip(columns, cells, strict=True)
-        }
+        values = dict.fromkeys(OPTIONAL_COLUMNS, "")
+        values.update(
+            (column, " ".join(cell.split())) for column, cell in zip(columns, cells, strict=True)
+        )
         # PostgreSQL text cannot hold a NUL byte: refused here, with its place, rather than
         # by the database halfway through saving.
         nul_columns = [column for column, value in values.items() if "\x00" in value]
@@ -231,9 +239,10 @@ def _check_header(line: int, header: list[str]) -> list[str]:
             gettext_noop("The first line must be a header naming the columns: %(columns)s."),
             columns=", ".join(COLUMNS),
         )
-    unknown = [shown(name) or "(empty)" for name in names if name not in COLUMNS]
+    allowed = (*COLUMNS, *OPTIONAL_COLUMNS)
+    unknown = [shown(name) or "(empty)" for name in names if name not in allowed]
     missing = [column for column in COLUMNS if column not in names]
-    repeated = sorted({name for name in names if name in COLUMNS and names.count(name) > 1})
+    repeated = sorted({name for name in names if name in allowed and names.count(name) > 1})
     problems = ProblemList()
     where = f"line {line}"
     if unknown and missing:
@@ -287,8 +296,8 @@ class _RowReader:
             return None
         return value
 
-    def date(self, column: str) -> date | None:
-        text = self.value(column, required=True)
+    def date(self, column: str, *, required: bool = True) -> date | None:
+        text = self.value(column, required=required)
         if text is None:
             return None
         value = parse_csv_date(text)
@@ -394,6 +403,13 @@ def _read_invoice(rows: list[_Row], problems: ProblemList) -> ImportedInvoice | 
             due=due_date.isoformat(),
             issued=issue_date.isoformat(),
         )
+    sent_on = reader.date("sent_date", required=False)
+    if sent_on and issue_date and sent_on < issue_date:
+        reader.report(
+            gettext_noop("The sending date %(sent)s is before the issue date %(issued)s."),
+            sent=sent_on.isoformat(),
+            issued=issue_date.isoformat(),
+        )
     reference = reader.reference()
     kind = (reader.value("debtor_type", required=True) or "").lower() or None
     if kind is not None and kind not in ("consumer", "company"):
@@ -435,6 +451,7 @@ def _read_invoice(rows: list[_Row], problems: ProblemList) -> ImportedInvoice | 
     return ImportedInvoice(
         number=number,
         issue_date=issue_date,
+        sent_on=sent_on,
         due_date=due_date,
         reference=reference,
         currency="EUR",

@@ -279,6 +279,21 @@ class _MessageReader:
             )
         return value
 
+    def sent_on(self, root: _Context) -> date | None:
+        """The day of `MessageTransmissionDetails/MessageDetails/MessageTimeStamp`, if any.
+
+        Optional and only informative: an unreadable stamp falls back to the issue date
+        rather than refusing the invoice.
+        """
+        element = self.find(root, "MessageTransmissionDetails/MessageDetails/MessageTimeStamp")
+        text = _text_of(element)
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+
     def read(self) -> ImportedInvoice | None:
         problems_before = len(self.problems)
         root = self.root
@@ -292,6 +307,7 @@ class _MessageReader:
             )
         number = self.text(root, "InvoiceDetails/InvoiceNumber", required=True)
         issue_date = self.date(root, "InvoiceDetails/InvoiceDate", required=True)
+        sent_on = self.sent_on(root)
         total_path = "InvoiceDetails/InvoiceTotalVatIncludedAmount"
         total = self.decimal(root, total_path, required=True)
         due_date = self.due_date()
@@ -328,6 +344,8 @@ class _MessageReader:
         return ImportedInvoice(
             number=number,
             issue_date=issue_date,
+            # The message was sent no earlier than it was stamped; never before the invoice.
+            sent_on=max(sent_on, issue_date) if sent_on else None,
             due_date=due_date,
             reference=reference,
             currency="EUR",

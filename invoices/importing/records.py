@@ -83,6 +83,10 @@ class ImportedInvoice:
     seller_bic: str | None
     lines: tuple[ImportedLine, ...]
     source_position: str  # "Finvoice message 2", "line 5" or "lines 5–9"
+    # The day the invoice was sent to the debtor; None: not given (the import takes the
+    # issue date). A consumer reminder fee needs it ≥ 14 days before the due date (513/1999
+    # 10 b § 1 mom).
+    sent_on: date | None = None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from invoices.importing.records import (
 from invoices.importing.values import round_cents, shown
 from invoices.models import (
     Creditor,
+    DeliveryChannel,
     EventKind,
     Invoice,
     InvoiceEvent,
@@ -309,6 +310,13 @@ def _create(
     return invoices
 
 
+def _channel(record: ImportedInvoice) -> str:
+    """A Finvoice message is an e-invoice; a CSV row says nothing: letter post, the slowest."""
+    if record.source_position.startswith("Finvoice"):
+        return DeliveryChannel.E_INVOICE
+    return DeliveryChannel.LETTER_POST
+
+
 def _invoice(creditor: Creditor, record: ImportedInvoice) -> Invoice:
     return Invoice(
         creditor=creditor,
@@ -322,6 +330,9 @@ def _invoice(creditor: Creditor, record: ImportedInvoice) -> Invoice:
         debtor_city=record.debtor_city,
         debtor_email=record.debtor_email,
         issue_date=record.issue_date,
+        # 513/1999 10 b § 1 mom needs the sending day: the file's, else the issue date.
+        sent_on=record.sent_on or record.issue_date,
+        delivery_channel=_channel(record),
         due_date=record.due_date,
         original_due_date=record.due_date,
         reference=record.reference,

@@ -59,7 +59,7 @@ def with_balance_of(invoice):
 def test_open_invoice_not_yet_due_says_when_the_first_reminder_comes(alice_client, alice_invoice):
     move_due_date(alice_invoice, today() + timedelta(days=10))
     html = page(alice_client, alice_invoice)
-    reminder_day = short(today() + timedelta(days=10 + 14))
+    reminder_day = short(today() + timedelta(days=10 + 15))
     expected = (
         f"If the invoice is not paid, a payment reminder is sent on {reminder_day} (fee €5.00)."
     )
@@ -89,7 +89,7 @@ def test_full_schedule_lists_every_step_with_its_date_and_fee(alice_client, alic
         "Legal-collection notice",
         "Legal collection",
     ]
-    assert schedule[0].on == today() + timedelta(days=24)
+    assert schedule[0].on == today() + timedelta(days=25)
     assert [row.fee for row in schedule][:3] == [D("5.00"), D("14.00"), D("7.00")]
     html = response.content.decode()
     assert "<details" in html and "Full schedule if unpaid" in html

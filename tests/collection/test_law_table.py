@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from invoices.collection import (
+from collection.decision import (
     CollectionSettings,
     FeeReason,
     InvoiceSituation,
@@ -25,7 +25,7 @@ from invoices.collection import (
     limitation_ends_on,
     simulate_schedule,
 )
-from invoices.rules import (
+from collection.rules import (
     MIN_LETTER_PAYMENT_DAYS,
     Channel,
     DebtorKind,

@@ -23,7 +23,7 @@ from tests.factories import InvoiceFactory, UserFactory
 
 D = Decimal
 DUE = date(2026, 1, 31)
-REMINDER_DAY = DUE + timedelta(days=14)
+REMINDER_DAY = DUE + timedelta(days=15)  # Ombudsman 2024: day 15 at the earliest
 MESSAGE = "Muistathan maksaa sähkölaskusi, kiitos!"
 
 
@@ -62,7 +62,7 @@ def test_the_reminder_letter_is_rendered_with_reference_amount_date_message_and_
     interest = Charge.objects.get(invoice=reminded, kind=ChargeKind.INTEREST).amount
     total = D("100.00") + D("5.00") + interest
     assert f"{total:.2f}".replace(".", ",") in text
-    assert "28.2.2026" in text  # pay by: 14 days from the letter
+    assert "4.3.2026" in text  # pay by: 10 days after the latest delivery by post (7 days)
     assert MESSAGE in text
     barcode = letter.invoice and _barcode(reminded, total, letter.due_date)
     assert barcode in text.replace(" ", "")
@@ -129,7 +129,7 @@ def test_a_charge_explains_itself(reminded):
     with translation.override("en"):
         text = explain_charge(fee)
     assert text.startswith("Reminder fee €5.00 — creditor's fee €5.00, legal maximum €5.00")
-    assert "consumer, first reminder at least 14 days after the due date" in text
+    assert "consumer, first reminder on the 15th day after the due date at the earliest" in text
 
 
 def test_a_demand_fee_names_its_bracket(creditor):

@@ -16,3 +16,13 @@ def test_the_settings_demand_fee_maxima_are_the_tables_highest_caps():
         for kind in DebtorKind
         for number in (1, 2)
     } == DEMAND_FEE_MAX
+
+
+def test_the_settings_letter_payment_minimum_is_the_tables():
+    """Ombudsman 2024: 10 days after the slowest delivery; invoices keeps it as a literal."""
+    from collection.rules import MIN_LETTER_PAYMENT_DAYS, Channel
+    from invoices.models import MIN_LETTER_PAYMENT_DAYS as SETTINGS_MINIMUM
+    from invoices.models import DeliveryChannel
+
+    assert SETTINGS_MINIMUM == MIN_LETTER_PAYMENT_DAYS
+    assert {choice.value for choice in DeliveryChannel} == {channel.value for channel in Channel}

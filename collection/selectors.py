@@ -40,6 +40,7 @@ from collection.models import CollectionStep, Letter, ReferenceRate
 from collection.rules import (
     MIN_LETTER_PAYMENT_DAYS,
     STEP_ORDER,
+    Channel,
     DebtorKind,
     Step,
     interest_margin,
@@ -369,8 +370,10 @@ def facts_for_rows(rows: Sequence[dict]) -> dict[int, InvoiceFacts]:
             standard_compensation_charged=invoice_id in compensation,
             compensation_total=compensation.get(invoice_id, ZERO),
             interruptions=tuple(sorted(interruptions.get(invoice_id, ()))),
-            sent_on=row["sent_on"] or row["issue_date"],
-            channel=row["delivery_channel"],
+            # Rows read elsewhere may lack these: no date means no reminder fee (10 b § 1 mom)
+            # and the slowest channel, the strict side of each.
+            sent_on=row.get("sent_on") or row.get("issue_date"),
+            channel=row.get("delivery_channel") or Channel.LETTER_POST,
         )
         result[invoice_id] = InvoiceFacts(
             id=invoice_id,

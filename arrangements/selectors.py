@@ -20,6 +20,7 @@ from arrangements.models import (
 from invoices.models import (
     Charge,
     ChargeKind,
+    Credit,
     Creditor,
     CreditorSettings,
     DebtorType,
@@ -83,7 +84,8 @@ def unpaid_principal(invoice_ids) -> Decimal:
         )["s"]
         or ZERO
     )
-    return max(principal - paid, ZERO)
+    credited = Credit.objects.filter(invoice_id__in=ids).aggregate(s=Sum("amount"))["s"] or ZERO
+    return max(principal - paid - credited, ZERO)
 
 
 def arrangeable_invoices(user, ids=None) -> QuerySet[Invoice]:

@@ -21,6 +21,7 @@ from collection.models import CollectionRun, Letter, ReferenceRate
 from collection.rate_gaps import half_year_label, missed_interest_book, missed_interest_report
 from invoices.admin import (
     ChargeInline,
+    CreditInline,
     InvoiceEventInline,
     InvoiceLineInline,
     ReadOnlyInlineMixin,
@@ -54,7 +55,7 @@ admin.site.unregister(Invoice)
 class InvoiceAdmin(BaseInvoiceAdmin):
     change_list_template = "admin/collection/invoice_change_list.html"
     readonly_fields = [*BaseInvoiceAdmin.readonly_fields, "collection_schedule"]
-    inlines = [InvoiceLineInline, ChargeInline, LetterInline, InvoiceEventInline]
+    inlines = [InvoiceLineInline, ChargeInline, CreditInline, LetterInline, InvoiceEventInline]
 
     @admin.display(description=_("if unpaid: the collection schedule"))
     def collection_schedule(self, invoice: Invoice) -> str:

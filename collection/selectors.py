@@ -45,6 +45,7 @@ from collection.rules import (
     Step,
     interest_margin,
 )
+from invoices.credits import credited_by_id
 from invoices.models import Charge, ChargeKind, CreditorSettings, EventKind, Invoice, InvoiceEvent
 
 ZERO = Decimal("0.00")
@@ -333,7 +334,11 @@ def facts_for_rows(rows: Sequence[dict]) -> dict[int, InvoiceFacts]:
         if legacy_step is not None and legacy_step not in steps[invoice_id]:
             steps[invoice_id][legacy_step] = TakenStep(legacy_step, booked_on, amount)
 
-    principal_paid = hooks.principal_paid(ids)
+    principal_paid = dict(hooks.principal_paid(ids))
+    # Credit notes lower the unpaid capital first (invoices.credits.CREDIT_ORDER), so they
+    # count with the principal paid: unpaid = max(principal − paid − credited, 0).
+    for invoice_id, credited in credited_by_id(ids).items():
+        principal_paid[invoice_id] = principal_paid.get(invoice_id, ZERO) + credited
     # 728/2003 10 §: the debtor's payments and acknowledgements interrupt limitation.
     interruptions: dict[int, set[date]] = defaultdict(set)
     for invoice_id, days in hooks.payment_days(ids).items():

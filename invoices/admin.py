@@ -1,10 +1,13 @@
 """Customer-service admin for creditors and invoices, and the invoice-file upload.
 
-Charges and timeline events are immutable, so their inlines only show them. The admin site
-itself (``myropo.admin_site``) lets in only staff who signed in with a second factor.
+Charges, credit notes and timeline events are immutable, so their inlines only show them. An
+issued invoice is read-only here too: a correction is a credit note (the "Credit" action, the
+service `invoice_credit`), never an edit. The admin site itself (``myropo.admin_site``) lets
+in only staff who signed in with a second factor.
 """
 
 import contextlib
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,6 +25,7 @@ from invoices.importing.service import ImportResult, invoices_import
 from invoices.importing.values import mask_hetu
 from invoices.models import (
     Charge,
+    Credit,
     Creditor,
     CreditorSettings,
     CreditorUser,
@@ -32,6 +36,9 @@ from invoices.models import (
     normalize_myropo_id,
 )
 from invoices.references import InvalidReference, validate_reference
+from invoices.selectors import with_balance
+from invoices.services import InvoiceError, invoice_credit
+from myropo.templatetags.money import format_euros
 
 IMPORT_SUFFIXES = (".xml", ".csv")
 # Enough to recognise a re-sent file in a message; the rest are summarised by their count.
@@ -101,8 +108,20 @@ class CreditorSettingsAdmin(admin.ModelAdmin):
 
 
 class InvoiceLineInline(admin.TabularInline):
+    """Lines are typed in only while adding an invoice; an issued invoice's lines stay."""
+
     model = InvoiceLine
     extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return obj is None and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return obj is None and super().has_delete_permission(request, obj)
+
     fields = [
         "position",
         "description",
@@ -127,6 +146,13 @@ class ChargeInline(ReadOnlyInlineMixin, admin.TabularInline):
         "explanation",
     ]
     readonly_fields = fields
+
+
+class CreditInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = Credit
+    fields = ["created_at", "amount", "reason", "actor"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
 
 
 class InvoiceEventInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -169,6 +195,33 @@ class InvoiceImportForm(forms.Form):
         return upload
 
 
+class CreditForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Leave empty to credit the whole open balance."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Stays with the credit note and the invoice's timeline."),
+    )
+
+    def __init__(self, *args, several: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if several:
+            # One amount cannot fit several invoices: each gets its whole open balance.
+            del self.fields["amount"]
+
+
+def _ids_of(raw: str) -> list[int]:
+    return [int(part) for part in raw.split(",") if part.strip().isdigit()]
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
     list_display = [
@@ -188,7 +241,79 @@ class InvoiceAdmin(admin.ModelAdmin):
     date_hierarchy = "due_date"
     autocomplete_fields = ["creditor"]
     readonly_fields = ["myropo_id", "created_at"]
-    inlines = [InvoiceLineInline, ChargeInline, InvoiceEventInline]
+    inlines = [InvoiceLineInline, ChargeInline, CreditInline, InvoiceEventInline]
+    actions = ["credit_action"]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # An issued invoice is never edited in place: corrections are credit notes.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_credit_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("invoices.add_credit")
+
+    @admin.action(description=_("Credit the selected invoices…"), permissions=["credit"])
+    def credit_action(self, request: HttpRequest, queryset: QuerySet[Invoice]):
+        ids = ",".join(str(pk) for pk in queryset.order_by("pk").values_list("pk", flat=True))
+        url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_credit",
+            current_app=self.admin_site.name,
+        )
+        return HttpResponseRedirect(f"{url}?{urlencode({'ids': ids})}")
+
+    def credit_view(self, request: HttpRequest) -> HttpResponse:
+        """A credit note on one invoice (full or partial) or on several (each in full)."""
+        if not self.has_credit_permission(request):
+            raise PermissionDenied
+        ids = _ids_of(request.POST.get("ids") or request.GET.get("ids", ""))
+        invoices = list(with_balance(Invoice.objects.filter(pk__in=ids)).select_related("creditor"))
+        changelist = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
+            current_app=self.admin_site.name,
+        )
+        if not invoices:
+            messages.error(request, gettext("Choose the invoices to credit."))
+            return HttpResponseRedirect(changelist)
+        form = CreditForm(request.POST or None, several=len(invoices) > 1)
+        if request.method == "POST" and form.is_valid():
+            amount = form.cleaned_data.get("amount")
+            for invoice in invoices:
+                try:
+                    credit = invoice_credit(
+                        invoice=invoice,
+                        amount=amount,
+                        reason=form.cleaned_data["reason"],
+                        actor=request.user,
+                    )
+                except InvoiceError as error:
+                    messages.error(request, f"{invoice}: {error.message}")
+                else:
+                    messages.success(
+                        request,
+                        gettext("Credited %(amount)s on invoice %(invoice)s.")
+                        % {"amount": format_euros(credit.amount), "invoice": invoice},
+                    )
+            if len(invoices) == 1:
+                return HttpResponseRedirect(
+                    reverse(
+                        f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                        args=[invoices[0].pk],
+                        current_app=self.admin_site.name,
+                    )
+                )
+            return HttpResponseRedirect(changelist)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Credit note"),
+            "opts": self.opts,
+            "form": form,
+            "invoices": invoices,
+            "ids": ",".join(str(invoice.pk) for invoice in invoices),
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/invoices/invoice/credit.html", context)
 
     @admin.display(description=_("Creditor"), ordering="creditor__name")
     def creditor_name(self, obj: Invoice) -> str:
@@ -221,6 +346,11 @@ class InvoiceAdmin(admin.ModelAdmin):
                 "import/",
                 self.admin_site.admin_view(self.import_view),
                 name="{}_{}_import".format(*info),
+            ),
+            path(
+                "credit/",
+                self.admin_site.admin_view(self.credit_view),
+                name="{}_{}_credit".format(*info),
             ),
             *super().get_urls(),
         ]
@@ -301,6 +431,27 @@ class InvoiceAccessAdmin(admin.ModelAdmin):
     list_select_related = ["invoice__creditor", "user"]
     search_fields = ["invoice__number", "invoice__myropo_id", "user__email"]
     fields = ["invoice", "user", "method", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Credit)
+class CreditAdmin(admin.ModelAdmin):
+    """Every credit note, for finding and reporting; they are booked from the invoice list."""
+
+    list_display = ["created_at", "invoice", "amount", "reason", "actor"]
+    list_select_related = ["invoice__creditor", "actor"]
+    search_fields = ["invoice__number", "invoice__myropo_id", "reason"]
+    date_hierarchy = "created_at"
+    fields = ["invoice", "amount", "reason", "actor", "created_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -24,6 +24,7 @@ from invoices.models import (
     AccessMethod,
     Charge,
     ChargeKind,
+    Credit,
     Creditor,
     CreditorSettings,
     CreditorUser,
@@ -36,6 +37,8 @@ from invoices.models import (
     Stage,
 )
 from invoices.references import national_reference_from_base, rf_reference_from_national
+from invoices.selectors import with_balance
+from myropo.templatetags.money import format_euros
 from payments.models import Allocation, Component, Payment, PaymentSource
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -46,6 +49,7 @@ CENT = Decimal("0.01")
 CONSUMER_EMAIL = "consumer@myropo.test"
 COMPANY_EMAIL = "company@myropo.test"
 CREDITOR_EMAIL = "creditor@myropo.test"
+STAFF_EMAIL = "staff@myropo.test"
 CONSUMER_HETU = "131052-308T"
 CONSUMER_NAME = "Maija Meikäläinen"
 COMPANY_BUSINESS_ID = "2874409-5"
@@ -406,6 +410,7 @@ EVENT_HOUR = {
     EventKind.PAYMENT: 14,
     EventKind.PAID: 14,
     EventKind.NOTE: 11,
+    EventKind.CREDIT: 11,
 }
 
 
@@ -621,8 +626,15 @@ def _create_invoice(
     steps += _payment(rng, invoice, label, costs, today)
     if label == "credited":
         credited_on = issue + timedelta(days=rng.randint(3, 9))
-        detail = f"Hyvitetty kokonaan hyvityslaskulla H{number}"
-        steps.append(Step(EventKind.NOTE, credited_on, detail, {"credit_note": f"H{number}"}))
+        reason = f"Hyvitetty kokonaan hyvityslaskulla H{number}"
+        # A credit row, as staff book it: without one the page would still show the balance.
+        amount = with_balance(Invoice.objects.filter(pk=invoice.pk)).get().open_balance
+        credit = Credit.objects.create(
+            invoice=invoice, amount=amount, reason=reason, actor=_persona_user(STAFF_EMAIL)
+        )
+        Credit.objects.filter(pk=credit.pk).update(created_at=_at(credited_on, 11))
+        data = {"credit_id": credit.pk, "amount": str(amount), "reason": reason}
+        steps.append(Step(EventKind.CREDIT, credited_on, format_euros(amount, "fi"), data))
     _record_timeline(rng, invoice, steps)
     return invoice
 

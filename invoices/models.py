@@ -558,6 +558,7 @@ class EventKind(models.TextChoices):
     PLAN = "plan", _("Payment plan")
     MESSAGE = "message", _("Message")
     DISPUTE = "dispute", _("Dispute")
+    CREDIT = "credit", _("Credit note")
     NOTE = "note", _("Note")
 
 
@@ -605,6 +606,39 @@ class InvoiceEvent(ActedBy):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
+
+
+class Credit(models.Model):
+    """A credit note: an immutable row that lowers an invoice's open balance, with its reason.
+
+    An issued invoice is never edited; a correction (a wrong amount, a cancelled order, a
+    goodwill gesture) is a credit of part or all of the open balance, booked by
+    `invoices.services.invoice_credit`. The balance spends a credit on the unpaid principal
+    first, then interest, then costs (`invoices.credits.CREDIT_ORDER`).
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credits")
+    amount = money_field(_("amount"))
+    reason = models.CharField(_("reason"), max_length=500)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_amount_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="credit_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} −{self.amount}"
 
 
 class AccessMethod(models.TextChoices):

@@ -34,6 +34,7 @@ from invoices.models import (
     CLOSED_STAGES,
     Charge,
     ChargeKind,
+    Credit,
     Creditor,
     CreditorUser,
     DebtorType,
@@ -173,13 +174,19 @@ def _sum_of(model, *, filters: Q | None = None) -> Subquery:
 
 
 def with_balance(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    """Annotates fees, interest, paid and the open balance = principal + charges − allocations."""
+    """Annotates fees, interest, paid, credited and the open balance
+    = principal + charges − allocations − credits."""
     return invoices.annotate(
         fees_total=_sum_of(Charge, filters=~Q(kind=ChargeKind.INTEREST)),
         interest_total=_sum_of(Charge, filters=Q(kind=ChargeKind.INTEREST)),
         paid_total=_sum_of(Allocation),
+        credited_total=_sum_of(Credit),
     ).annotate(
-        open_balance=F("principal") + F("fees_total") + F("interest_total") - F("paid_total")
+        open_balance=F("principal")
+        + F("fees_total")
+        + F("interest_total")
+        - F("paid_total")
+        - F("credited_total")
     )
 
 

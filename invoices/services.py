@@ -1,4 +1,6 @@
-"""Writes on invoices: events, claims, views. Keyword-only, each inside one transaction."""
+"""Writes on invoices: events, claims, views, credit notes. Keyword-only, one transaction each."""
+
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -6,15 +8,20 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from invoices.models import (
+    CLOSED_STAGES,
     AccessMethod,
+    Credit,
     EventKind,
     Invoice,
     InvoiceAccess,
     InvoiceEvent,
+    Stage,
     normalize_myropo_id,
 )
 from invoices.references import InvalidReference, validate_reference
+from invoices.selectors import with_balance
 from myropo.ratelimit import rate_limit_exceeded
+from myropo.templatetags.money import format_euros
 
 CLAIM_ATTEMPTS_PER_HOUR = 10
 
@@ -105,3 +112,53 @@ def invoice_mark_viewed(*, invoice: Invoice, user: User) -> bool:
         return False
     invoice_record_event(invoice=invoice, kind=EventKind.VIEWED, actor=user)
     return True
+
+
+CENT = Decimal("0.01")
+
+
+def invoice_credit(*, invoice: Invoice, amount: Decimal | None, reason: str, actor: User) -> Credit:
+    """Books a credit note of `amount` (None: the whole open balance) on an issued invoice.
+
+    The invoice row is locked and its balance read under the lock, so two credits (or a
+    credit and a payment) cannot together take the balance below zero. A credit of the whole
+    open balance closes the invoice as credited: the collection cycle leaves it alone.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise InvoiceError(_("Give the reason for the credit note."))
+    if amount is not None and (amount <= 0 or amount != amount.quantize(CENT)):
+        raise InvoiceError(_("The amount of a credit note must be positive, in whole cents."))
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.stage in CLOSED_STAGES:
+            raise InvoiceError(_("This invoice is already paid or credited."))
+        balance = with_balance(Invoice.objects.filter(pk=invoice.pk)).values_list(
+            "open_balance", flat=True
+        )[0]
+        if balance <= 0:
+            raise InvoiceError(_("This invoice has no open balance to credit."))
+        amount = balance if amount is None else amount
+        if amount > balance:
+            raise InvoiceError(
+                _("A credit note can be at most the open balance, %(balance)s.")
+                % {"balance": format_euros(balance)}
+            )
+        credit = Credit.objects.create(invoice=invoice, amount=amount, reason=reason, actor=actor)
+        closes = amount == balance
+        invoice_record_event(
+            invoice=invoice,
+            kind=EventKind.CREDIT,
+            actor=actor,
+            detail=format_euros(amount, invoice.language),
+            data={
+                "credit_id": credit.pk,
+                "amount": str(amount),
+                "reason": reason,
+                "balance_after": str(balance - amount),
+            },
+        )
+        if closes:
+            invoice.stage = Stage.CREDITED
+            invoice.save(update_fields=["stage"])
+    return credit

@@ -11,7 +11,8 @@ print the order.
 
 What a component still owes is derived, never stored: costs = non-interest `Charge` rows −
 earlier cost allocations, interest = interest `Charge` rows − earlier interest allocations,
-principal = `Invoice.principal` − earlier principal allocations. Each part of a payment is an
+principal = `Invoice.principal` − earlier principal allocations; credit notes then lower
+them, principal first (`invoices.credits.subtract_credits`). Each part of a payment is an
 immutable `Allocation` row; what is left over once the invoice is covered (or all of it, when
 the invoice is already paid or credited) becomes an `Overpayment` that we owe back.
 
@@ -51,6 +52,7 @@ from collection.selectors import (
     reference_rates,
     unbooked_interest,
 )
+from invoices.credits import subtract_credits
 from invoices.models import (
     CLOSED_STAGES,
     Charge,
@@ -162,6 +164,7 @@ def outstanding_by_id(principals: Mapping[int, Decimal]) -> dict[int, dict[str, 
         )
         for invoice_id, component, total in cursor.fetchall():
             result[invoice_id][component] -= total
+    subtract_credits(result)
     return result
 
 

@@ -279,8 +279,9 @@ def test_invoice_change_page_shows_lines_charges_and_events_read_only(staff_clie
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Sähkö 10/2026" in page  # the line, editable
-    assert 'name="lines-0-description"' in page
+    # An issued invoice is read-only (issue 10, item 9): its lines are shown, never edited.
+    assert "Sähkö 10/2026" in page
+    assert 'name="lines-0-description"' not in page
     assert "consumer-reminder-1" in page  # the charge, shown only
     assert 'name="charges-0-amount"' not in page
     assert 'name="charges-TOTAL_FORMS"' in page

@@ -120,6 +120,15 @@ def test_paid_invoices_have_no_open_balance(seeded):
     assert all(invoice.paid_total > 0 for invoice in paid)
 
 
+def test_credited_invoices_have_a_credit_note_and_no_open_balance(seeded):
+    """Issue 10, item 9: a credited invoice no longer shows its principal as "Avoin saldo"."""
+    credited = with_balance(Invoice.objects.filter(stage=Stage.CREDITED))
+    assert credited.count() >= 2 * 2
+    assert {invoice.open_balance for invoice in credited} == {Decimal("0.00")}
+    assert all(invoice.credited_total > 0 for invoice in credited)
+    assert all(invoice.events.filter(kind=EventKind.CREDIT).exists() for invoice in credited)
+
+
 def test_a_partly_paid_invoice_keeps_a_balance_and_pays_costs_first(seeded):
     invoice = Invoice.objects.filter(stage=Stage.REMINDED, allocations__isnull=False).first()
     balance = with_balance(Invoice.objects.filter(pk=invoice.pk)).get()

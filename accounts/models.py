@@ -379,6 +379,7 @@ class AuditAction(models.TextChoices):
     AUTHORIZATION_GRANTED = "authorization_granted", _("Authorization granted")
     AUTHORIZATION_ACCEPTED = "authorization_accepted", _("Authorization accepted")
     AUTHORIZATION_REVOKED = "authorization_revoked", _("Authorization revoked")
+    STAFF_PORTAL_ACT = "staff_portal_act", _("Customer service acted in the portal")
 
 
 class AuditEvent(models.Model):

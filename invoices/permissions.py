@@ -8,7 +8,8 @@ reaches the invoice, combined:
 - a member of the debtor organisation: by role (admin and payer everything, viewer views);
 - authorized by the debtor (a person or an organisation): the granted scopes;
 - a user of the invoice's creditor: view and message;
-- customer-service staff: everything.
+- customer-service staff who signed in with a second factor (accounts.staff): everything; a
+  password-only staff session has an ordinary user's rights.
 """
 
 from enum import StrEnum
@@ -25,6 +26,7 @@ from accounts.models import (
     User,
     VerifiedIdentity,
 )
+from accounts.staff import has_staff_powers
 from invoices.models import CreditorUser, DebtorType, Invoice, InvoiceAccess
 
 
@@ -68,7 +70,7 @@ def _scopes_for(user: User, invoice: Invoice) -> frozenset[str]:
     """Every route at once, in one query: flags and arrays annotated on the user's own row."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    if user.is_staff:
+    if has_staff_powers(user):
         return ALL_SCOPES
     debtor_organisations = _debtor_organisations(invoice)
     owners = User.objects.filter(_own(invoice)).values("pk")

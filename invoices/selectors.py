@@ -30,6 +30,7 @@ from accounts.selectors import (
     persons_authorizing,
     verified_hetus_of,
 )
+from accounts.staff import has_staff_powers
 from invoices.models import (
     CLOSED_STAGES,
     Charge,
@@ -104,7 +105,7 @@ def invoices_visible_to(user: User) -> QuerySet[Invoice]:
     """
     if not user.is_authenticated or not user.is_active:
         return Invoice.objects.none()
-    if user.is_staff:
+    if has_staff_powers(user):
         return Invoice.objects.all()
     member_of = Membership.objects.filter(user=user).values("organisation_id")
     return _union(
@@ -121,7 +122,8 @@ def invoices_visible_to(user: User) -> QuerySet[Invoice]:
 def invoices_in_context(user: User, context: ActingContext) -> QuerySet[Invoice]:
     """The invoices of the party the user is acting for: the invoice list's rows.
 
-    "Myself" is the user's own invoices (and a creditor user's creditor's; staff see all). An
+    "Myself" is the user's own invoices (and a creditor user's creditor's; staff who signed in
+    with a second factor see all, accounts.staff). An
     organisation or an authorization is checked again inside the query, so a membership removed
     or an authorization revoked or expired a moment ago shows nothing, without an extra query.
     Always a subset of `invoices_visible_to(user)`.
@@ -147,7 +149,7 @@ def invoices_in_context(user: User, context: ActingContext) -> QuerySet[Invoice]
                 ),
             ]
         )
-    if user.is_staff:
+    if has_staff_powers(user):
         return Invoice.objects.all()
     return _union([*_own_branches(user), _creditor_branch(user)])
 
@@ -306,7 +308,7 @@ def is_debtor_view(user: User, invoice: Invoice) -> bool:
     Only such views leave a "viewed" event on the timeline: the creditor and staff reading an
     invoice must not make it look as if the customer had seen it.
     """
-    if not user.is_authenticated or not user.is_active or user.is_staff:
+    if not user.is_authenticated or not user.is_active or has_staff_powers(user):
         return False
     return Invoice.objects.filter(_debtor_rule(user), pk=invoice.pk).exists()
 

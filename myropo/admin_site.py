@@ -4,7 +4,6 @@ Everyone who is refused gets a page that says why and what to do next (set up tw
 authentication, or log in again with the authenticator code), never a bare 403.
 """
 
-from allauth.account.authentication import get_authentication_records
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import admin
@@ -18,12 +17,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from accounts.staff import session_used_mfa, staff_verified
 
-def session_used_mfa(request: HttpRequest) -> bool:
-    """True when this session's login included a second factor (TOTP, recovery code, passkey)."""
-    # allauth only returns records stored for this very user: pass it, or the list is empty.
-    records = get_authentication_records(request, request.user)
-    return any(record.get("method") == "mfa" for record in records)
+__all__ = ["MyRopoAdminSite", "session_used_mfa"]
 
 
 class MyRopoAdminSite(admin.AdminSite):
@@ -43,10 +39,8 @@ class MyRopoAdminSite(admin.AdminSite):
         return super().index(request, extra_context=context)
 
     def has_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        return bool(
-            user.is_active and user.is_staff and is_mfa_enabled(user) and session_used_mfa(request)
-        )
+        # The same check gives staff their powers in the customer portal (accounts.staff).
+        return staff_verified(request)
 
     @method_decorator(never_cache)
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:

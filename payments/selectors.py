@@ -10,6 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.staff import has_staff_powers
 from invoices.models import Creditor, CreditorSettings, DebtorType, Invoice
 from invoices.permissions import can
 from invoices.selectors import invoices_visible_to, with_balance
@@ -41,7 +42,7 @@ def orders_visible_to(user: User) -> QuerySet[PaymentOrder]:
     """A payment order is seen by whoever started it, and by customer service."""
     if not user.is_authenticated or not user.is_active:
         return PaymentOrder.objects.none()
-    if user.is_staff:
+    if has_staff_powers(user):
         return PaymentOrder.objects.all()
     return PaymentOrder.objects.filter(user=user)
 
@@ -52,7 +53,7 @@ def overpayments_visible_to(user: User) -> QuerySet[Overpayment]:
     invoice do not see it (nor give its account)."""
     if not user.is_authenticated or not user.is_active:
         return Overpayment.objects.none()
-    if user.is_staff:
+    if has_staff_powers(user):
         return Overpayment.objects.all()
     return Overpayment.objects.filter(
         Q(payment__order__user=user)

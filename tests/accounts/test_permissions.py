@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
+from accounts.staff import STAFF_POWERS_ATTR
 from invoices.models import CreditorUser, InvoiceAccess
 from invoices.permissions import ALL_SCOPES, allowed_actions, can
 from invoices.selectors import invoices_visible_to
@@ -68,8 +69,10 @@ def _creditor_user(user):
 
 
 def _staff(user):
+    """Staff whose request passed the admin's MFA check (as `StaffPowersMiddleware` marks it)."""
     user.is_staff = True
     user.save(update_fields=["is_staff"])
+    setattr(user, STAFF_POWERS_ATTR, True)
     return consumer_invoice(ALICE_HETU)
 
 

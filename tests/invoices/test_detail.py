@@ -20,6 +20,7 @@ from invoices.references import bank_barcode
 from invoices.services import invoice_record_event
 from payments.models import Allocation, Payment
 from tests.factories import UserFactory
+from tests.invoices.test_admin import mfa_login
 
 TODAY = date.today()
 
@@ -229,7 +230,7 @@ def test_viewing_records_one_viewed_event_a_day(alice_client, alice, alice_invoi
 
 
 def test_staff_viewing_leaves_no_viewed_event(client, staff, alice_invoice):
-    client.force_login(staff)
+    mfa_login(client, staff)
     assert client.get(detail_url(alice_invoice)).status_code == 200
     assert not InvoiceEvent.objects.filter(kind=EventKind.VIEWED).exists()
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from invoices.models import CreditorUser
 from invoices.selectors import is_debtor_view
 from tests.factories import CreditorFactory, InvoiceFactory, UserFactory
+from tests.invoices.test_admin import mfa_login
 
 LIST = reverse("invoices:list")
 
@@ -83,12 +84,23 @@ def test_creditor_filter_of_a_creditor_user_offers_only_his_creditor(
     assert [label for _, label in choices] == ["All creditors", "Helsingin Energia Oy"]
 
 
-def test_staff_sees_every_invoice(client, staff, alice_invoice, unclaimed):
-    client.force_login(staff)
+def test_staff_with_mfa_see_every_invoice(client, staff, alice_invoice, unclaimed):
+    mfa_login(client, staff)
     assert listed(client) == {alice_invoice.pk, unclaimed.pk}
     for invoice in (alice_invoice, unclaimed):
         for url in page_urls(invoice):
             assert client.get(url).status_code == 200
+
+
+def test_staff_with_a_password_only_see_no_customers_invoice(
+    client, staff, alice_invoice, unclaimed
+):
+    """Issue 10, item 2: the portal asks for the admin's second factor before staff powers."""
+    client.force_login(staff)
+    assert listed(client) == set()
+    for invoice in (alice_invoice, unclaimed):
+        for url in page_urls(invoice):
+            assert client.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("name", ["invoices:detail", "invoices:pdf"])

@@ -229,7 +229,11 @@ def invitation_from_token(token: str) -> Invitation:
 def invitation_accept(*, token: str, user: User) -> Invitation:
     """Joins the organisation or takes the authorization; only as the invited email address."""
     invitation = invitation_from_token(token)
+    # Checked again under the row lock: a cancel (or another accept) that committed after
+    # the link was read must win, or a cancelled invitation would still let its holder in.
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.cancelled_at is not None:
+        raise InvitationInvalid(_("This invitation has been cancelled."))
     if invitation.used_at is not None:
         raise InvitationInvalid(_("This invitation has already been used."))
     if invitation.email.lower() not in emails_of(user):

@@ -84,6 +84,27 @@ def test_a_cancelled_invitation_is_refused(invitation, alice, bob):
         invitation_accept(token=invitation_token(invitation), user=bob)
 
 
+def test_an_invitation_cancelled_while_the_link_is_being_accepted_is_refused(
+    invitation, alice, bob, monkeypatch
+):
+    """Issue 10, item 11: the cancel commits between reading the link and locking the row."""
+    import accounts.services as services
+
+    read_link = services.invitation_from_token
+
+    def read_then_cancelled_elsewhere(token):
+        found = read_link(token)
+        services.invitation_cancel(actor=alice, invitation=found)
+        return found
+
+    monkeypatch.setattr(services, "invitation_from_token", read_then_cancelled_elsewhere)
+    with pytest.raises(InvitationInvalid, match="cancelled"):
+        invitation_accept(token=invitation_token(invitation), user=bob)
+    assert not Membership.objects.filter(user=bob).exists()
+    invitation.refresh_from_db()
+    assert invitation.used_at is None
+
+
 def test_anonymous_is_sent_to_log_in_first(invitation, client):
     response = client.get(url(invitation_token(invitation)))
     assert response.status_code == 302

@@ -1,6 +1,7 @@
 """Personal identity codes and IBANs never reach a log line."""
 
 import logging
+import sys
 
 import pytest
 
@@ -75,3 +76,70 @@ def test_a_logged_hetu_does_not_reach_the_output():
     assert stream_records
     assert HETU not in stream_records[0]
     assert "5600 0007 85" not in stream_records[0]
+
+
+def _formatted(record: logging.LogRecord) -> str:
+    assert RedactPersonalDataFilter().filter(record) is True
+    return logging.Formatter("%(levelname)s %(message)s").format(record)
+
+
+def test_a_hetu_and_an_iban_in_a_traceback_are_redacted():
+    """Issue 10, item 12: the exception's text and the traceback's lines, not only the message."""
+    try:
+        raise ValueError(f"no invoice for {HETU}, refund account {IBAN}")
+    except ValueError:
+        record = logging.LogRecord(
+            "myropo", logging.ERROR, __file__, 1, "import failed", (), sys.exc_info()
+        )
+    line = _formatted(record)
+    assert "Traceback (most recent call last)" in line
+    assert "ValueError: no invoice for 131052-****" in line
+    assert "308T" not in line
+    assert "5600 0007 85" not in line
+
+
+def test_a_traceback_cannot_be_rendered_again_unredacted_by_another_handler():
+    try:
+        raise KeyError(HETU)
+    except KeyError:
+        record = logging.LogRecord("myropo", logging.ERROR, __file__, 1, "x", (), sys.exc_info())
+    _formatted(record)
+    assert record.exc_info is None
+    assert HETU not in logging.Formatter().format(record)
+
+
+def test_a_stack_in_the_record_is_redacted():
+    record = logging.LogRecord("myropo", logging.WARNING, __file__, 1, "slow", (), None)
+    record.stack_info = (
+        f'Stack (most recent call last):\n  File "x.py", line 1, in f\n    match("{HETU}")'
+    )
+    assert "308T" not in _formatted(record)
+
+
+def test_logger_exception_through_the_configured_filter_hides_the_hetu():
+    logger = logging.getLogger("myropo.test.traceback")
+    handler = next(
+        handler
+        for handler in logging.getLogger().handlers
+        if any(isinstance(f, RedactPersonalDataFilter) for f in handler.filters)
+    )
+    lines: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    capture = Capture()
+    capture.setFormatter(logging.Formatter("%(message)s"))
+    for log_filter in handler.filters:
+        capture.addFilter(log_filter)
+    logger.addHandler(capture)
+    try:
+        try:
+            int(f"hetu {HETU}")
+        except ValueError:
+            logger.exception("could not parse")
+    finally:
+        logger.removeHandler(capture)
+    assert lines and "Traceback" in lines[0]
+    assert HETU not in lines[0]

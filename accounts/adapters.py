@@ -17,6 +17,18 @@ from accounts.services import AccountsError, identity_link, identity_owner, norm
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials) -> str:
+        """The failed-login limit counts per (account, client IP), not per account alone.
+
+        Per account, anyone who knows an email address could lock its owner out with five
+        wrong passwords from anywhere; per (account, IP) the owner elsewhere still gets in,
+        while each address also has its own wider limit over every account
+        (ACCOUNT_RATE_LIMITS["login_failed"]). The client IP is allauth's: REMOTE_ADDR, or
+        the proxy's X-Forwarded-For entry when ALLAUTH_TRUSTED_PROXY_COUNT says whom to trust.
+        """
+        account = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{account}@{self.get_client_ip(request) or 'unknown'}"
+
     def save_user(self, request: HttpRequest, user, form, commit: bool = True):
         """A new user keeps the language they signed up in."""
         language = translation.get_language() or settings.LANGUAGE_CODE

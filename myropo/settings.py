@@ -202,9 +202,15 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "MyRopo: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# The client IP of rate limits: REMOTE_ADDR, unless the app runs behind reverse proxies that
+# append to X-Forwarded-For; then say how many (1 for one nginx or load balancer). Never set it
+# higher than the proxies really in front, or clients could choose their own IP.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_RATE_LIMITS = {
-    # allauth's defaults, written out so that they are visible and testable.
-    "login_failed": "10/m/ip,5/5m/key",
+    # Failed logins: 5 in 5 minutes per (account, client IP) (the key, accounts.adapters), and
+    # per client IP over all accounts 10 a minute and 30 in 15 minutes, so that wrong
+    # passwords typed elsewhere never lock the account's owner out.
+    "login_failed": "10/m/ip,30/15m/ip,5/5m/key",
     "login": "30/m/ip",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",

@@ -98,6 +98,56 @@ def test_five_failures_for_one_email_lock_it_even_for_the_right_password(alice, 
     assert not _is_logged_in(client)
 
 
+def test_failures_from_elsewhere_never_lock_the_owner_out(alice, password):
+    """Issue 10, item 15: the attacker's five wrong passwords count for the attacker's IP."""
+    attacker = Client(headers={"accept-language": "en"}, REMOTE_ADDR="203.0.113.7")
+    for _attempt in range(6):
+        log_in_with_password(attacker, alice.email, "not-the-password")
+    assert (
+        translated(TOO_MANY, "en")
+        in log_in_with_password(attacker, alice.email, password).content.decode()
+    )
+
+    owner = Client(headers={"accept-language": "en"}, REMOTE_ADDR="198.51.100.20")
+    response = log_in_with_password(owner, alice.email, password)
+
+    assert translated(TOO_MANY, "en") not in response.content.decode()
+    assert _is_logged_in(owner)
+
+
+def test_thirty_failures_from_one_address_over_time_lock_it_out(alice, password, time_machine):
+    """The wider per-IP limit: 30 failures in 15 minutes over any accounts, paced under 10/min."""
+    time_machine.move_to("2026-05-13 10:00:00+03:00", tick=False)
+    client = Client(headers={"accept-language": "en"}, REMOTE_ADDR="203.0.113.9")
+    for number in range(30):
+        if number and number % 8 == 0:
+            time_machine.shift(61)
+        log_in_with_password(client, f"guess{number}@example.test", "not-the-password")
+
+    response = log_in_with_password(client, alice.email, password)
+
+    assert translated(TOO_MANY, "en") in response.content.decode()
+    assert not _is_logged_in(client)
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(alice, password, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    for _attempt in range(6):
+        attacker = Client(
+            headers={"accept-language": "en", "x-forwarded-for": "203.0.113.7"},
+            REMOTE_ADDR="10.0.0.1",
+        )
+        log_in_with_password(attacker, alice.email, "not-the-password")
+
+    owner = Client(
+        headers={"accept-language": "en", "x-forwarded-for": "198.51.100.20"},
+        REMOTE_ADDR="10.0.0.1",
+    )
+    log_in_with_password(owner, alice.email, password)
+
+    assert _is_logged_in(owner)
+
+
 def test_ten_failures_from_one_address_lock_out_further_attempts(alice, password):
     client = Client(headers={"accept-language": "en"})
     for number in range(10):

@@ -67,7 +67,7 @@ def test_password_only_staff_get_404_on_a_customers_invoice_pdf_and_payment(
 
 
 def test_password_only_staff_see_no_one_elses_letter(password_only, alice_invoice):
-    from invoices.models import Letter
+    from collection.models import Letter
 
     letter = Letter.objects.create(
         invoice=alice_invoice,

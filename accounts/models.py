@@ -380,6 +380,7 @@ class AuditAction(models.TextChoices):
     AUTHORIZATION_ACCEPTED = "authorization_accepted", _("Authorization accepted")
     AUTHORIZATION_REVOKED = "authorization_revoked", _("Authorization revoked")
     STAFF_PORTAL_ACT = "staff_portal_act", _("Customer service acted in the portal")
+    INVOICE_CLAIM_REMOVED = "invoice_claim_removed", _("Invoice access removed by the debtor")
 
 
 class AuditEvent(models.Model):

@@ -548,6 +548,7 @@ class EventKind(models.TextChoices):
     DELIVERED = "delivered", _("Invoice delivered")
     VIEWED = "viewed", _("Invoice viewed")
     CLAIMED = "claimed", _("Invoice added to MyRopo")
+    CLAIM_REMOVED = "claim_removed", _("Access removed by the debtor")
     PAYMENT = "payment", _("Payment received")
     PAID = "paid", _("Invoice paid")
     DUE_DATE_MOVED = "due_date_moved", _("Due date moved")

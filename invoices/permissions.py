@@ -4,9 +4,12 @@ Views first load the invoice through `invoices_visible_to` (404 when invisible),
 `can(user, action, invoice)` (403 when refused). The scopes come from every way the user
 reaches the invoice, combined:
 
-- their own (claimed, or addressed to their verified HETU): everything;
+- their own (addressed to their verified HETU): everything;
+- claimed with the MyRopo ID or number + reference: view and pay only;
 - a member of the debtor organisation: by role (admin and payer everything, viewer views);
-- authorized by the debtor (a person or an organisation): the granted scopes;
+  of an organisation that only claimed it: the role's scopes, at most view and pay;
+- authorized by the debtor (a person or an organisation): the granted scopes (by a claimer:
+  at most view and pay);
 - a user of the invoice's creditor: view and message;
 - customer-service staff who signed in with a second factor (accounts.staff): everything; a
   password-only staff session has an ordinary user's rights.
@@ -46,42 +49,67 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset({Action.VIEW}),
 }
 CREDITOR_SCOPES = frozenset({Action.VIEW, Action.MESSAGE})
+# Knowing an invoice's MyRopo ID, or its number and reference, proves one holds the letter,
+# not that one is the debtor: enough to see and pay it, not to arrange it or take refunds.
+CLAIM_SCOPES = frozenset({Action.VIEW, Action.PAY})
 
 
-def _own(invoice: Invoice) -> Q:
-    """Q on User rows: the user claimed the invoice or it is addressed to their HETU."""
-    rule = Q(pk__in=InvoiceAccess.objects.filter(invoice=invoice).values("user_id"))
-    if invoice.debtor_type == DebtorType.CONSUMER and invoice.debtor_hetu:
-        rule |= Q(
-            pk__in=VerifiedIdentity.objects.filter(hetu=invoice.debtor_hetu).values("user_id")
-        )
-    return rule
+def _owners(invoice: Invoice) -> QuerySet:
+    """Ids of the users whose invoice this is: addressed to their verified HETU."""
+    # A company invoice has no HETU (a constraint), and no identity is verified as "": the
+    # filter then matches nothing, still as one subquery of the single permission query.
+    hetu = invoice.debtor_hetu if invoice.debtor_type == DebtorType.CONSUMER else ""
+    return VerifiedIdentity.objects.filter(hetu=hetu).exclude(hetu="").values("user_id")
+
+
+def _claimers(invoice: Invoice) -> QuerySet:
+    """Ids of the users who claimed the invoice with its MyRopo ID or number + reference."""
+    return InvoiceAccess.objects.filter(invoice=invoice).values("user_id")
 
 
 def _debtor_organisations(invoice: Invoice) -> QuerySet:
-    """Ids of the organisations whose invoice this is (claimed for it, or its verified Y-tunnus)."""
-    rule = Q(pk__in=OrganisationInvoice.objects.filter(invoice=invoice).values("organisation_id"))
-    if invoice.debtor_type == DebtorType.COMPANY and invoice.debtor_business_id:
-        rule |= Q(verified=True, business_id=invoice.debtor_business_id)
-    return Organisation.objects.filter(rule).values("pk")
+    """Ids of the verified organisations whose Y-tunnus the invoice is addressed to."""
+    business_id = invoice.debtor_business_id if invoice.debtor_type == DebtorType.COMPANY else ""
+    return (
+        Organisation.objects.filter(verified=True, business_id=business_id)
+        .exclude(business_id="")
+        .values("pk")
+    )
+
+
+def _claiming_organisations(invoice: Invoice) -> QuerySet:
+    return OrganisationInvoice.objects.filter(invoice=invoice).values("organisation_id")
+
+
+def _scopes_array(authorizations: QuerySet) -> ArraySubquery:
+    return ArraySubquery(
+        authorizations.annotate(
+            scope=Func(F("scopes"), function="unnest", output_field=CharField())
+        ).values("scope")
+    )
 
 
 def _scopes_for(user: User, invoice: Invoice) -> frozenset[str]:
-    """Every route at once, in one query: flags and arrays annotated on the user's own row."""
+    """Every route at once, in one query: flags and arrays annotated on the user's own row.
+
+    Whoever reached the invoice only by a claim (knowing its MyRopo ID, or its number and
+    reference from a letter) may view and pay it, never more (issue 10, item 14): an
+    organisation's claim limits its members' roles, and an authorization by a claimer limits
+    what it grants, the same way. The debtor itself (verified HETU or Y-tunnus) has it all.
+    """
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     if has_staff_powers(user):
         return ALL_SCOPES
+    owners, claimers = _owners(invoice), _claimers(invoice)
     debtor_organisations = _debtor_organisations(invoice)
-    owners = User.objects.filter(_own(invoice)).values("pk")
-    granted = Authorization.objects.active().filter(
-        Q(grantor_user__in=owners) | Q(grantor_organisation__in=debtor_organisations),
-        grantee=OuterRef("pk"),
-    )
+    claiming_organisations = _claiming_organisations(invoice)
+    active = Authorization.objects.active().filter(grantee=OuterRef("pk"))
     row = (
         User.objects.filter(pk=user.pk)
         .annotate(
-            is_own=Exists(owners.filter(pk=OuterRef("pk"))),
+            is_own=Exists(owners.filter(user_id=OuterRef("pk"))),
+            is_claimer=Exists(claimers.filter(user_id=OuterRef("pk"))),
             is_creditor=Exists(
                 CreditorUser.objects.filter(user=OuterRef("pk"), creditor_id=invoice.creditor_id)
             ),
@@ -90,13 +118,32 @@ def _scopes_for(user: User, invoice: Invoice) -> frozenset[str]:
                     user=OuterRef("pk"), organisation__in=debtor_organisations
                 ).values("role")
             ),
-            granted_scopes=ArraySubquery(
-                granted.annotate(
-                    scope=Func(F("scopes"), function="unnest", output_field=CharField())
-                ).values("scope")
+            claimed_roles=ArraySubquery(
+                Membership.objects.filter(
+                    user=OuterRef("pk"), organisation__in=claiming_organisations
+                ).values("role")
+            ),
+            granted_scopes=_scopes_array(
+                active.filter(
+                    Q(grantor_user__in=owners) | Q(grantor_organisation__in=debtor_organisations)
+                )
+            ),
+            claimed_granted_scopes=_scopes_array(
+                active.filter(
+                    Q(grantor_user__in=claimers)
+                    | Q(grantor_organisation__in=claiming_organisations)
+                )
             ),
         )
-        .values("is_own", "is_creditor", "roles", "granted_scopes")
+        .values(
+            "is_own",
+            "is_claimer",
+            "is_creditor",
+            "roles",
+            "claimed_roles",
+            "granted_scopes",
+            "claimed_granted_scopes",
+        )
         .first()
     )
     if row is None:
@@ -106,9 +153,29 @@ def _scopes_for(user: User, invoice: Invoice) -> frozenset[str]:
     scopes: set[str] = set(row["granted_scopes"])
     for role in row["roles"]:
         scopes |= ROLE_SCOPES.get(role, frozenset())
+    claimed: set[str] = set(row["claimed_granted_scopes"])
+    for role in row["claimed_roles"]:
+        claimed |= ROLE_SCOPES.get(role, frozenset())
+    if row["is_claimer"]:
+        claimed |= CLAIM_SCOPES
+    scopes |= claimed & CLAIM_SCOPES
     if row["is_creditor"]:
         scopes |= CREDITOR_SCOPES
     return frozenset(Action(s) for s in scopes if s in Action._value2member_map_)
+
+
+def may_manage_claims(user: User, invoice: Invoice) -> bool:
+    """The debtor itself: its verified HETU, or an admin of its verified organisation.
+
+    They see who else claimed the invoice and may take that access away (issue 10, item 14).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if invoice.debtor_type == DebtorType.CONSUMER:
+        return _owners(invoice).filter(user_id=user.pk).exists()
+    return Membership.objects.filter(
+        user=user, role=Role.ADMIN, organisation__in=_debtor_organisations(invoice)
+    ).exists()
 
 
 def can(user: User, action: str, invoice: Invoice) -> bool:

@@ -6,7 +6,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import AuditAction, OrganisationInvoice, User
+from accounts.services import audit_record
 from invoices.models import (
     CLOSED_STAGES,
     AccessMethod,
@@ -162,3 +163,26 @@ def invoice_credit(*, invoice: Invoice, amount: Decimal | None, reason: str, act
             invoice.stage = Stage.CREDITED
             invoice.save(update_fields=["stage"])
     return credit
+
+
+def invoice_claim_remove(
+    *, invoice: Invoice, actor: User, claim: InvoiceAccess | OrganisationInvoice
+) -> None:
+    """The debtor takes away the access someone gained by claiming the invoice (item 14).
+
+    The caller checked `invoices.permissions.may_manage_claims`; the claim is removed, the
+    timeline says so and the audit log names who lost which access.
+    """
+    if claim.invoice_id != invoice.pk:
+        raise InvoiceError(_("This access does not belong to this invoice."))
+    with transaction.atomic():
+        if isinstance(claim, InvoiceAccess):
+            deleted, _rows = InvoiceAccess.objects.filter(pk=claim.pk).delete()
+            audit = {"subject": claim.user, "data": {"invoice": invoice.pk, "method": claim.method}}
+        else:
+            deleted, _rows = OrganisationInvoice.objects.filter(pk=claim.pk).delete()
+            audit = {"organisation": claim.organisation, "data": {"invoice": invoice.pk}}
+        if not deleted:
+            return  # removed a moment ago by another request: nothing more to record
+        invoice_record_event(invoice=invoice, kind=EventKind.CLAIM_REMOVED, actor=actor)
+        audit_record(action=AuditAction.INVOICE_CLAIM_REMOVED, actor=actor, **audit)

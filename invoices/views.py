@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,15 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.context import acting_context
+from accounts.models import OrganisationInvoice
 from invoices.forms import InvoiceClaimForm, InvoiceFilterForm
 from invoices.hooks import invoice_detail_context, invoice_viewer_context
-from invoices.models import ZERO, Invoice
+from invoices.models import ZERO, Invoice, InvoiceAccess
 from invoices.payment_codes import payment_codes_for
-from invoices.permissions import allowed_actions
+from invoices.permissions import allowed_actions, may_manage_claims
 from invoices.selectors import (
     creditors_of,
     filter_invoices,
@@ -37,7 +39,12 @@ from invoices.selectors import (
     vat_summary,
     with_balance,
 )
-from invoices.services import InvoiceError, invoice_claim, invoice_mark_viewed
+from invoices.services import (
+    InvoiceError,
+    invoice_claim,
+    invoice_claim_remove,
+    invoice_mark_viewed,
+)
 
 PAGE_SIZE = 25
 
@@ -201,8 +208,62 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         **invoice_detail_context(invoice, today),
         "dispute": open_dispute_event(invoice),
         **invoice_viewer_context(invoice, request.user),
+        "claims": claims_for_debtor(request.user, invoice),
     }
     return render(request, "invoices/invoice_detail.html", context)
+
+
+@dataclass(frozen=True)
+class Claims:
+    """Who else reached the invoice by claiming it, as its debtor sees them."""
+
+    people: list[InvoiceAccess]
+    organisations: list[OrganisationInvoice]
+
+
+def claims_for_debtor(user, invoice: Invoice) -> Claims | None:
+    if not may_manage_claims(user, invoice):
+        return None
+    return Claims(
+        people=list(
+            InvoiceAccess.objects.filter(invoice=invoice)
+            .exclude(user=user)
+            .select_related("user")
+            .order_by("created_at", "pk")
+        ),
+        organisations=list(
+            OrganisationInvoice.objects.filter(invoice=invoice)
+            .exclude(organisation__memberships__user=user)
+            .select_related("organisation")
+            .order_by("created_at", "pk")
+        ),
+    )
+
+
+def _claim_remove(request: HttpRequest, pk: int, claim_model, claim_pk: int) -> HttpResponse:
+    invoice = get_object_or_404(invoices_visible_to(request.user), pk=pk)
+    if not may_manage_claims(request.user, invoice):
+        raise PermissionDenied
+    claim = get_object_or_404(claim_model, pk=claim_pk, invoice=invoice)
+    invoice_claim_remove(invoice=invoice, actor=request.user, claim=claim)
+    messages.success(request, _("The access was removed."))
+    return redirect("invoices:detail", pk=invoice.pk)
+
+
+@login_required
+@require_POST
+def invoice_claim_remove_view(request: HttpRequest, pk: int, claim_pk: int) -> HttpResponse:
+    """The debtor removes a person's claim on its invoice (issue 10, item 14)."""
+    return _claim_remove(request, pk, InvoiceAccess, claim_pk)
+
+
+@login_required
+@require_POST
+def invoice_organisation_claim_remove_view(
+    request: HttpRequest, pk: int, claim_pk: int
+) -> HttpResponse:
+    """The debtor removes an organisation's claim on its invoice (issue 10, item 14)."""
+    return _claim_remove(request, pk, OrganisationInvoice, claim_pk)
 
 
 @login_required

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.models import OrganisationInvoice, Role
 from accounts.staff import STAFF_POWERS_ATTR
 from invoices.models import CreditorUser, InvoiceAccess
 from invoices.permissions import ALL_SCOPES, allowed_actions, can
@@ -27,6 +27,29 @@ def _own_by_claim(user):
     invoice = consumer_invoice(hetu="")
     InvoiceAccess.objects.create(invoice=invoice, user=user, method="myropo_id")
     return invoice
+
+
+def _claimed_for_an_unverified_company(role):
+    """Issue 10, item 14: a company claimed the invoice with its number and reference."""
+
+    def build(user):
+        organisation = organisation_with(user, role=role, verified=False)
+        invoice = company_invoice()
+        OrganisationInvoice.objects.create(organisation=organisation, invoice=invoice)
+        return invoice
+
+    return build
+
+
+def _authorized_by_a_claimer(*scopes):
+    def build(user):
+        claimer = UserFactory()
+        invoice = consumer_invoice(hetu="")
+        InvoiceAccess.objects.create(invoice=invoice, user=claimer, method="number_reference")
+        authorize(claimer, user, scopes)
+        return invoice
+
+    return build
 
 
 def _own_by_hetu(user):
@@ -77,7 +100,14 @@ def _staff(user):
 
 
 ROUTES = {
-    "own, claimed": (_own_by_claim, EVERYTHING),
+    # Knowing the MyRopo ID or number + reference is enough to see and pay (item 14).
+    "own, claimed": (_own_by_claim, {"view", "pay"}),
+    "company admin, claimed": (_claimed_for_an_unverified_company(Role.ADMIN), {"view", "pay"}),
+    "company viewer, claimed": (_claimed_for_an_unverified_company(Role.VIEWER), {"view"}),
+    "authorized by a claimer: pay, arrange, message": (
+        _authorized_by_a_claimer("pay", "arrange", "message"),
+        {"view", "pay"},
+    ),
     "own, verified HETU": (_own_by_hetu, EVERYTHING),
     "company admin": (_member(Role.ADMIN), EVERYTHING),
     "company payer": (_member(Role.PAYER), EVERYTHING),

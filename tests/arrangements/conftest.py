@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.context import Acting
-from invoices.models import InvoiceAccess
+from tests.accounts.helpers import ALICE_HETU, verify_identity
 from tests.factories import CreditorFactory, InvoiceFactory
 
 
@@ -21,11 +21,19 @@ def acting(alice) -> Acting:
 
 @pytest.fixture
 def own_invoice(alice, creditor):
+    """Alice's own invoices: addressed to her verified HETU (a claim would allow view and pay
+    only, issue 10 item 14, and arranging needs the debtor or its authorization)."""
+    verify_identity(alice, ALICE_HETU)
+
     def build(**kwargs):
-        defaults = {"principal": Decimal("300.00"), "due_date": date.today() + timedelta(days=7)}
-        invoice = InvoiceFactory(creditor=creditor, **{**defaults, **kwargs})
-        InvoiceAccess.objects.create(invoice=invoice, user=alice, method="myropo_id")
-        return invoice
+        defaults = {
+            "principal": Decimal("300.00"),
+            "due_date": date.today() + timedelta(days=7),
+            "debtor_hetu": ALICE_HETU,
+        }
+        if kwargs.get("debtor_type") == "company":
+            defaults["debtor_hetu"] = ""
+        return InvoiceFactory(creditor=creditor, **{**defaults, **kwargs})
 
     return build
 

@@ -40,7 +40,13 @@ from invoices.references import is_valid_national_reference
 from invoices.selectors import with_balance
 from payments.models import Allocation
 from payments.services import bank_file_import
-from tests.accounts.helpers import authorize, company_invoice, organisation_with
+from tests.accounts.helpers import (
+    ALICE_HETU,
+    authorize,
+    company_invoice,
+    organisation_with,
+    verify_identity,
+)
 from tests.factories import InvoiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,8 +110,7 @@ def test_an_invoice_of_another_creditor_is_refused_and_nothing_changes(
     alice_client, own_invoice, other_creditor, alice, today
 ):
     mine = own_invoice()
-    other = InvoiceFactory(creditor=other_creditor)
-    InvoiceAccess.objects.create(invoice=other, user=alice, method="myropo_id")
+    other = InvoiceFactory(creditor=other_creditor, debtor_hetu=ALICE_HETU)
     url = reverse("arrangements:plan", kwargs={"pk": mine.pk})
     response = alice_client.post(
         url,
@@ -269,6 +274,10 @@ def _post_plan(client, invoice, today):
 
 
 def test_permission_matrix(client, alice, bob, alice_invoice, today):
+    # Alice is the debtor (her verified HETU), not only a claimer: her authorizations then
+    # pass on arranging too (a claimer's stop at view and pay, issue 10 item 14).
+    verify_identity(alice, ALICE_HETU)
+    Invoice.objects.filter(pk=alice_invoice.pk).update(debtor_hetu=ALICE_HETU)
     client.force_login(bob)
     assert _post_plan(client, alice_invoice, today).status_code == 404
     viewer = UserFactory()

@@ -7,29 +7,34 @@ demand → 2nd payment demand → legal-collection notice → legal), each at mo
 already in `steps_taken` is never returned again, which (with the `Charge` idempotency key
 per step) makes the same fee twice impossible.
 
-Choices where the law and DESIGN.md left one:
-- A fee above the step's own cap (which depends on the principal bracket) is charged at the
-  cap, and the decision says so (`FeeReason.CAPPED`, with both numbers), because a creditor
-  sets one fee for all its invoices while the cap moves with each invoice's principal.
-- A fee that would take a consumer's collection costs over the total-cost cap (513/1999
-  §10 d) is refused outright, not trimmed to what is left: the step still happens (the letter
-  is the debtor's notice, and stopping would stall the debt forever) but without a fee, and
-  `FeeReason.TOTAL_CAP` names the cap. DESIGN.md: "refused, not trimmed silently".
-- Reminders sent earlier than the legal interval are allowed but free (513/1999 §10 b makes
-  the interval a condition for charging); payment demands are never sent before their legal
-  minimum interval: their date moves to it. The first demand waits 14 days (consumer) / 10
-  days (business) after the previous reminder, the same intervals DESIGN.md names for the
-  second demand; this is our conservative reading.
-- The brackets use the invoice's current unpaid capital (DESIGN.md: "principal"), so a part
-  payment can lower the next caps; charges already booked are never undone.
-- Limitation (728/2003 §4, §10–§11) runs three years from the original due date, restarted by
-  each step we took (a reminder, a demand or a claim) and by the debtor's acknowledgement
-  (`last_acknowledged_on`; a request for a payment plan or a due-date transfer is one). The
-  anniversary day is the last day a step may be taken.
-- After a due-date transfer ends or a payment plan lapses, the creditor's interval for the
-  next step counts again from the later of the last step and the transfer's end.
+Choices where the law left one (each is the stricter reading; the rule rows cite them):
+- A creditor's fee above the step's own cap (which depends on the principal bracket) is
+  charged at the cap, and the decision says so (`FeeReason.CAPPED`, with both numbers),
+  because a creditor sets one fee for all its invoices while the cap moves with each
+  invoice's principal.
+- A fee that would take the collection costs over the total cap (10 d § consumer, 10 h §
+  business, plan and due-date fees included) is refused outright, not trimmed to what is
+  left: the step still happens without a fee, and `FeeReason.TOTAL_CAP` names the cap.
+  Every cost passes the one gate `admit_cost` (this module), which the plan and transfer
+  fees use too.
+- Letters are never dated earlier than the law allows: a consumer's every letter comes on the
+  15th day after the due date or the previous letter at the earliest (the Ombudsman's 2024
+  reading of 5 § and 10 b §), and not before the previous letter's pay-by date has passed; a
+  business's letters after the first reminder 10 days apart (10 f § 1 mom). A letter's pay-by
+  date gives 10 days from its latest delivery (`letter_pay_by`). The handover to legal
+  collection waits for every letter's pay-by date (6 § 1 mom).
+- A consumer reminder fee needs the invoice sent ≥ 14 days before its due date (10 b § 1 mom):
+  an unknown sending date charges nothing.
+- The brackets use the invoice's current unpaid capital, so a part payment can lower the next
+  caps; charges already booked are never undone.
+- Limitation (728/2003 4 §, 10 §, 11 §) runs three years from the original due date; each
+  step we took, each payment and each acknowledgement (a plan made, a due-date transfer)
+  starts a new period, but only while the debt is not yet barred: an act after the end
+  revives nothing. The debt is barred from the anniversary day on.
+- After a consumer's request to stop voluntary collection (4 c §) every step is free.
+- Business standard compensation (10 i §): other collection costs only beyond 40 €.
 - A creditor with `reminder_count` 0 never reaches collection automatically: there is no
-  prior reminder (SPL code, Ropo's ethical principles).
+  prior reminder (5 § 1 mom; SPL code, Ropo's ethical principles).
 """
 
 from __future__ import annotations
@@ -40,28 +45,36 @@ from decimal import Decimal
 from enum import StrEnum
 
 from collection.rules import (
+    MIN_LETTER_PAYMENT_DAYS,
     STEP_ORDER,
+    Channel,
     DebtorKind,
     LegalRule,
     Step,
     demand_rule,
     limitation_years,
     min_days_after_previous,
+    min_payment_days,
     reminder_rule,
     rule,
+    standard_compensation_cap,
     total_cost_rule,
 )
 
 __all__ = [
     "CollectionSettings",
+    "CostVerdict",
     "Decision",
     "FeeReason",
     "InvoiceSituation",
     "Reason",
     "Stage",
     "TakenStep",
+    "admit_cost",
     "apply_step",
     "decide_next_step",
+    "is_statute_barred",
+    "letter_pay_by",
     "limitation_ends_on",
     "simulate_schedule",
 ]
@@ -118,14 +131,26 @@ class FeeReason(StrEnum):
     COUNT_REACHED = "count_reached"
     STANDARD_COMPENSATION = "standard_compensation"
     NOT_BOTH = "not_both"  # standard compensation or reminder fees, never both
-    TOTAL_CAP = "total_cost_cap"  # refused: it would break the consumer's total-cost cap
+    TOTAL_CAP = "total_cost_cap"  # refused: it would break the total-cost cap
+    NOT_SENT_IN_TIME = "invoice_not_sent_in_time"  # 10 b § 1 mom
+    STOP_REQUESTED = "stop_requested"  # 4 c §: no costs after the request
+    COMPENSATION_OFFSET = "compensation_offset"  # 10 i §: only beyond the 40 €
+    STATUTE_BARRED = "statute_barred"
 
 
 @dataclass(frozen=True)
 class TakenStep:
+    """A step taken; `pay_by` is its letter's date to pay and object by (None: unknown)."""
+
     step: Step
     on: date
     fee: Decimal = ZERO
+    pay_by: date | None = None
+
+    @property
+    def pay_by_or_latest(self) -> date:
+        """The letter's pay-by date; for a step without one, the latest any letter could have."""
+        return self.pay_by or self.on + timedelta(days=MIN_LETTER_PAYMENT_DAYS)
 
 
 @dataclass(frozen=True)
@@ -133,9 +158,13 @@ class InvoiceSituation:
     """What the engine needs to know about one invoice, read from the database by the caller.
 
     `principal` is the unpaid capital; `charges_total` the collection costs already charged
-    (reminder, demand, plan and transfer fees and the standard compensation, not interest).
+    (reminder, demand, plan and transfer fees and the standard compensation, not interest),
+    `compensation_total` the part of it that is the business standard compensation.
     `steps_taken` is the truth about what happened; `stage` only matters when it is paid,
-    credited or legal.
+    credited or legal. `interruptions` are the debtor's acts that interrupt limitation
+    (payments, acknowledgements: a plan made, a due-date transfer); `sent_on` the day the
+    invoice was sent; `stop_requested_on` a consumer's 4 c § request; `channel` how letters
+    reach the debtor.
     """
 
     kind: DebtorKind
@@ -150,11 +179,19 @@ class InvoiceSituation:
     charges_total: Decimal = ZERO
     standard_compensation_charged: bool = False
     last_acknowledged_on: date | None = None
+    compensation_total: Decimal = ZERO
+    interruptions: tuple[date, ...] = ()
+    sent_on: date | None = None
+    stop_requested_on: date | None = None
+    channel: Channel = Channel.LETTER_POST
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", DebtorKind(self.kind))
         object.__setattr__(self, "stage", Stage(self.stage))
-        for name in ("principal", "charges_total"):
+        object.__setattr__(self, "channel", Channel(self.channel))
+        if self.compensation_total > 0:
+            object.__setattr__(self, "standard_compensation_charged", True)
+        for name in ("principal", "charges_total", "compensation_total"):
             value = getattr(self, name)
             if not isinstance(value, Decimal) or value < 0:
                 raise ValueError(f"{name} must be a non-negative Decimal, not {value!r}")
@@ -189,11 +226,13 @@ class CollectionSettings:
     demand_interval_days: int = 14
     legal_notice_days: int = 14
     legal_days: int = 14
+    letter_payment_days: int = MIN_LETTER_PAYMENT_DAYS
 
     def __post_init__(self) -> None:
         if self.reminder_count not in (0, 1, 2):
             raise ValueError("reminder_count must be 0, 1 or 2")
         for name in (
+            "letter_payment_days",
             "first_reminder_days",
             "reminder_interval_days",
             "days_to_collection",
@@ -240,6 +279,7 @@ class Decision:
     fee_reason: FeeReason | None = None
     charge_kind: str | None = None
     total_cost_cap: Decimal | None = None
+    pay_by: date | None = None
 
     def is_due(self, today: date) -> bool:
         return self.step is not None and self.on is not None and self.on <= today
@@ -253,11 +293,31 @@ def _add_years(day: date, years: int) -> date:
 
 
 def limitation_ends_on(situation: InvoiceSituation) -> date:
-    """The last day a step may be taken before the debt is statute-barred (728/2003)."""
-    starts = [situation.original_due_date, *(t.on for t in situation.steps_taken)]
+    """The last day an act may be taken before the debt is statute-barred (728/2003).
+
+    Three years from the original due date (4 §, 5 §); each interruption (10 §: our reminder
+    or demand, the debtor's payment or acknowledgement) starts a new three years (11 §), but
+    only one made while the debt was not yet barred. Barred from the anniversary day on.
+    """
+    years = limitation_years()
+    end = _add_years(situation.original_due_date, years) - timedelta(days=1)
+    events = [*(t.on for t in situation.steps_taken), *situation.interruptions]
     if situation.last_acknowledged_on is not None:
-        starts.append(situation.last_acknowledged_on)
-    return _add_years(max(starts), limitation_years())
+        events.append(situation.last_acknowledged_on)
+    for day in sorted(events):
+        if day > end:
+            break  # barred: a later act revives nothing
+        end = max(end, _add_years(day, years) - timedelta(days=1))
+    return end
+
+
+def is_statute_barred(situation: InvoiceSituation, on: date) -> bool:
+    return on > limitation_ends_on(situation)
+
+
+def letter_pay_by(on: date, settings: CollectionSettings, channel: Channel) -> date:
+    """A letter's date to pay and object by: ≥ 10 days from its latest delivery (Ombudsman)."""
+    return on + timedelta(days=max(settings.letter_payment_days, min_payment_days(channel)))
 
 
 def _stop(reason: Reason, explanation: str, rule_code: str | None = None) -> Decision:
@@ -295,6 +355,97 @@ class _Fee:
     charge_kind: str | None = None
 
 
+@dataclass(frozen=True)
+class CostVerdict:
+    """What one collection cost may be: `amount` (0.00 when refused), why, and which rule.
+
+    `cap` is the act's own cap, `total_cap` the receivable's total-cost cap it was checked
+    against; `rule_code` names the rule that decided the amount.
+    """
+
+    amount: Decimal
+    reason: FeeReason
+    rule_code: str | None
+    cap: Decimal | None
+    total_cap: Decimal | None
+    setting: Decimal | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.amount == 0
+
+
+def _compensation_room(s: InvoiceSituation, amount: Decimal, compensation: bool) -> Decimal:
+    """10 i §: with the 40 € standard compensation, other costs count only beyond 40 €.
+
+    The law allows max(40, other costs) in all. What we charged is known, the other costs'
+    full amounts are not: their lower bound is what was charged (more, once the total passed
+    40 €, since then every euro over 40 € was charged), which never allows more than the law.
+    """
+    other = s.charges_total - s.compensation_total
+    charged = s.charges_total
+    gross = charged if charged > standard_compensation_cap() else other
+    if compensation:
+        room = max(standard_compensation_cap(), gross) - charged
+    else:
+        room = max(standard_compensation_cap(), gross + amount) - charged
+    return max(min(amount, room), ZERO)
+
+
+def admit_cost(
+    situation: InvoiceSituation,
+    *,
+    wanted: Decimal,
+    cap: Decimal | None,
+    rule_code: str,
+    on: date,
+    compensation: bool = False,
+) -> CostVerdict:
+    """The one gate every collection cost passes: step fees, plan and due-date fees alike.
+
+    In order: the creditor's fee within the act's own cap; nothing for a statute-barred debt
+    (4 § 3 mom) or after a consumer's stop request (4 c §); the business standard
+    compensation's offset (10 i §); the total-cost cap (10 d §, 10 h §), which refuses a fee
+    that would break it instead of trimming it.
+    """
+    s = situation
+    total_row = total_cost_rule(s.kind, s.principal)
+    total_cap = total_row.cap
+
+    def verdict(amount: Decimal, reason: FeeReason, code: str | None) -> CostVerdict:
+        return CostVerdict(amount, reason, code, cap, total_cap, wanted)
+
+    if wanted <= 0:
+        return verdict(ZERO, FeeReason.NO_FEE_SET, rule_code)
+    amount, reason = wanted, FeeReason.CHARGED
+    if cap is not None and amount > cap:
+        amount, reason = cap, FeeReason.CAPPED
+    if amount <= 0:
+        return verdict(ZERO, FeeReason.COUNT_REACHED, rule_code)
+    if is_statute_barred(s, on):
+        return verdict(ZERO, FeeReason.STATUTE_BARRED, "never.statute_barred")
+    if (
+        s.kind is DebtorKind.CONSUMER
+        and s.stop_requested_on is not None
+        and on >= s.stop_requested_on
+    ):
+        return verdict(ZERO, FeeReason.STOP_REQUESTED, "consumer.stop_request")
+    if s.kind is DebtorKind.BUSINESS and (compensation or s.compensation_total > 0):
+        room = _compensation_room(s, amount, compensation)
+        if room < amount:
+            code = "business.standard_compensation"
+            if room <= 0:
+                return verdict(ZERO, FeeReason.COMPENSATION_OFFSET, code)
+            amount, reason, rule_code = room, FeeReason.COMPENSATION_OFFSET, code
+    # 10 h § 3 mom: the standard compensation is outside the business total cap.
+    counted = s.charges_total - (s.compensation_total if s.kind is DebtorKind.BUSINESS else ZERO)
+    if not compensation or s.kind is DebtorKind.CONSUMER:
+        assert total_cap is not None
+        if counted + amount > total_cap:
+            return verdict(ZERO, FeeReason.TOTAL_CAP, total_row.code)
+    return verdict(amount.quantize(CENT), reason, rule_code)
+
+
 def _capped(setting: Decimal, row: LegalRule, charge_kind: str) -> _Fee:
     cap = row.cap if row.cap is not None else setting
     if setting == 0:
@@ -329,14 +480,14 @@ def _reminder_fee(
         if situation.standard_compensation_charged:
             return _Fee(ZERO, FeeReason.NOT_BOTH, row, row.cap, settings.reminder_fee)
         return _capped(settings.reminder_fee, row, "reminder_fee")
-    # Consumer: chargeable only ≥ 14 days after the due date / the previous reminder (§10 b),
-    # and for at most two reminders (§10 c).
-    base = situation.last_step.on if situation.last_step else situation.due_date
-    minimum = row.min_days_after_previous or 0
-    if settings.reminder_fee > 0 and (on - base).days < minimum:
-        return _Fee(ZERO, FeeReason.TOO_EARLY, row, row.cap, settings.reminder_fee)
-    if row.max_count is not None and len(fees_taken) >= row.max_count:
-        return _Fee(ZERO, FeeReason.COUNT_REACHED, row, row.cap, settings.reminder_fee)
+    # Consumer: only if the invoice was sent ≥ 14 days before its due date (10 b § 1 mom);
+    # the 14 days after the due date or the previous letter are kept by the letter's date.
+    sent_before = row.sent_days_before_due or rule("consumer.reminder_1").sent_days_before_due
+    sent_on = situation.sent_on
+    if settings.reminder_fee > 0 and (
+        sent_on is None or (situation.original_due_date - sent_on).days < (sent_before or 0)
+    ):
+        return _Fee(ZERO, FeeReason.NOT_SENT_IN_TIME, row, row.cap, settings.reminder_fee)
     return _capped(settings.reminder_fee, row, "reminder_fee")
 
 
@@ -373,6 +524,11 @@ _FEE_TEXT = {
     FeeReason.NOT_BOTH: "no fee: standard compensation and reminder fees are never both charged",
     FeeReason.TOTAL_CAP: "fee {would} € refused: collection costs {total} € would pass the "
     "total cap {total_cap} €",
+    FeeReason.NOT_SENT_IN_TIME: "no fee: the invoice was not sent 14 days before its due date",
+    FeeReason.STOP_REQUESTED: "no fee: the debtor asked to stop voluntary collection (4 c §)",
+    FeeReason.COMPENSATION_OFFSET: "creditor's fee {setting} €, charged only beyond the 40 € "
+    "standard compensation (10 i §)",
+    FeeReason.STATUTE_BARRED: "no fee: statute-barred",
 }
 
 
@@ -413,14 +569,7 @@ def decide_next_step(
             "never.collection_without_reminder",
         )
 
-    legal_base = s.last_step.on if s.last_step else s.due_date
-    base = max(legal_base, s.transfer_until) if s.transfer_until else legal_base
-    on = base + timedelta(days=settings.days_before(step))
-    minimum = min_days_after_previous(s.kind, step)
-    if step in DEMANDS and minimum is not None:
-        on = max(on, legal_base + timedelta(days=minimum))
-    on = max(on, today)
-
+    on = _earliest_day(s, settings, step, today)
     barred_after = limitation_ends_on(s)
     if on > barred_after:
         return _stop(
@@ -431,15 +580,27 @@ def decide_next_step(
 
     fee = _step_fee(s, settings, step, on)
     total_row = total_cost_rule(s.kind, s.principal)
-    total_cap = total_row.cap if total_row else None
+    total_cap = total_row.cap
+    minimum = min_days_after_previous(s.kind, step)
     fee_text = _FEE_TEXT[fee.reason].format(setting=fee.setting, cap=fee.cap, days=minimum or 14)
     amount, fee_reason, rule_code = fee.amount, fee.reason, fee.rule.code if fee.rule else None
-    if amount > 0 and total_cap is not None and s.charges_total + amount > total_cap:
-        assert total_row is not None
-        fee_text = _FEE_TEXT[FeeReason.TOTAL_CAP].format(
-            would=amount, total=s.charges_total + amount, total_cap=total_cap
+    if amount > 0:
+        verdict = admit_cost(
+            s,
+            wanted=amount,
+            cap=fee.cap,
+            rule_code=rule_code or "",
+            on=on,
+            compensation=fee.charge_kind == "standard_compensation",
         )
-        amount, fee_reason, rule_code = ZERO, FeeReason.TOTAL_CAP, total_row.code
+        if verdict.amount != amount:
+            amount, fee_reason, rule_code = verdict.amount, verdict.reason, verdict.rule_code
+            if fee_reason is FeeReason.TOTAL_CAP:
+                fee_text = _FEE_TEXT[FeeReason.TOTAL_CAP].format(
+                    would=fee.amount, total=s.charges_total + fee.amount, total_cap=total_cap
+                )
+            else:
+                fee_text = _FEE_TEXT[fee_reason].format(setting=fee.setting, cap=fee.cap, days=14)
 
     reason = Reason.DUE if on <= today else Reason.SCHEDULED
     rule_text = f" ({fee.rule.describe()})" if fee.rule and amount > 0 else ""
@@ -458,7 +619,34 @@ def decide_next_step(
         fee_reason=fee_reason,
         charge_kind=fee.charge_kind if amount > 0 else None,
         total_cost_cap=total_cap,
+        pay_by=letter_pay_by(on, settings, s.channel) if step is not Step.LEGAL else None,
     )
+
+
+def _earliest_day(
+    s: InvoiceSituation, settings: CollectionSettings, step: Step, today: date
+) -> date:
+    """The step's date: the creditor's days, never before the law's intervals, nor today.
+
+    The creditor's days count from the later of the last step and a transfer's end; the
+    law's from the last letter (or the due date): a consumer's letters 15 days apart at the
+    least (Ombudsman 2024) and not before the previous letter's pay-by date has passed, a
+    business's 10 days (10 f § 1 mom); legal collection after every letter's pay-by date
+    (6 § 1 mom).
+    """
+    last = s.last_step
+    legal_base = last.on if last else s.due_date
+    base = max(legal_base, s.transfer_until) if s.transfer_until else legal_base
+    on = base + timedelta(days=settings.days_before(step))
+    minimum = min_days_after_previous(s.kind, step)
+    if minimum is not None:
+        on = max(on, legal_base + timedelta(days=minimum))
+    if last is not None and (s.kind is DebtorKind.CONSUMER or step is Step.LEGAL):
+        on = max(on, last.pay_by_or_latest + timedelta(days=1))
+    if step is Step.LEGAL:
+        for taken in s.steps_taken:
+            on = max(on, taken.pay_by_or_latest + timedelta(days=1))
+    return max(on, today)
 
 
 def apply_step(situation: InvoiceSituation, decision: Decision) -> InvoiceSituation:
@@ -468,8 +656,13 @@ def apply_step(situation: InvoiceSituation, decision: Decision) -> InvoiceSituat
     return replace(
         situation,
         stage=STAGE_AFTER[decision.step],
-        steps_taken=(*situation.steps_taken, TakenStep(decision.step, decision.on, decision.fee)),
+        steps_taken=(
+            *situation.steps_taken,
+            TakenStep(decision.step, decision.on, decision.fee, decision.pay_by),
+        ),
         charges_total=situation.charges_total + decision.fee,
+        compensation_total=situation.compensation_total
+        + (decision.fee if decision.charge_kind == "standard_compensation" else ZERO),
         standard_compensation_charged=situation.standard_compensation_charged
         or decision.charge_kind == "standard_compensation",
     )

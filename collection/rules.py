@@ -1,39 +1,35 @@
-"""The Finnish legal caps and time limits for reminders and collection, as data.
+"""The Finnish legal caps, intervals and orders for reminders and collection, as data.
 
-One table, `LEGAL_RULES`, holds every rule the engine enforces, each row naming its source;
-the decision function (`collection.decision`), the interest calculator (`collection.interest`)
-and the public price list page all read it, so they cannot disagree. Pure domain code with no
-Django imports.
+One table, `LEGAL_RULES`, holds every rule the engine enforces, each row naming its exact
+section; the decision function (`collection.decision`), the payment allocation, the plan and
+transfer fees and the public price list page all read it, so they cannot disagree. Pure
+domain code with no Django imports.
 
-Sources (as researched for DESIGN.md, "Finnish rules the engine enforces"):
-- Laki saatavien perinnästä (513/1999), "the Collection Act": §10 a (consumer cost caps),
-  §10 b (time limits in consumer collection), §10 c (how many demands, reminders and plans
-  may be charged), §10 d (the consumer's total liability for collection costs), §10 e
-  (business-to-business collection costs and the standard compensation, as amended by the
-  2022 reform, HE 241/2021); §4 and §4 a (good collection practice, disputed debts).
-- Laki kaupallisten sopimusten maksuehdoista (30/2013): the 40 € standard compensation
-  ("vakiokorvaus") a business creditor may claim once per invoice.
-- Korkolaki (633/1982) §4 and §12: late-payment interest = reference rate + 7 pp, or + 8 pp
-  for a commercial debt under 30/2013 §1; the reference rate set per half-year.
-- Laki velan vanhentumisesta (728/2003) §4, §10, §11: three-year limitation, interrupted by a
-  reminder, a claim or an acknowledgement, after which a new period starts.
-- Suomen Perimistoimistojen Liitto's code of good collection practice and the Finnish
-  Competition and Consumer Authority (KKV) guidance on good collection practice: no
-  collection of a disputed or statute-barred debt, no collection without a prior reminder,
-  no marketing in collection letters, no phone contact 22–07.
-Section numbers follow DESIGN.md's research; the 2022 reform renumbered the B2B rules, so
-check each against the consolidated text in Finlex before going live.
+Sources, checked against the statute texts (Finlex, 2026-12):
+- Laki saatavien perinnästä 513/1999 ("perintälaki") as amended by 31/2013 (consumer rules,
+  in force 16.3.2013: 4 §, 4 b §, 4 c §, 5 §, 6 §, 10 §–10 d §, 11 a §) and 299/2022
+  (business rules 10 e §–10 j §, in force 1.5.2022).
+- Korkolaki 633/1982 4 § (reference rate + 7 pp), 4 a § (+ 8 pp for a commercial payment
+  under 30/2013), 12 § (the reference rate).
+- Laki velan vanhentumisesta 728/2003 4 § (three years), 5 § (from the due date), 10 §
+  (interruption), 11 § (a new period of the same length).
+- The Consumer Ombudsman's decision of 21.10.2024 on Ropo Suomi Oy (KKV/378/14.08.01.05/
+  2022): at least 14 whole days between the due date or the previous letter and the next
+  letter (so the earliest day is the 15th), and every letter gives at least 10 days to pay
+  and object, counted from the day the debtor at the latest receives it.
 
-Bracket boundaries follow the statute's wording "enintään 100 euroa / yli 100 mutta enintään
-1 000 euroa / yli 1 000 euroa": a bracket excludes its lower bound and includes its upper
-bound, so a principal of exactly 100.00 is in the "≤ 100" bracket and 1 000.00 in the
-"100–1 000" bracket. The total-cost cap is the exception: DESIGN.md says "< 100" for its
-lowest bracket (and for the one-plan limit), so exactly 100.00 falls in its middle bracket.
+Brackets: the statute's "enintään 100 / yli 100 mutta enintään 1 000 / yli 1 000" — a
+bracket excludes its lower bound and includes its upper bound, so a principal of exactly
+100.00 is in the lowest bracket everywhere (10 a §, 10 c §, 10 d §, 10 e §, 10 g §, 10 h §).
+"Saatavan pääoma" is read as the capital still unpaid on the day of the act (never more than
+the original capital): a part payment can only lower a bracket, never raise one, so this is
+the stricter of the two readings for every cap and count (each row says so in
+`principal_basis`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
@@ -42,8 +38,10 @@ from enum import StrEnum
 __all__ = [
     "ANY_PRINCIPAL",
     "LEGAL_RULES",
+    "MIN_LETTER_PAYMENT_DAYS",
     "STEP_ORDER",
     "Bracket",
+    "Channel",
     "DebtorKind",
     "IntRange",
     "LegalRule",
@@ -51,11 +49,17 @@ __all__ = [
     "Step",
     "Topic",
     "Unit",
+    "allocation_order_refusal",
+    "default_allocation_order",
+    "delivery_days",
     "demand_fee_cap",
     "interest_margin",
+    "letter_interval_days",
     "limitation_years",
     "min_days_after_previous",
+    "min_payment_days",
     "phone_contact_allowed",
+    "plan_count_limit",
     "plan_fee_cap",
     "price_list_rows",
     "reminder_fee_cap",
@@ -103,6 +107,12 @@ class Topic(StrEnum):
     PLAN_FEE = "plan_fee"
     PLAN_COUNT = "plan_count"
     TRANSFER_FEE = "transfer_fee"
+    LETTER_INTERVAL = "letter_interval"
+    PAYMENT_TIME = "payment_time"
+    DELIVERY = "delivery"
+    ALLOCATION = "allocation"
+    STOP_REQUEST = "stop_request"
+    LEGAL_HANDOVER = "legal_handover"
     INTEREST_MARGIN = "interest_margin"
     LIMITATION = "limitation"
     NEVER = "never"
@@ -112,7 +122,20 @@ class Unit(StrEnum):
     EUR = "eur"
     PERCENT_POINTS = "pp"
     YEARS = "years"
+    DAYS = "days"
     NONE = ""
+
+
+class Channel(StrEnum):
+    """How a letter reaches the debtor; each has a delivery time in the table."""
+
+    E_INVOICE = "e_invoice"
+    EMAIL = "email"
+    LETTER_POST = "letter_post"
+
+
+# The allocation components (values of `payments.models.Component`).
+COSTS, INTEREST, PRINCIPAL = "costs", "interest", "principal"
 
 
 @dataclass(frozen=True)
@@ -165,13 +188,24 @@ class IntRange:
 
 ANY_COUNT = IntRange()
 
+# Why every bracket reads the unpaid capital (see the module docstring).
+UNPAID = (
+    "unpaid capital on the day of the act: never above the original, so a part payment can "
+    "only lower the bracket (the stricter reading of 'saatavan pääoma')"
+)
+
 
 @dataclass(frozen=True)
 class LegalRule:
     """One row of the legal table.
 
     `cap` is in euros unless `unit` says otherwise (interest margin in percentage points,
-    limitation in years). `kind` None means the rule binds for every debtor.
+    limitation in years, delivery and payment times in days). `kind` None means the rule
+    binds for every debtor. `min_days_after_previous`: the least number of days between the
+    previous letter (or the due date) and this step. `per_installment_fee` is added for each
+    installment from `per_installment_from` on (10 e § 1 mom 6 k e). `order` is the default
+    allocation order and `costs_last` forbids any order that pays costs before the principal
+    and its interest (11 a § 2 mom).
     """
 
     code: str
@@ -182,18 +216,24 @@ class LegalRule:
     cap: Decimal | None = None
     unit: Unit = Unit.EUR
     bracket: Bracket = ANY_PRINCIPAL
+    principal_basis: str = ""
     installments: IntRange = ANY_COUNT
     transfer_days: IntRange = ANY_COUNT
     before_original_due: bool | None = None
     min_days_after_previous: int | None = None
+    sent_days_before_due: int | None = None
     max_count: int | None = None
+    per_installment_fee: Decimal | None = None
+    per_installment_from: int | None = None
+    order: tuple[str, ...] = ()
+    costs_last: bool = False
     label_key: str = ""
     note: str = field(default="", compare=False)
 
     def describe(self) -> str:
         """A one-line English description for explanations, e.g. "consumer, ≤ 5.00 €, …"."""
         bits = [self.kind.value if self.kind else "all debtors"]
-        if self.cap is not None:
+        if self.cap is not None and self.unit in (Unit.EUR, Unit.PERCENT_POINTS):
             bits.append(f"≤ {self.cap} {'€' if self.unit is Unit.EUR else self.unit.value}")
         if text := self.bracket.describe():
             bits.append(text)
@@ -210,28 +250,44 @@ def _eur(value: str) -> Decimal:
 
 C = DebtorKind.CONSUMER
 B = DebtorKind.BUSINESS
-ACT = "Laki saatavien perinnästä (513/1999)"
-PAYMENT_TERMS_ACT = "Laki kaupallisten sopimusten maksuehdoista (30/2013)"
-INTEREST_ACT = "Korkolaki (633/1982)"
-# The act names an annual rate, no day count: actual/actual as the state debt-counselling
-# service's worked example (collection.interest).
+ACT = "Perintälaki 513/1999"
+AMENDED_2013 = "as amended by 31/2013"
+AMENDED_2022 = "as amended by 299/2022"
+INTEREST_ACT = "Korkolaki 633/1982"
+LIMITATION_ACT = "Laki velan vanhentumisesta 728/2003"
+OMBUDSMAN = "Consumer Ombudsman 21.10.2024, Ropo Suomi Oy (KKV/378/14.08.01.05/2022)"
 DAY_COUNT = "actual/actual: the days of delay over 365, or 366 in a leap year"
-LIMITATION_ACT = "Laki velan vanhentumisesta (728/2003)"
-ETHICS = "SPL code of good collection practice; KKV guidance on good collection practice"
+ETHICS = "SPL code of good collection practice; Ropo's ethical principles"
 
-# Consumer brackets (§10 a: "enintään 100 / yli 100 mutta enintään 1 000 / yli 1 000").
+# Consumer brackets (10 a §, 10 c §, 10 d §: "enintään 100 / yli 100 mutta enintään 1 000 /
+# yli 1 000").
 C_UP_TO_100 = Bracket(upper=Decimal(100))
 C_100_TO_1000 = Bracket(lower=Decimal(100), upper=Decimal(1000))
 C_OVER_1000 = Bracket(lower=Decimal(1000))
-# Total-cost brackets (§10 d as DESIGN.md states them: "< 100 / 100–1 000 / > 1 000").
-T_UNDER_100 = Bracket(upper=Decimal(100), upper_inclusive=False)
-T_100_TO_1000 = Bracket(lower=Decimal(100), lower_inclusive=True, upper=Decimal(1000))
-T_AT_LEAST_100 = Bracket(lower=Decimal(100), lower_inclusive=True)
-# Business brackets (§10 e: "enintään 500 / yli 500–2 500 / yli 2 500–10 000 / yli 10 000").
+C_OVER_100 = Bracket(lower=Decimal(100))
+# Business brackets (10 e §, 10 h §: "enintään 500 / yli 500–2 500 / yli 2 500–10 000 /
+# yli 10 000"; 10 g § 2 mom: "yli 500").
 B_UP_TO_500 = Bracket(upper=Decimal(500))
 B_500_TO_2500 = Bracket(lower=Decimal(500), upper=Decimal(2500))
 B_2500_TO_10000 = Bracket(lower=Decimal(2500), upper=Decimal(10000))
 B_OVER_10000 = Bracket(lower=Decimal(10000))
+B_OVER_500 = Bracket(lower=Decimal(500))
+
+# The Ombudsman's 2024 reading of the 14-day limits: the letter may not go on the 14th day.
+CONSUMER_LETTER_INTERVAL = 15
+# 10 f § 1 mom: a new reminder or demand fee only ≥ 10 days after the previous one.
+BUSINESS_LETTER_INTERVAL = 10
+
+_BRACKET_NAMES = {
+    C_UP_TO_100: "le100",
+    C_100_TO_1000: "100_1000",
+    C_OVER_1000: "gt1000",
+    B_UP_TO_500: "le500",
+    B_500_TO_2500: "500_2500",
+    B_2500_TO_10000: "2500_10000",
+    B_OVER_10000: "gt10000",
+}
+_LETTERS = "abcd"
 
 _DEMAND_BRACKETS: dict[DebtorKind, tuple[tuple[Bracket, str], ...]] = {
     C: ((C_UP_TO_100, "14.00"), (C_100_TO_1000, "24.00"), (C_OVER_1000, "50.00")),
@@ -242,30 +298,33 @@ _DEMAND_BRACKETS: dict[DebtorKind, tuple[tuple[Bracket, str], ...]] = {
         (B_OVER_10000, "110.00"),
     ),
 }
-_BRACKET_NAMES = {
-    C_UP_TO_100: "le100",
-    C_100_TO_1000: "100_1000",
-    C_OVER_1000: "gt1000",
-    B_UP_TO_500: "le500",
-    B_500_TO_2500: "500_2500",
-    B_2500_TO_10000: "2500_10000",
-    B_OVER_10000: "gt10000",
-}
 
 
 def _demand_rows() -> Iterable[LegalRule]:
     for kind, brackets in _DEMAND_BRACKETS.items():
-        if kind is C:
-            source_first = f"{ACT} §10 a(1)(2); interval §10 b"
-            # §10 a(1)(4): a new demand on the same debt may cost half of the first.
-            source_second = f"{ACT} §10 a(1)(4) (half of the first); §10 b (≥ 14 days)"
-            days = 14
-        else:
-            source_first = f"{ACT} §10 e (business collection costs)"
-            source_second = f"{ACT} §10 e (half of the first; ≥ 10 days after the previous)"
-            days = 10
-        for bracket, cap in brackets:
-            name = _BRACKET_NAMES[bracket]
+        for index, (bracket, cap) in enumerate(brackets):
+            name, letter = _BRACKET_NAMES[bracket], _LETTERS[index]
+            if kind is C:
+                first = (
+                    f"{ACT} 10 a § 1 mom 2 k {letter} ({AMENDED_2013}); not before a reminder "
+                    f"+ 14 days (5 § 1 mom, {AMENDED_2022}); earliest day 15 ({OMBUDSMAN})"
+                )
+                second = (
+                    f"{ACT} 10 a § 1 mom 4 k (half of the first); 10 b § 2 mom (14 days after "
+                    f"the previous letter), earliest day 15 ({OMBUDSMAN}); at most two "
+                    f"demands (10 c § 1 mom)"
+                )
+                days = CONSUMER_LETTER_INTERVAL
+            else:
+                first = (
+                    f"{ACT} 10 e § 1 mom 2 k {letter} ({AMENDED_2022}); 10 f § 1 mom "
+                    "(10 days after the previous reminder or demand)"
+                )
+                second = (
+                    f"{ACT} 10 e § 1 mom 3 k (half of the first); 10 f § 1 mom (10 days); at "
+                    f"most two demands (10 g § 1 mom) ({AMENDED_2022})"
+                )
+                days = BUSINESS_LETTER_INTERVAL
             yield LegalRule(
                 code=f"{kind}.demand_1.{name}",
                 topic=Topic.DEMAND_FEE,
@@ -273,24 +332,178 @@ def _demand_rows() -> Iterable[LegalRule]:
                 step=Step.DEMAND_1,
                 cap=_eur(cap),
                 bracket=bracket,
+                principal_basis=UNPAID,
                 min_days_after_previous=days,
                 label_key="demand_1",
-                source=source_first,
-                note="Interval: our conservative reading; DESIGN.md names it for the 2nd demand.",
+                source=first,
             )
         for bracket, cap in brackets:
-            name = _BRACKET_NAMES[bracket]
             yield LegalRule(
-                code=f"{kind}.demand_2.{name}",
+                code=f"{kind}.demand_2.{_BRACKET_NAMES[bracket]}",
                 topic=Topic.DEMAND_FEE,
                 kind=kind,
                 step=Step.DEMAND_2,
                 cap=(_eur(cap) / 2).quantize(Decimal("0.01")),
                 bracket=bracket,
+                principal_basis=UNPAID,
                 min_days_after_previous=days,
+                max_count=2,
                 label_key="demand_2",
-                source=source_second,
+                source=second,
             )
+
+
+def _total_rows() -> Iterable[LegalRule]:
+    consumer = ((C_UP_TO_100, "60.00"), (C_100_TO_1000, "120.00"), (C_OVER_1000, "210.00"))
+    for index, (bracket, cap) in enumerate(consumer, start=1):
+        yield LegalRule(
+            code=f"consumer.total.{_BRACKET_NAMES[bracket]}",
+            topic=Topic.TOTAL_COSTS,
+            kind=C,
+            cap=_eur(cap),
+            bracket=bracket,
+            principal_basis=UNPAID,
+            label_key="total_costs",
+            source=(
+                f"{ACT} 10 d § 1 mom {index} k ({AMENDED_2013}): every collection cost, plan "
+                "and due-date fees included"
+            ),
+        )
+    business = (
+        (B_UP_TO_500, "250.00"),
+        (B_500_TO_2500, "470.00"),
+        (B_2500_TO_10000, "550.00"),
+        (B_OVER_10000, "620.00"),
+    )
+    for index, (bracket, cap) in enumerate(business, start=1):
+        yield LegalRule(
+            code=f"business.total.{_BRACKET_NAMES[bracket]}",
+            topic=Topic.TOTAL_COSTS,
+            kind=B,
+            cap=_eur(cap),
+            bracket=bracket,
+            principal_basis=UNPAID,
+            label_key="total_costs",
+            source=(
+                f"{ACT} 10 h § 1 mom {index} k ({AMENDED_2022}); the 40 € standard "
+                "compensation is outside it (10 h § 3 mom)"
+            ),
+        )
+
+
+def _plan_rows() -> Iterable[LegalRule]:
+    # 10 a § 1 mom 7 k a: "≤ 100 or ≤ 4 installments" is an "or", so it is two rows.
+    yield LegalRule(
+        code="consumer.plan.le100",
+        topic=Topic.PLAN_FEE,
+        kind=C,
+        cap=_eur("20.00"),
+        bracket=C_UP_TO_100,
+        principal_basis=UNPAID,
+        label_key="plan_fee",
+        source=f"{ACT} 10 a § 1 mom 7 k a ({AMENDED_2013}): principal ≤ 100 €",
+    )
+    yield LegalRule(
+        code="consumer.plan.le4_installments",
+        topic=Topic.PLAN_FEE,
+        kind=C,
+        cap=_eur("20.00"),
+        installments=IntRange(upper=4),
+        label_key="plan_fee",
+        source=f"{ACT} 10 a § 1 mom 7 k a ({AMENDED_2013}): at most four installments",
+    )
+    for bracket, cap, letter in ((C_100_TO_1000, "30.00", "b"), (C_OVER_1000, "50.00", "c")):
+        yield LegalRule(
+            code=f"consumer.plan.{_BRACKET_NAMES[bracket]}",
+            topic=Topic.PLAN_FEE,
+            kind=C,
+            cap=_eur(cap),
+            bracket=bracket,
+            principal_basis=UNPAID,
+            installments=IntRange(lower=5),
+            label_key="plan_fee",
+            source=f"{ACT} 10 a § 1 mom 7 k {letter} ({AMENDED_2013})",
+        )
+    extra = {"per_installment_fee": _eur("5.00"), "per_installment_from": 7}
+    extra_text = "; + 5 € for each installment from the 7th when more than six (10 e § 1 mom 6 k e)"
+    yield LegalRule(
+        code="business.plan.le500",
+        topic=Topic.PLAN_FEE,
+        kind=B,
+        cap=_eur("30.00"),
+        bracket=B_UP_TO_500,
+        principal_basis=UNPAID,
+        label_key="plan_fee",
+        source=f"{ACT} 10 e § 1 mom 6 k a ({AMENDED_2022}): principal ≤ 500 €{extra_text}",
+        **extra,
+    )
+    yield LegalRule(
+        code="business.plan.le4_installments",
+        topic=Topic.PLAN_FEE,
+        kind=B,
+        cap=_eur("30.00"),
+        installments=IntRange(upper=4),
+        label_key="plan_fee",
+        source=f"{ACT} 10 e § 1 mom 6 k a ({AMENDED_2022}): at most four installments",
+    )
+    business = (
+        (B_500_TO_2500, "45.00", "b"),
+        (B_2500_TO_10000, "60.00", "c"),
+        (B_OVER_10000, "75.00", "d"),
+    )
+    for bracket, cap, letter in business:
+        yield LegalRule(
+            code=f"business.plan.{_BRACKET_NAMES[bracket]}",
+            topic=Topic.PLAN_FEE,
+            kind=B,
+            cap=_eur(cap),
+            bracket=bracket,
+            principal_basis=UNPAID,
+            installments=IntRange(lower=5),
+            label_key="plan_fee",
+            source=f"{ACT} 10 e § 1 mom 6 k {letter} ({AMENDED_2022}){extra_text}",
+            **extra,
+        )
+    yield LegalRule(
+        code="consumer.plan_count.le100",
+        topic=Topic.PLAN_COUNT,
+        kind=C,
+        unit=Unit.NONE,
+        bracket=C_UP_TO_100,
+        principal_basis=UNPAID,
+        max_count=1,
+        source=f"{ACT} 10 c § 1 mom ({AMENDED_2013}): fees for one plan",
+    )
+    yield LegalRule(
+        code="consumer.plan_count.gt100",
+        topic=Topic.PLAN_COUNT,
+        kind=C,
+        unit=Unit.NONE,
+        bracket=C_OVER_100,
+        principal_basis=UNPAID,
+        max_count=2,
+        source=f"{ACT} 10 c § 1 mom ({AMENDED_2013}): two plans only if the principal > 100 €",
+    )
+    yield LegalRule(
+        code="business.plan_count.le500",
+        topic=Topic.PLAN_COUNT,
+        kind=B,
+        unit=Unit.NONE,
+        bracket=B_UP_TO_500,
+        principal_basis=UNPAID,
+        max_count=1,
+        source=f"{ACT} 10 g § 2 mom ({AMENDED_2022}): fees for one plan",
+    )
+    yield LegalRule(
+        code="business.plan_count.gt500",
+        topic=Topic.PLAN_COUNT,
+        kind=B,
+        unit=Unit.NONE,
+        bracket=B_OVER_500,
+        principal_basis=UNPAID,
+        max_count=2,
+        source=f"{ACT} 10 g § 2 mom ({AMENDED_2022}): two plans only if the principal > 500 €",
+    )
 
 
 LEGAL_RULES: tuple[LegalRule, ...] = (
@@ -301,10 +514,14 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         kind=C,
         step=Step.REMINDER_1,
         cap=_eur("5.00"),
-        min_days_after_previous=14,
-        max_count=2,
+        min_days_after_previous=CONSUMER_LETTER_INTERVAL,
+        sent_days_before_due=14,
         label_key="reminder",
-        source=f"{ACT} §10 a(1)(1) (≤ 5 €); §10 b (≥ 14 days after the due date); §10 c (≤ 2)",
+        source=(
+            f"{ACT} 10 a § 1 mom 1 k (≤ 5 €); 10 b § 1 mom (the invoice sent ≥ 14 days "
+            f"before its due date, ≥ 14 days after the due date) ({AMENDED_2013}); earliest "
+            f"day 15 ({OMBUDSMAN})"
+        ),
     ),
     LegalRule(
         code="consumer.reminder_2",
@@ -312,18 +529,34 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         kind=C,
         step=Step.REMINDER_2,
         cap=_eur("5.00"),
-        min_days_after_previous=14,
-        max_count=2,
+        min_days_after_previous=CONSUMER_LETTER_INTERVAL,
         label_key="reminder",
-        source=f"{ACT} §10 a(1)(1); §10 b (≥ 14 days after the first reminder); §10 c (≤ 2)",
+        source=(
+            f"{ACT} 10 a § 1 mom 1 k (≤ 5 €); 10 b § 2 mom (≥ 14 days after the previous "
+            f"letter) ({AMENDED_2013}); earliest day 15 ({OMBUDSMAN})"
+        ),
     ),
     LegalRule(
-        code="business.reminder",
+        code="business.reminder_1",
         topic=Topic.REMINDER_FEE,
         kind=B,
+        step=Step.REMINDER_1,
         cap=_eur("12.00"),
         label_key="reminder",
-        source=f"{ACT} §10 e (business reminder ≤ 12 €; not together with the 40 € compensation)",
+        source=f"{ACT} 10 e § 1 mom 1 k ({AMENDED_2022})",
+    ),
+    LegalRule(
+        code="business.reminder_2",
+        topic=Topic.REMINDER_FEE,
+        kind=B,
+        step=Step.REMINDER_2,
+        cap=_eur("12.00"),
+        min_days_after_previous=BUSINESS_LETTER_INTERVAL,
+        label_key="reminder",
+        source=(
+            f"{ACT} 10 e § 1 mom 1 k; 10 f § 1 mom (≥ 10 days after the previous reminder "
+            f"or demand) ({AMENDED_2022})"
+        ),
     ),
     LegalRule(
         code="business.standard_compensation",
@@ -332,104 +565,18 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         cap=_eur("40.00"),
         max_count=1,
         label_key="standard_compensation",
-        source=f"{PAYMENT_TERMS_ACT} §10 a; {ACT} §10 e (instead of reminder fees, once)",
+        source=(
+            f"{ACT} 10 i § ({AMENDED_2022}): 40 € once when late-payment interest is due "
+            "under 30/2013 1 §; other collection costs only beyond 40 €"
+        ),
     ),
     # Payment demands ("maksuvaatimus"), first and second, per principal bracket.
     *_demand_rows(),
-    # The consumer's total liability for collection costs on one debt.
-    LegalRule(
-        code="consumer.total.lt100",
-        topic=Topic.TOTAL_COSTS,
-        kind=C,
-        cap=_eur("60.00"),
-        bracket=T_UNDER_100,
-        label_key="total_costs",
-        source=f"{ACT} §10 d",
-    ),
-    LegalRule(
-        code="consumer.total.100_1000",
-        topic=Topic.TOTAL_COSTS,
-        kind=C,
-        cap=_eur("120.00"),
-        bracket=T_100_TO_1000,
-        label_key="total_costs",
-        source=f"{ACT} §10 d",
-    ),
-    LegalRule(
-        code="consumer.total.gt1000",
-        topic=Topic.TOTAL_COSTS,
-        kind=C,
-        cap=_eur("210.00"),
-        bracket=C_OVER_1000,
-        label_key="total_costs",
-        source=f"{ACT} §10 d",
-    ),
-    # Payment plans ("maksusuunnitelma"): the 20 € row is an "or", so it is two rows.
-    LegalRule(
-        code="consumer.plan.le100",
-        topic=Topic.PLAN_FEE,
-        kind=C,
-        cap=_eur("20.00"),
-        bracket=C_UP_TO_100,
-        label_key="plan_fee",
-        source=f"{ACT} §10 a(1)(7)(a) (principal ≤ 100 €)",
-    ),
-    LegalRule(
-        code="consumer.plan.le4_installments",
-        topic=Topic.PLAN_FEE,
-        kind=C,
-        cap=_eur("20.00"),
-        installments=IntRange(upper=4),
-        label_key="plan_fee",
-        source=f"{ACT} §10 a(1)(7)(a) (≤ 4 installments)",
-    ),
-    LegalRule(
-        code="consumer.plan.100_1000",
-        topic=Topic.PLAN_FEE,
-        kind=C,
-        cap=_eur("30.00"),
-        bracket=C_100_TO_1000,
-        installments=IntRange(lower=5),
-        label_key="plan_fee",
-        source=f"{ACT} §10 a(1)(7)(b)",
-    ),
-    LegalRule(
-        code="consumer.plan.gt1000",
-        topic=Topic.PLAN_FEE,
-        kind=C,
-        cap=_eur("50.00"),
-        bracket=C_OVER_1000,
-        installments=IntRange(lower=5),
-        label_key="plan_fee",
-        source=f"{ACT} §10 a(1)(7)(c)",
-    ),
-    LegalRule(
-        code="business.plan",
-        topic=Topic.PLAN_FEE,
-        kind=B,
-        cap=None,
-        label_key="plan_fee",
-        source="No statutory cap for business debtors: the creditor's price list applies",
-    ),
-    LegalRule(
-        code="consumer.plan_count.lt100",
-        topic=Topic.PLAN_COUNT,
-        kind=C,
-        unit=Unit.NONE,
-        bracket=T_UNDER_100,
-        max_count=1,
-        source=f"{ACT} §10 c (one charged plan if the principal is under 100 €)",
-    ),
-    LegalRule(
-        code="consumer.plan_count.ge100",
-        topic=Topic.PLAN_COUNT,
-        kind=C,
-        unit=Unit.NONE,
-        bracket=T_AT_LEAST_100,
-        max_count=2,
-        source=f"{ACT} §10 c (at most two charged plans)",
-    ),
-    # Due-date transfers ("eräpäivän siirto" / "maksuajan pidennys").
+    # Total collection costs of one receivable.
+    *_total_rows(),
+    # Payment plans ("maksusuunnitelma") and how many may be charged.
+    *_plan_rows(),
+    # Due-date extensions at the debtor's request ("maksuajan pidennys").
     LegalRule(
         code="consumer.transfer.before_due",
         topic=Topic.TRANSFER_FEE,
@@ -437,7 +584,7 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         cap=ZERO,
         before_original_due=True,
         label_key="transfer_before_due",
-        source=f"{ACT} §10 a(1)(6); DESIGN.md: free when asked before the original due date",
+        source="Our policy: free when asked before the original due date",
     ),
     LegalRule(
         code="consumer.transfer.short",
@@ -447,7 +594,7 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         before_original_due=False,
         transfer_days=IntRange(upper=13),
         label_key="transfer_short",
-        source=f"{ACT} §10 a(1)(6); DESIGN.md: a fee only for a transfer of ≥ 14 days",
+        source=f"{ACT} 10 b § 3 mom ({AMENDED_2013}): a fee only for ≥ 14 days",
     ),
     LegalRule(
         code="consumer.transfer.long",
@@ -457,7 +604,7 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         before_original_due=False,
         transfer_days=IntRange(lower=14),
         label_key="transfer_long",
-        source=f"{ACT} §10 a(1)(6) (extension of payment time ≤ 5 €)",
+        source=f"{ACT} 10 a § 1 mom 6 k; 10 b § 3 mom ({AMENDED_2013})",
     ),
     LegalRule(
         code="business.transfer.short",
@@ -466,7 +613,7 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         cap=ZERO,
         transfer_days=IntRange(upper=13),
         label_key="transfer_short",
-        source="Ropo price list (seed-era): the business fee applies to transfers ≥ 14 days",
+        source=f"{ACT} 10 f § 2 mom ({AMENDED_2022}): a fee only for ≥ 14 days",
     ),
     LegalRule(
         code="business.transfer.long",
@@ -475,7 +622,119 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         cap=_eur("10.00"),
         transfer_days=IntRange(lower=14),
         label_key="transfer_long",
-        source="Ropo price list (seed-era); no statutory cap for business debtors",
+        source=f"{ACT} 10 e § 1 mom 5 k; 10 f § 2 mom ({AMENDED_2022})",
+    ),
+    # Letters: intervals, payment time and delivery (the Ombudsman's 2024 decision).
+    LegalRule(
+        code="consumer.letter_interval",
+        topic=Topic.LETTER_INTERVAL,
+        kind=C,
+        unit=Unit.DAYS,
+        min_days_after_previous=CONSUMER_LETTER_INTERVAL,
+        source=(
+            f"{ACT} 5 § 1 mom, 10 b § 1–2 mom as read by the {OMBUDSMAN}: at least 14 whole "
+            "days between the due date or the previous letter and the next letter"
+        ),
+    ),
+    LegalRule(
+        code="business.letter_interval",
+        topic=Topic.LETTER_INTERVAL,
+        kind=B,
+        unit=Unit.DAYS,
+        min_days_after_previous=BUSINESS_LETTER_INTERVAL,
+        source=f"{ACT} 10 f § 1 mom ({AMENDED_2022})",
+    ),
+    LegalRule(
+        code="payment_time",
+        topic=Topic.PAYMENT_TIME,
+        kind=None,
+        cap=Decimal(10),
+        unit=Unit.DAYS,
+        source=(
+            f"{OMBUDSMAN}: ≥ 10 days to pay and object, counted from the day the debtor at "
+            "the latest receives the letter; we give every debtor the same"
+        ),
+    ),
+    LegalRule(
+        code="delivery.e_invoice",
+        topic=Topic.DELIVERY,
+        kind=None,
+        cap=Decimal(3),
+        unit=Unit.DAYS,
+        source=(
+            "Received at the latest on the 3rd day after sending: the presumption for an "
+            "electronic message in Laki sähköisestä asioinnista viranomaistoiminnassa "
+            "13/2003 19 § 2 mom, used as the conservative delivery time"
+        ),
+        note="e_invoice",
+    ),
+    LegalRule(
+        code="delivery.email",
+        topic=Topic.DELIVERY,
+        kind=None,
+        cap=Decimal(3),
+        unit=Unit.DAYS,
+        source=(
+            "Received at the latest on the 3rd day after sending (Laki sähköisestä "
+            "asioinnista viranomaistoiminnassa 13/2003 19 § 2 mom, as a conservative rule)"
+        ),
+        note="email",
+    ),
+    LegalRule(
+        code="delivery.letter_post",
+        topic=Topic.DELIVERY,
+        kind=None,
+        cap=Decimal(7),
+        unit=Unit.DAYS,
+        source=(
+            "Received at the latest on the 7th day after posting: the presumption of "
+            "Hallintolaki 434/2003 59 § 2 mom, longer than Posti's ordinary-letter delivery "
+            "time, used as the conservative delivery time"
+        ),
+        note="letter_post",
+    ),
+    # Allocation of payments in collection.
+    LegalRule(
+        code="consumer.allocation",
+        topic=Topic.ALLOCATION,
+        kind=C,
+        unit=Unit.NONE,
+        order=(INTEREST, PRINCIPAL, COSTS),
+        costs_last=True,
+        source=(
+            f"{ACT} 11 a § 2 mom ({AMENDED_2013}): costs only after the principal and its "
+            "interest are paid; interest may go first (11 a § 1 mom)"
+        ),
+    ),
+    LegalRule(
+        code="business.allocation",
+        topic=Topic.ALLOCATION,
+        kind=B,
+        unit=Unit.NONE,
+        order=(COSTS, INTEREST, PRINCIPAL),
+        source=f"{ACT} 11 a § 1 mom ({AMENDED_2013}): the creditor's order",
+    ),
+    # The consumer's right to stop voluntary collection.
+    LegalRule(
+        code="consumer.stop_request",
+        topic=Topic.STOP_REQUEST,
+        kind=C,
+        cap=ZERO,
+        source=(
+            f"{ACT} 4 c § 1–2 mom ({AMENDED_2013}): after the request collection continues "
+            "only without costs, and the debtor is told so"
+        ),
+    ),
+    # Legal collection.
+    LegalRule(
+        code="legal_handover",
+        topic=Topic.LEGAL_HANDOVER,
+        kind=None,
+        unit=Unit.NONE,
+        source=(
+            f"{ACT} 6 § 1 mom ({AMENDED_2022}): not before the payment and objection dates of "
+            "the last payment demand have passed; we wait for every letter's date"
+        ),
     ),
     # Late-payment interest margins over the reference rate.
     LegalRule(
@@ -485,7 +744,9 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         cap=Decimal("7.0"),
         unit=Unit.PERCENT_POINTS,
         label_key="interest",
-        source=f"{INTEREST_ACT} §4 (reference rate + 7 pp); reference rate §12; {DAY_COUNT}",
+        source=(
+            f"{INTEREST_ACT} 4 § 1 mom (reference rate + 7 pp); reference rate 12 §; {DAY_COUNT}"
+        ),
     ),
     LegalRule(
         code="business.interest_margin",
@@ -495,7 +756,7 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         unit=Unit.PERCENT_POINTS,
         label_key="interest",
         source=(
-            f"{INTEREST_ACT} §4 (+ 8 pp for a payment under {PAYMENT_TERMS_ACT} §1); {DAY_COUNT}"
+            f"{INTEREST_ACT} 4 a § (+ 8 pp for a commercial payment under 30/2013 1 §); {DAY_COUNT}"
         ),
     ),
     # Limitation.
@@ -505,7 +766,12 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         kind=None,
         cap=Decimal(3),
         unit=Unit.YEARS,
-        source=f"{LIMITATION_ACT} §4 (3 years from the due date), §10–§11 (renewal)",
+        source=(
+            f"{LIMITATION_ACT} 4 § 1 mom (3 years), 5 § (from the due date), 10 § (interrupted "
+            "by a payment, an acknowledgement or the creditor's reminder or demand), 11 § (a new "
+            "period of 3 years); an interruption counts only while the debt is not yet barred. "
+            "Stricter reading: the debt is barred from the anniversary day on"
+        ),
     ),
     # The "never" rules: no cap, but each decision that stops on one names it.
     LegalRule(
@@ -513,35 +779,42 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         topic=Topic.NEVER,
         kind=None,
         unit=Unit.NONE,
-        source=f"{ACT} §4 a (disputed with reasons: pause until resolved); {ETHICS}",
+        source=f"{ACT} 4 b § 1 mom ({AMENDED_2013}): not while the debtor disputes with a reason",
     ),
     LegalRule(
         code="never.statute_barred",
         topic=Topic.NEVER,
         kind=None,
         unit=Unit.NONE,
-        source=f"{LIMITATION_ACT} §4; {ETHICS}",
+        source=f"{ACT} 4 § 3 mom ({AMENDED_2013}); {LIMITATION_ACT} 4 §",
     ),
     LegalRule(
         code="never.collection_without_reminder",
         topic=Topic.NEVER,
         kind=None,
         unit=Unit.NONE,
-        source=f"{ETHICS}; Ropo's ethical principles (seed 004)",
+        source=f"{ACT} 5 § 1 mom ({AMENDED_2022}) for consumers; {ETHICS} for businesses",
     ),
     LegalRule(
         code="never.marketing_in_collection",
         topic=Topic.NEVER,
         kind=None,
         unit=Unit.NONE,
-        source=f"{ACT} §4 (good collection practice); {ETHICS}",
+        source=f"{ACT} 4 § 1 mom (good collection practice); {ETHICS}",
     ),
     LegalRule(
         code="never.phone_22_07",
         topic=Topic.NEVER,
         kind=None,
         unit=Unit.NONE,
-        source=f"{ACT} §4 (no undue inconvenience); {ETHICS}",
+        source=f"{ACT} 4 § 2 mom 2 k (no undue inconvenience); {ETHICS}",
+    ),
+    LegalRule(
+        code="never.costs_after_breach",
+        topic=Topic.NEVER,
+        kind=None,
+        unit=Unit.NONE,
+        source=f"{ACT} 10 § 3 mom: no costs at all if 4, 4 b, 4 c or 7 § was breached",
     ),
 )
 
@@ -590,15 +863,12 @@ def reminder_rule(kind: DebtorKind, reminder_number: int) -> LegalRule:
 def reminder_fee_cap(kind: DebtorKind, reminder_number: int) -> Decimal:
     """The most a reminder may cost: 5.00 (consumer) / 12.00 (business).
 
-    A consumer may be charged for at most two reminders (§10 c), so a third costs 0.00.
+    The engine takes at most two reminders (`Step`); a third costs 0.00.
     """
     if reminder_number < 1:
         raise ValueError("reminder_number starts at 1")
     if reminder_number > 2:
-        row = reminder_rule(kind, 2)
-        if row.max_count is not None and reminder_number > row.max_count:
-            return ZERO
-        reminder_number = 2
+        return ZERO
     cap = reminder_rule(kind, reminder_number).cap
     assert cap is not None
     return cap
@@ -626,30 +896,37 @@ def demand_fee_cap(kind: DebtorKind, principal: Decimal, demand_number: int) -> 
     return cap
 
 
-def total_cost_rule(kind: DebtorKind, principal: Decimal) -> LegalRule | None:
+def total_cost_rule(kind: DebtorKind, principal: Decimal) -> LegalRule:
     _check_principal(principal)
     rows = [r for r in rules_for(Topic.TOTAL_COSTS, kind) if r.bracket.contains(principal)]
-    return _only(rows, f"{kind} total costs at {principal}") if rows else None
+    return _only(rows, f"{kind} total costs at {principal}")
 
 
-def total_cost_cap(kind: DebtorKind, principal: Decimal) -> Decimal | None:
-    """The consumer's total collection costs on one debt (§10 d); None: no cap (business)."""
-    row = total_cost_rule(kind, principal)
-    return row.cap if row else None
+def total_cost_cap(kind: DebtorKind, principal: Decimal) -> Decimal:
+    """All collection costs of one receivable: 10 d § (consumer), 10 h § (business)."""
+    cap = total_cost_rule(kind, principal).cap
+    assert cap is not None
+    return cap
 
 
-def plan_fee_cap(
-    kind: DebtorKind, principal: Decimal, installments: int, plans_already_charged: int
-) -> Decimal | None:
-    """The most a payment plan may cost; 0.00 once the allowed number of plans was charged.
-
-    Where two rows match (principal ≤ 100 and ≤ 4 installments) both say 20.00; taking the
-    lowest matching cap keeps the lookup safe if the table ever grows an overlap.
-    None: no statutory cap (business, the creditor's price list).
-    """
+def plan_count_rule(kind: DebtorKind, principal: Decimal) -> LegalRule:
     _check_principal(principal)
-    if installments < 1 or plans_already_charged < 0:
-        raise ValueError("installments ≥ 1 and plans_already_charged ≥ 0")
+    rows = [r for r in rules_for(Topic.PLAN_COUNT, kind) if r.bracket.contains(principal)]
+    return _only(rows, f"{kind} plan count at {principal}")
+
+
+def plan_count_limit(kind: DebtorKind, principal: Decimal) -> int:
+    """How many payment plans may be charged on one receivable (10 c §, 10 g § 2 mom)."""
+    limit = plan_count_rule(kind, principal).max_count
+    assert limit is not None
+    return limit
+
+
+def plan_fee_rule(kind: DebtorKind, principal: Decimal, installments: int) -> LegalRule:
+    """The plan-fee row with the lowest cap among those matching (the safe pick on overlap)."""
+    _check_principal(principal)
+    if installments < 1:
+        raise ValueError("installments ≥ 1")
     rows = [
         r
         for r in rules_for(Topic.PLAN_FEE, kind)
@@ -657,15 +934,31 @@ def plan_fee_cap(
     ]
     if not rows:
         raise LookupError(f"no plan fee rule for {kind}, {principal}, {installments}")
-    for count_rule in rules_for(Topic.PLAN_COUNT, kind):
-        limit = count_rule.max_count
-        in_bracket = count_rule.bracket.contains(principal)
-        if in_bracket and limit is not None and plans_already_charged >= limit:
-            return ZERO
-    caps = [r.cap for r in rows]
-    if any(cap is None for cap in caps):
-        return None
-    return min(cap for cap in caps if cap is not None)
+    return min(rows, key=lambda r: _row_plan_cap(r, installments))
+
+
+def _row_plan_cap(row: LegalRule, installments: int) -> Decimal:
+    assert row.cap is not None
+    extra = ZERO
+    if row.per_installment_fee is not None and row.per_installment_from is not None:
+        extra = row.per_installment_fee * max(0, installments - row.per_installment_from + 1)
+    return row.cap + extra
+
+
+def plan_fee_cap(
+    kind: DebtorKind, principal: Decimal, installments: int, plans_already_charged: int
+) -> Decimal:
+    """The most a payment plan may cost; 0.00 once the allowed number of plans was charged.
+
+    Consumer: 10 a § 1 mom 7 k and 10 c §; business: 10 e § 1 mom 6 k (with + 5 € for each
+    installment from the 7th when more than six) and 10 g § 2 mom.
+    """
+    if plans_already_charged < 0:
+        raise ValueError("plans_already_charged ≥ 0")
+    row = plan_fee_rule(kind, principal, installments)
+    if plans_already_charged >= plan_count_limit(kind, principal):
+        return ZERO
+    return _row_plan_cap(row, installments)
 
 
 def transfer_fee_cap(kind: DebtorKind, days: int, before_original_due: bool) -> Decimal:
@@ -685,7 +978,7 @@ def transfer_fee_cap(kind: DebtorKind, days: int, before_original_due: bool) -> 
 
 
 def interest_margin(kind: DebtorKind) -> Decimal:
-    """Percentage points over the reference rate (Korkolaki §4)."""
+    """Percentage points over the reference rate (Korkolaki 4 §, 4 a §)."""
     cap = _only(rules_for(Topic.INTEREST_MARGIN, kind), f"{kind} interest margin").cap
     assert cap is not None
     return cap
@@ -697,15 +990,63 @@ def limitation_years() -> int:
     return int(cap)
 
 
+def letter_interval_days(kind: DebtorKind) -> int:
+    """The least number of days between the due date or the previous letter and a letter."""
+    days = _only(rules_for(Topic.LETTER_INTERVAL, kind), f"{kind} letter interval")
+    assert days.min_days_after_previous is not None
+    return days.min_days_after_previous
+
+
 def min_days_after_previous(kind: DebtorKind, step: Step) -> int | None:
-    """The legal minimum interval before a chargeable step, or None where the law sets none."""
-    intervals = {
-        r.min_days_after_previous
-        for topic in (Topic.REMINDER_FEE, Topic.DEMAND_FEE)
-        for r in rules_for(topic, kind)
-        if r.step is step and r.min_days_after_previous is not None
-    }
-    return max(intervals) if intervals else None
+    """The legal minimum interval before a step, or None where the law sets none.
+
+    Consumer: every letter, the Ombudsman's 15 days; business: 10 days before every letter
+    but the first reminder (10 f § 1 mom).
+    """
+    if step is Step.LEGAL:
+        return None
+    if kind is DebtorKind.CONSUMER:
+        return letter_interval_days(kind)
+    if step is Step.REMINDER_1:
+        return None
+    return letter_interval_days(kind)
+
+
+def delivery_days(channel: Channel) -> int:
+    """The day (after sending) by which the debtor at the latest receives a letter."""
+    days = rule(f"delivery.{Channel(channel).value}").cap
+    assert days is not None
+    return int(days)
+
+
+def min_payment_days(channel: Channel) -> int:
+    """Days from a letter's date to its pay-by date: delivery + the 10 days to pay."""
+    payment = rule("payment_time").cap
+    assert payment is not None
+    return delivery_days(channel) + int(payment)
+
+
+# A creditor's `letter_payment_days` is one number for every letter, so it must cover the
+# slowest channel.
+MIN_LETTER_PAYMENT_DAYS = max(min_payment_days(channel) for channel in Channel)
+
+
+def allocation_rule(kind: DebtorKind) -> LegalRule:
+    return _only(rules_for(Topic.ALLOCATION, kind), f"{kind} allocation")
+
+
+def default_allocation_order(kind: DebtorKind) -> tuple[str, ...]:
+    return allocation_rule(kind).order
+
+
+def allocation_order_refusal(kind: DebtorKind, order: Sequence[str]) -> LegalRule | None:
+    """The rule an allocation order breaks for this debtor, or None when it is lawful."""
+    row = allocation_rule(kind)
+    if sorted(order) != sorted((COSTS, INTEREST, PRINCIPAL)):
+        return row
+    if row.costs_last and tuple(order)[-1] != COSTS:
+        return row
+    return None
 
 
 def phone_contact_allowed(at: time) -> bool:
@@ -719,9 +1060,7 @@ class PriceListRow:
 
     The page translates `label_key` and renders `condition` (the principal bracket, the
     installments or the transfer length) next to it; None in a value column means "not
-    applicable" for that debtor (e.g. the standard compensation for consumers), and a row
-    with both None (the business payment plan) has no statutory cap: the creditor's own
-    price list applies.
+    applicable" for that debtor (e.g. the standard compensation for consumers).
     """
 
     label_key: str

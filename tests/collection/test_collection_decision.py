@@ -43,7 +43,13 @@ def days(n: int, start: date = DUE) -> date:
 
 
 def invoice(**overrides) -> InvoiceSituation:
-    values = {"kind": C, "principal": D("500.00"), "due_date": DUE, "original_due_date": DUE}
+    values = {
+        "kind": C,
+        "principal": D("500.00"),
+        "due_date": DUE,
+        "original_due_date": DUE,
+        "sent_on": days(-30),  # 10 b § 1 mom: sent well before the due date
+    }
     values.update(overrides)
     return InvoiceSituation(**values)
 
@@ -90,51 +96,45 @@ def demanded(kind: DebtorKind, on: date, **overrides) -> InvoiceSituation:
 @pytest.mark.parametrize(
     ("today", "reason", "on"),
     [
-        (days(0), Reason.SCHEDULED, days(14)),
-        (days(13), Reason.SCHEDULED, days(14)),
-        (days(14), Reason.DUE, days(14)),
+        (days(0), Reason.SCHEDULED, days(15)),
+        (days(14), Reason.SCHEDULED, days(15)),  # Ombudsman 2024: never on the 14th day
+        (days(15), Reason.DUE, days(15)),
         (days(40), Reason.DUE, days(40)),
     ],
 )
-def test_first_reminder_waits_for_the_creditors_days_after_the_due_date(today, reason, on):
+def test_first_reminder_waits_for_the_creditors_days_and_comes_on_day_15_at_the_earliest(
+    today, reason, on
+):
     decision = decide_next_step(invoice(), creditor(), today)
     assert (decision.step, decision.on, decision.reason_code) == (Step.REMINDER_1, on, reason)
     assert decision.is_due(today) is (reason is Reason.DUE)
 
 
 @pytest.mark.parametrize(
-    ("first_reminder_days", "fee", "fee_reason"),
-    [
-        (7, "0.00", FeeReason.TOO_EARLY),
-        (13, "0.00", FeeReason.TOO_EARLY),
-        (14, "5.00", FeeReason.CHARGED),
-        (21, "5.00", FeeReason.CHARGED),
-    ],
+    ("first_reminder_days", "on"),
+    [(7, 15), (13, 15), (14, 15), (15, 15), (21, 21)],
 )
-def test_a_consumer_reminder_is_chargeable_only_14_days_after_the_due_date(
-    first_reminder_days, fee, fee_reason
+def test_a_consumer_reminder_is_never_sent_before_day_15_after_the_due_date(
+    first_reminder_days, on
 ):
+    """513/1999 10 b § 1 mom as read by the Consumer Ombudsman 2024: earliest day 15."""
     decision = decide_next_step(
         invoice(), creditor(first_reminder_days=first_reminder_days), days(first_reminder_days)
     )
-    assert decision.step is Step.REMINDER_1
-    assert (decision.fee, decision.fee_reason) == (D(fee), fee_reason)
+    assert (decision.step, decision.on) == (Step.REMINDER_1, days(on))
+    assert (decision.fee, decision.fee_reason) == (D("5.00"), FeeReason.CHARGED)
     assert decision.rule_code == "consumer.reminder_1"
     assert decision.legal_cap == D("5.00")
 
 
-@pytest.mark.parametrize(
-    ("interval", "fee", "fee_reason"),
-    [(13, "0.00", FeeReason.TOO_EARLY), (14, "5.00", FeeReason.CHARGED)],
-)
-def test_a_second_consumer_reminder_is_chargeable_only_14_days_after_the_first(
-    interval, fee, fee_reason
-):
+@pytest.mark.parametrize(("interval", "on"), [(13, 32), (14, 32), (30, 44)])
+def test_a_second_consumer_reminder_waits_for_the_first_ones_pay_by_date(interval, on):
+    """10 b § 2 mom, Ombudsman 2024: the first reminder (day 14) is paid by day 31 at the latest."""
     decision = decide_next_step(
         reminded(), creditor(reminder_count=2, reminder_interval_days=interval), days(14)
     )
-    assert (decision.step, decision.on) == (Step.REMINDER_2, days(14 + interval))
-    assert (decision.fee, decision.fee_reason) == (D(fee), fee_reason)
+    assert (decision.step, decision.on) == (Step.REMINDER_2, days(on))
+    assert (decision.fee, decision.fee_reason) == (D("5.00"), FeeReason.CHARGED)
 
 
 def test_a_consumer_is_charged_for_at_most_two_reminders():
@@ -277,10 +277,10 @@ def test_a_demand_fee_below_the_cap_is_the_creditors_fee():
 @pytest.mark.parametrize(
     ("kind", "setting_days", "today", "on", "reason"),
     [
-        # Consumer: the 1st demand never comes before 14 days after the reminder.
-        (C, 7, 20, 28, Reason.SCHEDULED),
-        (C, 14, 27, 28, Reason.SCHEDULED),
-        (C, 14, 28, 28, Reason.DUE),
+        # Consumer: the 1st demand never before the reminder's pay-by date (day 31) has passed.
+        (C, 7, 20, 32, Reason.SCHEDULED),
+        (C, 14, 31, 32, Reason.SCHEDULED),
+        (C, 14, 32, 32, Reason.DUE),
         (C, 21, 28, 35, Reason.SCHEDULED),
         # Business: 10 days.
         (B, 7, 20, 24, Reason.SCHEDULED),
@@ -298,15 +298,17 @@ def test_the_first_demand_waits_for_the_legal_interval(kind, setting_days, today
 @pytest.mark.parametrize(
     ("kind", "setting_days", "today", "on", "reason"),
     [
-        (C, 13, 13, 14, Reason.SCHEDULED),
-        (C, 14, 14, 14, Reason.DUE),
+        # Consumer: the first demand's pay-by date is 17 days after it.
+        (C, 13, 13, 18, Reason.SCHEDULED),
+        (C, 14, 17, 18, Reason.SCHEDULED),
+        (C, 14, 18, 18, Reason.DUE),
         (B, 9, 9, 10, Reason.SCHEDULED),
         (B, 10, 9, 10, Reason.SCHEDULED),
         (B, 10, 10, 10, Reason.DUE),
         (B, 30, 10, 30, Reason.SCHEDULED),
     ],
 )
-def test_the_second_demand_waits_14_days_for_consumers_and_10_for_businesses(
+def test_the_second_demand_waits_for_the_first_ones_date_or_10_days_for_businesses(
     kind, setting_days, today, on, reason
 ):
     demand_1_on = days(30)
@@ -325,11 +327,14 @@ def test_the_second_demand_waits_14_days_for_consumers_and_10_for_businesses(
 def test_legal_notice_and_legal_carry_no_fee_and_follow_the_settings():
     situation = demanded(C, days(30))
     situation = apply_step(situation, decide_next_step(situation, creditor(), days(44)))
+    assert situation.last_step.on == days(48)  # the first demand's pay-by date passed
     notice = decide_next_step(situation, creditor(legal_notice_days=21), days(44))
-    assert (notice.step, notice.on, notice.fee) == (Step.LEGAL_NOTICE, days(65), D("0.00"))
+    assert (notice.step, notice.on, notice.fee) == (Step.LEGAL_NOTICE, days(69), D("0.00"))
     assert notice.fee_reason is FeeReason.NO_FEE_FOR_STEP
-    legal = decide_next_step(apply_step(situation, notice), creditor(legal_days=7), days(65))
-    assert (legal.step, legal.on) == (Step.LEGAL, days(72))
+    assert notice.pay_by == days(69 + 17)
+    # 6 § 1 mom: legal collection only after the letters' pay-by dates have passed.
+    legal = decide_next_step(apply_step(situation, notice), creditor(legal_days=7), days(69))
+    assert (legal.step, legal.on, legal.pay_by) == (Step.LEGAL, days(69 + 18), None)
 
 
 # --- the consumer's total-cost cap -------------------------------------------------------
@@ -341,7 +346,9 @@ def test_legal_notice_and_legal_carry_no_fee_and_follow_the_settings():
         ("80.00", "46.00", "14.00", FeeReason.CAPPED),  # 46 + 14 = 60: exactly the cap
         ("80.00", "46.01", "0.00", FeeReason.TOTAL_CAP),
         ("99.99", "50.00", "0.00", FeeReason.TOTAL_CAP),
-        ("100.00", "50.00", "14.00", FeeReason.CAPPED),  # 100.00 is in the 120 € bracket
+        ("100.00", "46.00", "14.00", FeeReason.CAPPED),  # 10 d §: 100.00 is in the 60 € bracket
+        ("100.00", "46.01", "0.00", FeeReason.TOTAL_CAP),
+        ("100.01", "96.00", "24.00", FeeReason.CAPPED),
         ("1000.00", "96.00", "24.00", FeeReason.CAPPED),
         ("1000.00", "96.01", "0.00", FeeReason.TOTAL_CAP),
         ("1000.01", "160.00", "50.00", FeeReason.CHARGED),
@@ -362,10 +369,11 @@ def test_a_fee_that_would_break_the_total_cost_cap_is_refused_not_trimmed(
         assert "refused" in decision.explanation
 
 
-def test_businesses_have_no_total_cost_cap():
-    situation = replace(reminded(kind=B, principal=D("80.00")), charges_total=D("1000.00"))
+def test_a_business_fee_that_would_break_the_10_h_total_cap_is_refused():
+    situation = replace(reminded(kind=B, principal=D("80.00")), charges_total=D("200.01"))
     decision = decide_next_step(situation, creditor(), days(28))
-    assert (decision.fee, decision.total_cost_cap) == (D("50.00"), None)
+    assert (decision.fee, decision.total_cost_cap) == (D("0.00"), D("250.00"))
+    assert decision.rule_code == "business.total.le500"
 
 
 # --- the "never" rules -------------------------------------------------------------------
@@ -396,7 +404,7 @@ def test_nothing_happens_when_a_never_rule_applies(overrides, reason, rule_code)
 def test_collection_resumes_the_day_after_a_due_date_transfer_ends():
     situation = invoice(due_date=days(30), transfer_until=days(30))
     decision = decide_next_step(situation, creditor(), days(31))
-    assert (decision.step, decision.on) == (Step.REMINDER_1, days(44))
+    assert (decision.step, decision.on) == (Step.REMINDER_1, days(45))
 
 
 def test_the_interval_counts_again_from_the_end_of_a_transfer():
@@ -424,11 +432,13 @@ def test_every_step_taken_means_nothing_more():
 @pytest.mark.parametrize(
     ("original_due", "acknowledged", "today", "barred"),
     [
-        (date(2023, 1, 31), None, date(2026, 1, 31), False),  # the anniversary is still in time
-        (date(2023, 1, 31), None, date(2026, 2, 1), True),
-        (date(2022, 1, 31), date(2025, 6, 1), date(2026, 2, 1), False),  # acknowledgement renews
-        (date(2024, 2, 29), None, date(2027, 3, 1), True),  # leap day: ends 28.2.2027
-        (date(2024, 2, 29), None, date(2027, 2, 28), False),
+        # 728/2003 4 §; the stricter reading: barred from the anniversary day on.
+        (date(2023, 1, 31), None, date(2026, 1, 30), False),
+        (date(2023, 1, 31), None, date(2026, 1, 31), True),
+        (date(2022, 1, 31), date(2025, 1, 30), date(2026, 2, 1), False),  # renewed in time
+        (date(2022, 1, 31), date(2025, 6, 1), date(2026, 2, 1), True),  # too late: no revival
+        (date(2024, 2, 29), None, date(2027, 2, 28), True),  # leap day: anniversary 28.2.2027
+        (date(2024, 2, 29), None, date(2027, 2, 27), False),
     ],
 )
 def test_statute_barred_three_years_after_the_due_date_unless_renewed(
@@ -443,10 +453,13 @@ def test_statute_barred_three_years_after_the_due_date_unless_renewed(
         assert (decision.step, decision.on) == (Step.REMINDER_1, today)
 
 
-def test_a_reminder_renews_the_limitation_period():
-    situation = reminded(on=date(2026, 2, 14), due_date=date(2023, 1, 31))
+def test_a_reminder_renews_the_limitation_period_only_before_it_ends():
+    """728/2003 10 §, 11 §: an interruption counts only while the debt is not yet barred."""
+    situation = reminded(on=date(2026, 1, 14), due_date=date(2023, 1, 31))
     situation = replace(situation, original_due_date=date(2023, 1, 31))
-    assert limitation_ends_on(situation) == date(2029, 2, 14)
+    assert limitation_ends_on(situation) == date(2029, 1, 13)
+    late = replace(situation, steps_taken=(TakenStep(Step.REMINDER_1, date(2026, 2, 14)),))
+    assert limitation_ends_on(late) == date(2026, 1, 30)
 
 
 def test_a_step_that_would_fall_after_limitation_is_not_scheduled():
@@ -526,21 +539,22 @@ def test_simulation_lists_the_whole_future_schedule():
         DUE,
     )
     assert [(d.step, d.on, d.fee) for d in schedule] == [
-        (Step.REMINDER_1, days(14), D("5.00")),
-        (Step.REMINDER_2, days(28), D("5.00")),
-        (Step.DEMAND_1, days(42), D("24.00")),
-        (Step.DEMAND_2, days(56), D("12.00")),
-        (Step.LEGAL_NOTICE, days(70), D("0.00")),
-        (Step.LEGAL, days(84), D("0.00")),
+        # Day 15, then each letter the day after the previous one's pay-by date (17 days).
+        (Step.REMINDER_1, days(15), D("5.00")),
+        (Step.REMINDER_2, days(33), D("5.00")),
+        (Step.DEMAND_1, days(51), D("24.00")),
+        (Step.DEMAND_2, days(69), D("12.00")),
+        (Step.LEGAL_NOTICE, days(87), D("0.00")),
+        (Step.LEGAL, days(105), D("0.00")),
     ]
-    assert schedule[0].explanation.startswith("Payment reminder 1 on 2026-02-14, fee 5.00 €")
+    assert schedule[0].explanation.startswith("Payment reminder 1 on 2026-02-15, fee 5.00 €")
 
 
 def test_simulation_waits_out_a_due_date_transfer():
     schedule = simulate_schedule(
         invoice(due_date=days(30), transfer_until=days(30)), creditor(), DUE
     )
-    assert (schedule[0].step, schedule[0].on) == (Step.REMINDER_1, days(44))
+    assert (schedule[0].step, schedule[0].on) == (Step.REMINDER_1, days(45))
 
 
 def test_simulation_of_a_paused_invoice_says_why():
@@ -604,8 +618,9 @@ def check_taken_step(before: InvoiceSituation, decision: Decision, today: date) 
         assert decision.creditor_setting is not None
         assert decision.fee <= decision.creditor_setting
     cap = total_cost_cap(before.kind, before.principal)
-    if cap is not None and decision.fee > 0:
-        assert before.charges_total + decision.fee <= cap
+    outside = before.compensation_total if before.kind is B else D("0.00")  # 10 h § 3 mom
+    if decision.fee > 0 and decision.charge_kind != "standard_compensation":
+        assert before.charges_total - outside + decision.fee <= cap
     previous = before.last_step
     if previous is not None:
         assert STEP_ORDER.index(decision.step) > STEP_ORDER.index(previous.step)

@@ -41,7 +41,15 @@ def test_every_rule_has_a_unique_code_and_names_its_source():
         assert row.source.strip(), row.code
         assert any(
             law in row.source
-            for law in ("513/1999", "30/2013", "633/1982", "728/2003", "SPL", "Ropo", "price list")
+            for law in (
+                "513/1999",
+                "633/1982",
+                "728/2003",
+                "KKV/378/14.08.01.05/2022",
+                "434/2003",
+                "13/2003",
+                "policy",
+            )
         ), row.code
 
 
@@ -115,7 +123,7 @@ def test_the_second_demand_is_half_of_the_first_in_every_bracket():
     [
         ("0.00", "60.00"),
         ("99.99", "60.00"),
-        ("100.00", "120.00"),  # DESIGN.md: "< 100" is the 60 € bracket
+        ("100.00", "60.00"),  # 10 d § 1 mom 1 k: "enintään 100 euroa"
         ("100.01", "120.00"),
         ("1000.00", "120.00"),
         ("1000.01", "210.00"),
@@ -125,9 +133,20 @@ def test_consumer_total_cost_cap(principal, cap):
     assert total_cost_cap(C, D(principal)) == D(cap)
 
 
-def test_businesses_have_no_total_cost_cap():
-    assert total_cost_cap(B, D("50.00")) is None
-    assert total_cost_cap(B, D("50000.00")) is None
+@pytest.mark.parametrize(
+    ("principal", "cap"),
+    [
+        ("0.01", "250.00"),
+        ("500.00", "250.00"),
+        ("500.01", "470.00"),
+        ("2500.00", "470.00"),
+        ("2500.01", "550.00"),
+        ("10000.00", "550.00"),
+        ("10000.01", "620.00"),
+    ],
+)
+def test_business_total_cost_cap_10_h(principal, cap):
+    assert total_cost_cap(B, D(principal)) == D(cap)
 
 
 @pytest.mark.parametrize(
@@ -141,8 +160,9 @@ def test_businesses_have_no_total_cost_cap():
         ("1000.01", 5, 0, "50.00"),
         ("1000.01", 5, 1, "50.00"),
         ("1000.01", 5, 2, "0.00"),  # at most two charged plans
-        ("100.00", 3, 1, "20.00"),  # 100.00 is not "< 100": a second plan may be charged
-        ("99.99", 3, 1, "0.00"),  # under 100: only one charged plan
+        ("100.00", 3, 1, "0.00"),  # 10 c §: a second plan only when the principal > 100
+        ("100.01", 3, 1, "20.00"),
+        ("99.99", 3, 1, "0.00"),
         ("99.99", 3, 0, "20.00"),
     ],
 )
@@ -150,8 +170,28 @@ def test_consumer_plan_fee_cap(principal, installments, already, cap):
     assert plan_fee_cap(C, D(principal), installments, already) == D(cap)
 
 
-def test_business_plan_fee_follows_the_creditors_price_list():
-    assert plan_fee_cap(B, D("5000.00"), 10, 5) is None
+@pytest.mark.parametrize(
+    ("principal", "installments", "already", "cap"),
+    [
+        # 10 e § 1 mom 6 k a–d: 30 if ≤ 500 or ≤ 4 installments; 45 / 60 / 75 otherwise.
+        ("500.00", 6, 0, "30.00"),
+        ("500.01", 4, 0, "30.00"),
+        ("500.01", 5, 0, "45.00"),
+        ("2500.00", 5, 0, "45.00"),
+        ("2500.01", 5, 0, "60.00"),
+        ("10000.00", 6, 0, "60.00"),
+        ("10000.01", 6, 0, "75.00"),
+        # 6 k e: + 5 € for each installment from the 7th when more than six.
+        ("500.00", 7, 0, "35.00"),
+        ("10000.01", 12, 0, "105.00"),
+        # 10 g § 2 mom: one plan; two only when the principal > 500.
+        ("500.00", 3, 1, "0.00"),
+        ("500.01", 3, 1, "30.00"),
+        ("500.01", 3, 2, "0.00"),
+    ],
+)
+def test_business_plan_fee_cap_and_count(principal, installments, already, cap):
+    assert plan_fee_cap(B, D(principal), installments, already) == D(cap)
 
 
 @pytest.mark.parametrize(
@@ -179,14 +219,18 @@ def test_interest_margins_and_limitation():
 @pytest.mark.parametrize(
     ("kind", "step", "days"),
     [
-        (C, Step.REMINDER_1, 14),
-        (C, Step.REMINDER_2, 14),
-        (C, Step.DEMAND_1, 14),
-        (C, Step.DEMAND_2, 14),
+        # Consumer Ombudsman 2024: every letter on day 15 at the earliest.
+        (C, Step.REMINDER_1, 15),
+        (C, Step.REMINDER_2, 15),
+        (C, Step.DEMAND_1, 15),
+        (C, Step.DEMAND_2, 15),
+        (C, Step.LEGAL_NOTICE, 15),
+        (C, Step.LEGAL, None),
+        # 10 f § 1 mom: 10 days after the previous reminder or demand.
         (B, Step.REMINDER_1, None),
+        (B, Step.REMINDER_2, 10),
         (B, Step.DEMAND_1, 10),
         (B, Step.DEMAND_2, 10),
-        (C, Step.LEGAL_NOTICE, None),
     ],
 )
 def test_minimum_intervals(kind, step, days):
@@ -216,6 +260,7 @@ def test_every_design_never_rule_is_a_row():
         "never.collection_without_reminder",
         "never.marketing_in_collection",
         "never.phone_22_07",
+        "never.costs_after_breach",
     }
 
 
@@ -225,10 +270,11 @@ def test_each_principal_falls_in_exactly_one_bracket(principal):
         for step in (Step.DEMAND_1, Step.DEMAND_2):
             rows = [r for r in rules_for(Topic.DEMAND_FEE, kind, step)]
             assert sum(r.bracket.contains(principal) for r in rows) == 1
-    totals = rules_for(Topic.TOTAL_COSTS, C)
-    assert sum(r.bracket.contains(principal) for r in totals) == 1
-    counts = rules_for(Topic.PLAN_COUNT, C)
-    assert sum(r.bracket.contains(principal) for r in counts) == 1
+    for kind in DebtorKind:
+        totals = rules_for(Topic.TOTAL_COSTS, kind)
+        assert sum(r.bracket.contains(principal) for r in totals) == 1
+        counts = rules_for(Topic.PLAN_COUNT, kind)
+        assert sum(r.bracket.contains(principal) for r in counts) == 1
 
 
 @given(

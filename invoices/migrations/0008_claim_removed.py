@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoices', '0006_credit_notes'),
+        ('invoices', '0007_credit_notes'),
     ]
 
     operations = [

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401  (live chat routes are added by the chat work)
+from django.urls import path
 
-websocket_urlpatterns: list = []
+from chat.consumers import AgentConsoleConsumer, CustomerChatConsumer
+
+websocket_urlpatterns = [
+    path("ws/chat/agent/", AgentConsoleConsumer.as_asgi()),
+    path("ws/chat/<int:chat_id>/", CustomerChatConsumer.as_asgi()),
+]

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -586,3 +586,89 @@ def feedback_give(
             )
     except IntegrityError:
         raise MessagingError(_("Thank you: feedback on this contact was already given.")) from None
+
+
+# --- Conversations held on another channel (live chat) --------------------------------------
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    author_kind: str  # AuthorKind
+    body: str
+    created_at: datetime
+    actor: User | None = None
+    internal: bool = False
+
+
+def contact_record_transcript(
+    *,
+    owner: Owner,
+    channel: str,
+    classification: str,
+    language: str,
+    lines: list[TranscriptLine],
+    invoices: list[Invoice] = (),  # type: ignore[assignment]
+    agent: User | None = None,
+    started_at: datetime,
+    ended_at: datetime,
+    source: str = "",
+) -> Contact:
+    """A conversation held elsewhere (a chat) as a contact of the message centre.
+
+    Answered by an agent: a resolved contact (outcome "answered"), ready for feedback. Never
+    answered (the customer left the queue): a new contact with its answer time, so that the
+    customer's words wait for an answer like any message.
+    """
+    if classification not in Classification.values:
+        raise MessagingError(_("Choose the classification."))
+    answered = [line for line in lines if line.author_kind == AuthorKind.STAFF and not line.internal]
+    invoices = list(invoices)
+    with transaction.atomic():
+        contact = Contact.objects.create(
+            channel=channel,
+            classification=classification,
+            owner_user=owner.user,
+            owner_organisation=owner.organisation,
+            language=language,
+            creditor_id=invoices[0].creditor_id if invoices else None,
+            created_at=started_at,
+            last_message_at=lines[-1].created_at if lines else ended_at,
+            assigned_to=agent,
+            first_response_at=answered[0].created_at if answered else None,
+            last_staff_message_at=answered[-1].created_at if answered else None,
+            staff_answer_count=len(answered),
+            sla_due_at=None
+            if answered
+            else add_service_hours(ended_at, settings.MESSAGING_SLA_SERVICE_HOURS),
+            source=source,
+            **_acting_fields(owner.acting),
+        )
+        contact.invoices.set(invoices)
+        Message.objects.bulk_create(
+            Message(
+                contact=contact,
+                author_kind=line.author_kind,
+                internal=line.internal,
+                body=line.body[:MAX_BODY],
+                created_at=line.created_at,
+                actor=line.actor,
+            )
+            for line in lines
+        )
+        if answered:
+            _move(contact, ContactState.RESOLVED)
+            contact.resolved_at = ended_at
+            contact.outcome = Outcome.ANSWERED
+            contact.save()
+        if owner.acting.actor is not None:
+            ContactRead.objects.create(contact=contact, user=owner.acting.actor, read_at=ended_at)
+        label = Channel(channel).label
+        for invoice in invoices:
+            invoice_record_event(
+                invoice=invoice,
+                kind=EventKind.MESSAGE,
+                detail=_("Customer-service conversation: %(channel)s") % {"channel": label},
+                data={"contact_id": contact.pk},
+                **owner.acting.event_kwargs(),
+            )
+    return contact

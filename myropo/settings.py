@@ -405,3 +405,16 @@ PAYMENT_REPORT_HOLD_DAYS = env_int("PAYMENT_REPORT_HOLD_DAYS", 14)
 MESSAGING_CONTACTS_PER_HOUR = env_int("MESSAGING_CONTACTS_PER_HOUR", 10)
 # Resolved contacts' messages and attachments are deleted after this many days.
 MESSAGING_RETENTION_DAYS = env_int("MESSAGING_RETENTION_DAYS", 3 * 365)
+
+# --- Live chat -------------------------------------------------------------------------------
+CHAT_MAX_MESSAGE_LENGTH = env_int("CHAT_MAX_MESSAGE_LENGTH", 2000)
+CHAT_MESSAGES_PER_MINUTE_PER_CONNECTION = env_int("CHAT_MESSAGES_PER_MINUTE_PER_CONNECTION", 20)
+CHAT_MESSAGES_PER_MINUTE_PER_USER = env_int("CHAT_MESSAGES_PER_MINUTE_PER_USER", 30)
+CHAT_CONNECTIONS_PER_USER = env_int("CHAT_CONNECTIONS_PER_USER", 5)
+# A running chat with no message for this long ends (the beat checks every minute).
+CHAT_SILENCE_MINUTES = env_int("CHAT_SILENCE_MINUTES", 15)
+# A queued chat whose widget sent no heartbeat for this long ends: the customer left.
+CHAT_ABANDON_MINUTES = env_int("CHAT_ABANDON_MINUTES", 3)
+# An agent is online while the console's heartbeat is younger than this.
+CHAT_PRESENCE_SECONDS = env_int("CHAT_PRESENCE_SECONDS", 90)
+CELERY_BEAT_SCHEDULE["end-silent-chats"] = {"task": "chat.tasks.end_silent_chats", "schedule": 60}

@@ -1,0 +1,334 @@
+"""The chat's websockets. They authenticate, authorize, apply the transport limits and relay;
+every write is a service of `chat.services` (saved first, told to the groups on commit).
+
+Close codes: 4401 not signed in, 4403 not allowed (an agent without MFA), 4404 no such chat
+of yours, 4429 too many connections.
+"""
+
+from types import SimpleNamespace
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from accounts.staff import STAFF_POWERS_ATTR, staff_verified
+from chat import limits, selectors, services
+from chat.models import Chat, ChatState, EndedBy
+from chat.services import AGENTS_GROUP, ChatError, agent_group, chat_group
+
+
+def _int(value, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+class _ChatSocket(AsyncJsonWebsocketConsumer):
+    counted = False
+
+    @property
+    def user(self):
+        return self.scope["user"]
+
+    def _language(self) -> str:
+        return getattr(self.user, "preferred_language", "") or "fi"
+
+    async def _count_connection(self) -> bool:
+        self.counted = await database_sync_to_async(limits.connection_open)(self.user.pk)
+        return self.counted
+
+    async def disconnect(self, code: int) -> None:
+        if self.counted:
+            await database_sync_to_async(limits.connection_closed)(self.user.pk)
+            self.counted = False
+
+    async def _refuse(self, text: str, code: str = "refused") -> None:
+        with translation.override(self._language()):
+            await self.send_json({"type": "error", "code": code, "message": str(text)})
+
+    async def _limited(self) -> bool:
+        """True (and the client told) when this message is over a per-minute limit."""
+        if not self.rate.allow() or not await database_sync_to_async(limits.user_message_allowed)(
+            self.user.pk
+        ):
+            with translation.override(self._language()):
+                await self._refuse(
+                    _("You are sending messages too fast. Wait a moment and try again."),
+                    "rate",
+                )
+            return True
+        return False
+
+    async def _backlog(self, chat: Chat, after: int, *, for_agent: bool) -> None:
+        def read() -> list[dict]:
+            with translation.override(chat.language):
+                return [
+                    services.message_event(m)
+                    for m in selectors.messages_after(chat, after, for_agent=for_agent)
+                ]
+
+        for event in await database_sync_to_async(read)():
+            await self.send_json(event)
+
+    async def chat_event(self, message: dict) -> None:
+        await self.send_json(message["event"])
+
+
+class CustomerChatConsumer(_ChatSocket):
+    """ws/chat/<id>/?after=<last seen id>: one customer's own chat."""
+
+    async def connect(self) -> None:
+        if not self.user.is_authenticated:
+            await self.close(code=4401)
+            return
+        chat_id = _int(self.scope["url_route"]["kwargs"].get("chat_id"))
+        self.chat = await database_sync_to_async(selectors.customer_chat)(self.user, chat_id)
+        if self.chat is None:
+            await self.close(code=4404)
+            return
+        if not await self._count_connection():
+            await self.close(code=4429)
+            return
+        self.rate = limits.ConnectionRate(settings.CHAT_MESSAGES_PER_MINUTE_PER_CONNECTION)
+        self.group = chat_group(self.chat.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        after = _int(parse_qs(self.scope.get("query_string", b"").decode()).get("after", [0])[0])
+        await self._backlog(self.chat, after, for_agent=False)
+        await self.send_json(await database_sync_to_async(self._status)())
+
+    def _status(self) -> dict:
+        chat = Chat.objects.select_related("agent", "contact").get(pk=self.chat.pk)
+        services.chat_customer_seen(chat=chat)
+        event = services.chat_event(chat)
+        if chat.state == ChatState.QUEUED:
+            event["queue"] = services.queue_event(chat)
+        return event
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await super().disconnect(code)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "message":
+            if await self._limited():
+                return
+            await self._call(
+                services.chat_customer_says,
+                chat=self.chat,
+                customer=self.user,
+                body=str(content.get("body", "")),
+            )
+        elif kind == "typing":
+            await self.channel_layer.group_send(
+                self.group,
+                {"type": "chat.event", "event": {"type": "typing", "chat": self.chat.pk, "who": "customer"}},
+            )
+        elif kind == "read":
+            await self._call(
+                services.chat_mark_read,
+                chat=self.chat,
+                user=self.user,
+                up_to=_int(content.get("up_to")),
+                as_agent=False,
+            )
+        elif kind == "ping":
+            await database_sync_to_async(services.chat_customer_seen)(chat=self.chat)
+        elif kind == "end":
+            await self._call(services.chat_end, chat=self.chat, by=EndedBy.CUSTOMER, user=self.user)
+
+    async def _call(self, service, **kwargs) -> None:
+        def run():
+            with translation.override(self._language()):
+                try:
+                    service(**kwargs)
+                except ChatError as error:
+                    return error.message
+            return None
+
+        error = await database_sync_to_async(run)()
+        if error:
+            await self._refuse(error)
+
+    async def chat_event(self, message: dict) -> None:
+        event = message["event"]
+        if event.get("agents_only") or event.get("who") == "customer":
+            return  # transfer notes are for agents; the customer's own typing is not news
+        await self.send_json(event)
+
+
+class AgentConsoleConsumer(_ChatSocket):
+    """ws/chat/agent/: an agent's console (staff who used a second factor in this session)."""
+
+    async def connect(self) -> None:
+        if not self.user.is_authenticated:
+            await self.close(code=4401)
+            return
+        request = SimpleNamespace(user=self.user, session=self.scope["session"])
+        if not await database_sync_to_async(staff_verified)(request):
+            await self.close(code=4403)
+            return
+        setattr(self.user, STAFF_POWERS_ATTR, True)
+        if not await self._count_connection():
+            await self.close(code=4429)
+            return
+        self.rate = limits.ConnectionRate(settings.CHAT_MESSAGES_PER_MINUTE_PER_CONNECTION)
+        self.groups_joined: set[str] = set()
+        for group in (AGENTS_GROUP, agent_group(self.user.pk)):
+            await self._join(group)
+        await self.accept()
+        await database_sync_to_async(services.presence_heartbeat)(agent=self.user)
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        after = _int(query.get("after", [0])[0])
+        chats = await database_sync_to_async(lambda: list(selectors.agent_open_chats(self.user)))()
+        for chat in chats:
+            await self._open(chat, after)
+        await self.send_json(await database_sync_to_async(self._queue)())
+
+    def _queue(self) -> dict:
+        return {"type": "queue", "chats": services._queue_rows()}
+
+    async def _join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+
+    async def _open(self, chat: Chat, after: int = 0) -> None:
+        await self._join(chat_group(chat.pk))
+        await self._backlog(chat, after, for_agent=True)
+        state = await database_sync_to_async(
+            lambda: services.chat_event(
+                Chat.objects.select_related("agent", "contact").get(pk=chat.pk)
+            )
+        )()
+        await self.send_json(state)
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await super().disconnect(code)
+
+    async def chat_event(self, message: dict) -> None:
+        event = message["event"]
+        if event.get("who") == "agent":
+            return
+        if event["type"] == "assigned":
+            chat = await database_sync_to_async(selectors.agent_chat)(self.user, event["chat"])
+            if chat is not None and chat_group(chat.pk) not in self.groups_joined:
+                await self._open(chat)
+        if event["type"] == "released" and chat_group(event["chat"]) in self.groups_joined:
+            self.groups_joined.discard(chat_group(event["chat"]))
+            await self.channel_layer.group_discard(chat_group(event["chat"]), self.channel_name)
+        await self.send_json(event)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        chat_id = _int(content.get("chat"))
+        if kind == "ping":
+            await database_sync_to_async(services.presence_heartbeat)(agent=self.user)
+        elif kind == "presence":
+            await self._call(
+                services.presence_set,
+                agent=self.user,
+                available=bool(content.get("available")),
+                languages=[str(code) for code in content.get("languages") or []],
+                max_chats=_int(content.get("max_chats"), 3),
+                auto_assign=bool(content.get("auto_assign", True)),
+            )
+        elif kind == "take_next":
+            await self._call(services.chat_take_next, agent=self.user)
+        elif kind == "accept":
+            await self._with_chat(chat_id, services.chat_accept, mine=False)
+        elif kind == "message":
+            if await self._limited():
+                return
+            await self._with_chat(chat_id, services.chat_agent_says, body=str(content.get("body", "")))
+        elif kind == "link":
+            await self._with_chat(
+                chat_id,
+                services.chat_send_link,
+                invoice_id=_int(content.get("invoice")),
+                kind=str(content.get("link", "")),
+            )
+        elif kind == "typing":
+            if chat_group(chat_id) in self.groups_joined:
+                await self.channel_layer.group_send(
+                    chat_group(chat_id),
+                    {"type": "chat.event", "event": {"type": "typing", "chat": chat_id, "who": "agent"}},
+                )
+        elif kind == "read":
+            await self._with_chat(
+                chat_id, services.chat_mark_read, user=self.user, up_to=_int(content.get("up_to")), as_agent=True, pass_agent=False
+            )
+        elif kind == "classify":
+            await self._with_chat(
+                chat_id, services.chat_classify, classification=str(content.get("classification", ""))
+            )
+        elif kind == "transfer":
+            await self._with_chat(
+                chat_id,
+                self._transfer,
+                to_id=_int(content.get("to")),
+                note=str(content.get("note", "")),
+            )
+        elif kind == "end":
+            await self._with_chat(
+                chat_id,
+                services.chat_end,
+                by=EndedBy.AGENT,
+                user=self.user,
+                classification=str(content.get("classification", "")),
+                pass_agent=False,
+            )
+
+    @staticmethod
+    def _transfer(*, chat: Chat, agent, to_id: int, note: str) -> None:
+        from accounts.models import User
+
+        to = User.objects.filter(pk=to_id, is_staff=True, is_active=True).first()
+        if to is None:
+            raise ChatError(_("Choose another agent."))
+        services.chat_transfer(chat=chat, agent=agent, to=to, note=note)
+
+    async def _with_chat(self, chat_id: int, service, *, mine: bool = True, pass_agent: bool = True, **kwargs) -> None:
+        def run():
+            with translation.override(self._language()):
+                chat = (
+                    selectors.agent_chat(self.user, chat_id)
+                    if mine
+                    else Chat.objects.filter(pk=chat_id).first()
+                )
+                if chat is None:
+                    return _("This chat is not yours.")
+                try:
+                    if pass_agent:
+                        service(chat=chat, agent=self.user, **kwargs)
+                    else:
+                        service(chat=chat, **kwargs)
+                except ChatError as error:
+                    return error.message
+            return None
+
+        error = await database_sync_to_async(run)()
+        if error:
+            await self._refuse(error)
+
+    async def _call(self, service, **kwargs) -> None:
+        def run():
+            with translation.override(self._language()):
+                try:
+                    service(**kwargs)
+                except ChatError as error:
+                    return error.message
+            return None
+
+        error = await database_sync_to_async(run)()
+        if error:
+            await self._refuse(error)

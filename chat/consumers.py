@@ -128,7 +128,10 @@ class CustomerChatConsumer(_ChatSocket):
         elif kind == "typing":
             await self.channel_layer.group_send(
                 self.group,
-                {"type": "chat.event", "event": {"type": "typing", "chat": self.chat.pk, "who": "customer"}},
+                {
+                    "type": "chat.event",
+                    "event": {"type": "typing", "chat": self.chat.pk, "who": "customer"},
+                },
             )
         elif kind == "read":
             await self._call(
@@ -217,14 +220,15 @@ class AgentConsoleConsumer(_ChatSocket):
         event = message["event"]
         if event.get("who") == "agent":
             return
+        await self.send_json(event)
         if event["type"] == "assigned":
+            # The chat's history follows the news, so the console opens a pane before filling it.
             chat = await database_sync_to_async(selectors.agent_chat)(self.user, event["chat"])
             if chat is not None and chat_group(chat.pk) not in self.groups_joined:
                 await self._open(chat)
         if event["type"] == "released" and chat_group(event["chat"]) in self.groups_joined:
             self.groups_joined.discard(chat_group(event["chat"]))
             await self.channel_layer.group_discard(chat_group(event["chat"]), self.channel_name)
-        await self.send_json(event)
 
     async def receive_json(self, content, **kwargs) -> None:
         if not isinstance(content, dict):
@@ -249,7 +253,9 @@ class AgentConsoleConsumer(_ChatSocket):
         elif kind == "message":
             if await self._limited():
                 return
-            await self._with_chat(chat_id, services.chat_agent_says, body=str(content.get("body", "")))
+            await self._with_chat(
+                chat_id, services.chat_agent_says, body=str(content.get("body", ""))
+            )
         elif kind == "link":
             await self._with_chat(
                 chat_id,
@@ -261,15 +267,25 @@ class AgentConsoleConsumer(_ChatSocket):
             if chat_group(chat_id) in self.groups_joined:
                 await self.channel_layer.group_send(
                     chat_group(chat_id),
-                    {"type": "chat.event", "event": {"type": "typing", "chat": chat_id, "who": "agent"}},
+                    {
+                        "type": "chat.event",
+                        "event": {"type": "typing", "chat": chat_id, "who": "agent"},
+                    },
                 )
         elif kind == "read":
             await self._with_chat(
-                chat_id, services.chat_mark_read, user=self.user, up_to=_int(content.get("up_to")), as_agent=True, pass_agent=False
+                chat_id,
+                services.chat_mark_read,
+                user=self.user,
+                up_to=_int(content.get("up_to")),
+                as_agent=True,
+                pass_agent=False,
             )
         elif kind == "classify":
             await self._with_chat(
-                chat_id, services.chat_classify, classification=str(content.get("classification", ""))
+                chat_id,
+                services.chat_classify,
+                classification=str(content.get("classification", "")),
             )
         elif kind == "transfer":
             await self._with_chat(
@@ -297,7 +313,9 @@ class AgentConsoleConsumer(_ChatSocket):
             raise ChatError(_("Choose another agent."))
         services.chat_transfer(chat=chat, agent=agent, to=to, note=note)
 
-    async def _with_chat(self, chat_id: int, service, *, mine: bool = True, pass_agent: bool = True, **kwargs) -> None:
+    async def _with_chat(
+        self, chat_id: int, service, *, mine: bool = True, pass_agent: bool = True, **kwargs
+    ) -> None:
         def run():
             with translation.override(self._language()):
                 chat = (

@@ -208,8 +208,17 @@ class ServiceHoursException(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(closed=True, opens__isnull=True, closes__isnull=True)
-                | Q(closed=False, opens__isnull=False, closes__isnull=False, opens__lt=models.F("closes")),
+                | Q(
+                    closed=False,
+                    opens__isnull=False,
+                    closes__isnull=False,
+                    opens__lt=models.F("closes"),
+                ),
                 name="hours_exception_closed_or_window",
+                violation_error_message=_(
+                    "Mark the day closed, or give both the opening and the closing time "
+                    "(opening first)."
+                ),
             ),
         ]
 

@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from chat import hours
-from chat.models import AgentPresence, Chat, ChatMessage, ChatState, MessageKind, ServiceHoursException
+from chat.models import (
+    AgentPresence,
+    Chat,
+    ChatMessage,
+    ChatState,
+    MessageKind,
+    ServiceHoursException,
+)
 from invoices.models import Invoice
 from invoices.selectors import invoices_visible_to, open_invoices, with_balance
 from myropo.service_hours import HELSINKI
@@ -50,7 +57,7 @@ def next_opening(now: datetime | None = None) -> datetime | None:
 
 
 def opening_text(opens: datetime | None, now: datetime | None = None) -> str:
-    """"Chat opens Monday at 8.00" in the active language (Finnish times are written 8.00)."""
+    """ "Chat opens Monday at 8.00" in the active language (Finnish times are written 8.00)."""
     if opens is None:
         return _("Chat is closed for now. Send us a message instead.")
     now = now or timezone.now()
@@ -180,7 +187,9 @@ def customer_chat(user: User, pk: int) -> Chat | None:
 def running_chat_of(user: User) -> Chat | None:
     if not user.is_authenticated:
         return None
-    return Chat.objects.filter(customer=user, state__in=[ChatState.QUEUED, ChatState.ACTIVE]).first()
+    return Chat.objects.filter(
+        customer=user, state__in=[ChatState.QUEUED, ChatState.ACTIVE]
+    ).first()
 
 
 def agent_chat(agent: User, pk: int) -> Chat | None:

@@ -306,7 +306,9 @@ def _assign(chat: Chat, agent: User) -> None:
     chat.agent = agent
     chat.accepted_at = timezone.now()
     chat.save(update_fields=["state", "agent", "accepted_at"])
-    _system(chat, _("%(name)s from customer service joined the chat.") % {"name": _agent_name(agent)})
+    _system(
+        chat, _("%(name)s from customer service joined the chat.") % {"name": _agent_name(agent)}
+    )
     _tell(chat_group(chat.pk), chat_event(chat))
     _tell(agent_group(agent.pk), {"type": "assigned", "chat": chat.pk})
 
@@ -542,13 +544,18 @@ def end_silent_chats() -> int:
         customer_seen_at__lt=now - timezone.timedelta(minutes=settings.CHAT_ABANDON_MINUTES),
     )
     ended = 0
-    for chat, by in [*((c, EndedBy.TIMEOUT) for c in silent), *((c, EndedBy.ABANDONED) for c in left)]:
+    for chat, by in [
+        *((c, EndedBy.TIMEOUT) for c in silent),
+        *((c, EndedBy.ABANDONED) for c in left),
+    ]:
         chat_end(chat=chat, by=by)
         ended += 1
     return ended
 
 
-def chat_feedback(*, chat: Chat, customer: User, csat: int, nps: int, comment: str = "") -> Feedback:
+def chat_feedback(
+    *, chat: Chat, customer: User, csat: int, nps: int, comment: str = ""
+) -> Feedback:
     """CSAT / NPS of the chat: the message centre's feedback on the transcript contact."""
     if chat.customer_id != customer.pk or chat.contact_id is None:
         raise ChatError(_("Feedback can be given once the chat has ended."))

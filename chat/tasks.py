@@ -25,6 +25,8 @@ def send_chat_transcript(chat_id: int) -> bool:
         return False
     lines = chat.messages.exclude(kind=MessageKind.NOTE).select_related("author").order_by("id")
     with translation.override(chat.language):
-        body = render_to_string("chat/email/transcript.txt", {"chat": chat, "lines": lines, "site": settings.SITE_URL})
+        body = render_to_string(
+            "chat/email/transcript.txt", {"chat": chat, "lines": lines, "site": settings.SITE_URL}
+        )
         send_mail(_("Your chat with MyRopo customer service"), body, None, [chat.customer.email])
     return True

@@ -621,7 +621,9 @@ def contact_record_transcript(
     """
     if classification not in Classification.values:
         raise MessagingError(_("Choose the classification."))
-    answered = [line for line in lines if line.author_kind == AuthorKind.STAFF and not line.internal]
+    answered = [
+        line for line in lines if line.author_kind == AuthorKind.STAFF and not line.internal
+    ]
     invoices = list(invoices)
     with transaction.atomic():
         contact = Contact.objects.create(

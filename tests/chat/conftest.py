@@ -22,7 +22,7 @@ if importlib.util.find_spec("daphne") is None:
     # for by a module whose use fails loudly.
     _standin = types.ModuleType("daphne.testing")
 
-    class DaphneProcess:  # noqa: D101
+    class DaphneProcess:
         def __init__(self, *args, **kwargs):
             raise RuntimeError("daphne is not installed: ChannelsLiveServerTestCase is unusable")
 
@@ -30,7 +30,7 @@ if importlib.util.find_spec("daphne") is None:
     sys.modules.setdefault("daphne", types.ModuleType("daphne"))
     sys.modules.setdefault("daphne.testing", _standin)
 
-from channels.testing import WebsocketCommunicator  # noqa: E402
+from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
@@ -118,9 +118,18 @@ async def drain(communicator, *, timeout: float = 0.3) -> list[dict]:
 
 @pytest.fixture
 def make_agent(transactional_db):
-    def make(email: str, *, first_name: str = "Aino", languages=("fi", "sv", "en"), max_chats=3,
-             available=True, auto_assign=True) -> tuple:
-        agent = UserFactory(email=email, first_name=first_name, is_staff=True, preferred_language="en")
+    def make(
+        email: str,
+        *,
+        first_name: str = "Aino",
+        languages=("fi", "sv", "en"),
+        max_chats=3,
+        available=True,
+        auto_assign=True,
+    ) -> tuple:
+        agent = UserFactory(
+            email=email, first_name=first_name, is_staff=True, preferred_language="en"
+        )
         client = mfa_login(Client(), agent)
         AgentPresence.objects.create(
             agent=agent,

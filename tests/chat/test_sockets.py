@@ -2,7 +2,7 @@
 
 import pytest
 
-from chat.models import Chat, ChatMessage, ChatState
+from chat.models import ChatMessage, ChatState
 from chat.services import chat_start
 from tests.chat.conftest import drain, receive_until, run, signed_in, socket
 
@@ -143,7 +143,7 @@ def test_a_reconnecting_customer_gets_what_it_missed_in_order_and_nothing_twice(
 
 
 def test_messages_of_a_busy_chat_arrive_in_the_order_they_were_saved(agent, alice):
-    agent_user, agent_client = agent
+    _agent_user, agent_client = agent
     chat = chat_start(customer=alice, language="en")
     alice_client = signed_in(alice)
 
@@ -167,7 +167,7 @@ def test_messages_of_a_busy_chat_arrive_in_the_order_they_were_saved(agent, alic
 
 
 def test_html_in_a_message_is_text_not_markup(agent, alice):
-    agent_user, agent_client = agent
+    _agent_user, agent_client = agent
     chat = chat_start(customer=alice, language="en")
     alice_client = signed_in(alice)
 
@@ -289,7 +289,7 @@ def test_connections_per_user_are_limited(agent, alice, settings):
 
 
 def test_typing_and_read_receipts_reach_the_other_side(agent, alice):
-    agent_user, agent_client = agent
+    _agent_user, agent_client = agent
     chat = chat_start(customer=alice, language="en")
     alice_client = signed_in(alice)
 

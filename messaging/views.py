@@ -42,6 +42,8 @@ from messaging.services import (
 PAGE_SIZE = 25
 FEEDBACK_SALT = "messaging.feedback"
 FEEDBACK_LINK_DAYS = 30
+# A message drafted in another place (the chat widget) that the new-message form starts with.
+DRAFT_SESSION_KEY = "messaging_draft"
 
 
 def _language() -> str:
@@ -102,6 +104,11 @@ def new_contact_view(request: HttpRequest, pk: int | None = None) -> HttpRespons
         raise PermissionDenied
     invoices = invoices_in_context(request.user, context)
     initial = {}
+    # Text typed elsewhere (the chat widget outside hours) waits in the session, never in a URL.
+    draft = request.session.pop(DRAFT_SESSION_KEY, "") if request.method == "GET" else ""
+    if draft:
+        initial["body"] = draft
+        initial["classification"] = "other"
     if pk is not None:
         invoice = get_object_or_404(invoices, pk=pk)
         initial["invoices"] = [invoice.pk]

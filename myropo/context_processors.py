@@ -11,4 +11,5 @@ def site(request: HttpRequest) -> dict:
         "customer_service_email": settings.CUSTOMER_SERVICE_EMAIL,
         "message_centre_enabled": settings.MESSAGE_CENTRE_ENABLED,
         "chat_enabled": settings.CHAT_ENABLED,
+        "chat_max_length": settings.CHAT_MAX_MESSAGE_LENGTH,
     }

@@ -16,6 +16,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("arrangements/", include("arrangements.urls")),
     path("messages/", include("messaging.urls")),
+    path("chat/", include("chat.urls")),
     path("offline/", views.offline, name="offline"),
     path("healthz", views.healthz, name="healthz"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

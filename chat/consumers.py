@@ -239,7 +239,7 @@ class AgentConsoleConsumer(_ChatSocket):
             await database_sync_to_async(services.presence_heartbeat)(agent=self.user)
         elif kind == "presence":
             await self._call(
-                services.presence_set,
+                self._presence,
                 agent=self.user,
                 available=bool(content.get("available")),
                 languages=[str(code) for code in content.get("languages") or []],
@@ -350,3 +350,9 @@ class AgentConsoleConsumer(_ChatSocket):
         error = await database_sync_to_async(run)()
         if error:
             await self._refuse(error)
+        elif service == self._presence:
+            await self.send_json({"type": "presence", "saved": True})
+
+    @staticmethod
+    def _presence(**kwargs) -> None:
+        services.presence_set(**kwargs)

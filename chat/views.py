@@ -26,7 +26,7 @@ from chat.services import (
     chat_start,
 )
 from invoices.selectors import invoices_visible_to
-from messaging.views import DRAFT_SESSION_KEY
+from messaging.drafts import draft_save
 
 
 def _language() -> str:
@@ -166,9 +166,7 @@ def transcript_view(request: HttpRequest, pk: int) -> JsonResponse:
 @require_POST
 def offline_message_view(request: HttpRequest) -> HttpResponse:
     """The text typed in the widget goes to the message centre's form, ready to send."""
-    body = request.POST.get("body", "")[: settings.CHAT_MAX_MESSAGE_LENGTH * 2].strip()
-    if body:
-        request.session[DRAFT_SESSION_KEY] = body
+    draft_save(user=request.user, body=request.POST.get("body", ""))
     invoice = request.POST.get("invoice", "")
     if invoice.isdigit() and invoices_visible_to(request.user).filter(pk=int(invoice)).exists():
         return redirect("messaging:new", pk=int(invoice))

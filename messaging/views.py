@@ -19,6 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.context import Acting, acting_context, acting_state
 from invoices.selectors import invoices_in_context
+from messaging.drafts import draft_take
 from messaging.forms import ContactForm, FeedbackForm, ReplyForm
 from messaging.models import Attachment, Classification, ContactState
 from messaging.selectors import (
@@ -42,8 +43,6 @@ from messaging.services import (
 PAGE_SIZE = 25
 FEEDBACK_SALT = "messaging.feedback"
 FEEDBACK_LINK_DAYS = 30
-# A message drafted in another place (the chat widget) that the new-message form starts with.
-DRAFT_SESSION_KEY = "messaging_draft"
 
 
 def _language() -> str:
@@ -104,8 +103,7 @@ def new_contact_view(request: HttpRequest, pk: int | None = None) -> HttpRespons
         raise PermissionDenied
     invoices = invoices_in_context(request.user, context)
     initial = {}
-    # Text typed elsewhere (the chat widget outside hours) waits in the session, never in a URL.
-    draft = request.session.pop(DRAFT_SESSION_KEY, "") if request.method == "GET" else ""
+    draft = draft_take(request.user) if request.method == "GET" else ""
     if draft:
         initial["body"] = draft
         initial["classification"] = "other"

@@ -104,6 +104,7 @@
     socket = new WebSocket(scheme + location.host + chat.socket + "?after=" + lastId);
     socket.addEventListener("open", function () {
       retry = 0;
+      flush();
       clearInterval(pingTimer);
       pingTimer = setInterval(function () { send({ type: "ping" }); }, 60000);
     });
@@ -119,9 +120,17 @@
     });
   }
 
+  var pending = [];
   function send(data) {
     if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(data)); return true; }
     return false;
+  }
+  // A message typed while the socket (re)connects goes out as soon as it is open.
+  function sendMessage(text) {
+    if (!send({ type: "message", body: text })) pending.push(text);
+  }
+  function flush() {
+    while (pending.length && send({ type: "message", body: pending[0] })) pending.shift();
   }
 
   function addMessage(m) {
@@ -211,7 +220,8 @@
     event.preventDefault();
     var text = input.value.trim();
     if (!text) return;
-    if (send({ type: "message", body: text })) input.value = "";
+    sendMessage(text);
+    input.value = "";
   });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) {

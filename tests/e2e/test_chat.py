@@ -99,7 +99,7 @@ def open_wednesday():
 def test_customer_and_agents_chat_transfer_and_end_with_feedback(
     open_wednesday, browser, asgi_server, alice, alice_invoice, screenshot
 ):
-    first, first_client = _agent("eka@example.test", "Eka")
+    _first, first_client = _agent("eka@example.test", "Eka")
     second, second_client = _agent("toka@example.test", "Toka")
     AgentPresence.objects.filter(agent=second).update(auto_assign=False)
     alice_client = Client()

@@ -618,7 +618,9 @@ class Credit(models.Model):
     first, then interest, then costs (`invoices.credits.CREDIT_ORDER`).
     """
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credits")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="credits", verbose_name=_("invoice")
+    )
     amount = money_field(_("amount"))
     reason = models.CharField(_("reason"), max_length=500)
     actor = models.ForeignKey(

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import Authorization, Membership, Role, Scope, User
 from accounts.selectors import ActingContext, active_authorizations_to
+from accounts.staff import has_staff_powers
 from invoices.models import CreditorUser
 from messaging.models import Contact, ContactRead, Message
 
@@ -44,7 +45,7 @@ def contacts_visible_to(user: User) -> QuerySet[Contact]:
     """Every contact this user may open; every view, download and action goes through here."""
     if not user.is_authenticated or not user.is_active:
         return Contact.objects.none()
-    if user.is_staff:
+    if has_staff_powers(user):
         return Contact.objects.all()
     creditors = CreditorUser.objects.filter(user=user).values("creditor_id")
     return Contact.objects.filter(_debtor_rule(user) | Q(creditor__in=creditors))
@@ -127,7 +128,7 @@ def messages_for(user: User, contact: Contact) -> QuerySet[Message]:
     messages = contact.messages.select_related("actor", "on_behalf_of").prefetch_related(
         Prefetch("attachments")
     )
-    if not user.is_staff:
+    if not has_staff_powers(user):
         messages = messages.filter(internal=False)
     return messages.order_by("created_at", "id")
 

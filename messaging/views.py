@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.context import Acting, acting_context, acting_state
+from accounts.selectors import MYSELF, ActingContext
+from accounts.staff import has_staff_powers
 from invoices.selectors import invoices_in_context
 from messaging.drafts import draft_take
 from messaging.forms import ContactForm, FeedbackForm, ReplyForm
@@ -98,6 +100,10 @@ def badge_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 def new_contact_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     context = acting_state(request).current
+    if pk is not None:
+        # "Send a message" on a company's or a principal's invoice: write in the context the
+        # invoice belongs to, whichever one the user has chosen at the moment.
+        context = _context_with_invoice(request, pk) or context
     owner = owner_in_context(request.user, context)
     if owner is None:
         raise PermissionDenied
@@ -153,6 +159,14 @@ def new_contact_view(request: HttpRequest, pk: int | None = None) -> HttpRespons
         {"form": form, "acting": context, "has_invoices": invoices.exists()},
         status=status,
     )
+
+
+def _context_with_invoice(request: HttpRequest, pk: int) -> ActingContext | None:
+    state = acting_state(request)
+    for context in (state.current, MYSELF, *state.options):
+        if invoices_in_context(request.user, context).filter(pk=pk).exists():
+            return context
+    return None
 
 
 def _thread_context(request: HttpRequest, contact, form) -> dict:
@@ -300,7 +314,7 @@ def attachment_view(request: HttpRequest, pk: int, token: str) -> FileResponse:
         .select_related("message")
         .first()
     )
-    if attachment is None or (attachment.message.internal and not request.user.is_staff):
+    if attachment is None or (attachment.message.internal and not has_staff_powers(request.user)):
         raise Http404
     response = FileResponse(
         attachment.file.open("rb"),

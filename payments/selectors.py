@@ -66,7 +66,7 @@ def may_give_refund_account(user: User, overpayment: Overpayment) -> bool:
     is not a user we know, so anyone who may pay the invoice proposes and staff decide."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.is_staff:
+    if has_staff_powers(user):
         return True
     order = overpayment.payment.order
     if order is not None:
@@ -81,7 +81,7 @@ def notice_shown_to(user: User, overpayment: Overpayment) -> tuple[BankAccountNo
     see them; another payer of the invoice learns only that an account was given.
     """
     notice = current_notice(overpayment)
-    if notice is None or user.is_staff or notice.submitted_by_id == user.pk:
+    if notice is None or has_staff_powers(user) or notice.submitted_by_id == user.pk:
         return notice, False
     return None, True
 

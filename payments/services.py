@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.staff import has_staff_powers
 from invoices.models import Invoice
 from myropo import inbox
 from payments.allocation import ZERO, AllocationError, allocate_payment, allocate_payments
@@ -576,7 +577,11 @@ def bank_account_notice_submit(
                 _("The refund is already being paid. Contact customer service to change it.")
             )
         waiting = overpayment.notices.filter(status=NoticeStatus.RECEIVED).first()
-        if waiting is not None and waiting.submitted_by_id != user.pk and not user.is_staff:
+        if (
+            waiting is not None
+            and waiting.submitted_by_id != user.pk
+            and not has_staff_powers(user)
+        ):
             raise PaymentError(
                 _(
                     "An account for this refund has already been given and waits for customer "

@@ -73,3 +73,18 @@ def alice_invoice(alice, creditor):
     invoice = InvoiceFactory(creditor=creditor, debtor_name="Alice Aaltonen")
     InvoiceAccess.objects.create(invoice=invoice, user=alice, method="myropo_id")
     return invoice
+
+
+@pytest.fixture
+def alice_own_invoice(alice, creditor):
+    """An open invoice addressed to alice's verified HETU: she is its debtor, with every right
+    (a claim like `alice_invoice` gives view and pay only, issue 10 item 14)."""
+    from tests.accounts.helpers import ALICE_HETU, verify_identity
+
+    verify_identity(alice, ALICE_HETU)
+    return InvoiceFactory(
+        creditor=creditor,
+        debtor_name="Alice Aaltonen",
+        debtor_type="consumer",
+        debtor_hetu=ALICE_HETU,
+    )

@@ -37,10 +37,14 @@ from arrangements.services import plan_create
 from collection.models import Letter
 from invoices.models import CreditorUser, Invoice, InvoiceAccess
 from invoices.selectors import with_balance
+from messaging.attachments import clean_upload
+from messaging.models import Attachment, Classification
+from messaging.services import Owner, contact_create
 from payments.models import Overpayment, Payment, PaymentOrder, PaymentSource
 from tests.accounts.helpers import COMPANY_ID, authorize, company_invoice, organisation_with
 from tests.factories import UserFactory
 from tests.invoices.test_admin import mfa_login
+from tests.messaging.conftest import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +96,10 @@ def _plan(world: World) -> dict:
     return {"pk": world.objects["plan"].pk}
 
 
+def _contact(world: World) -> dict:
+    return {"pk": world.objects["contact"].pk}
+
+
 def _organisation(world: World) -> dict:
     return {"pk": world.objects["organisation"].pk}
 
@@ -136,10 +144,21 @@ ROUTES: dict[str, Route] = {
     "accounts:authorization_revoke": Route(
         lambda w: {"pk": w.objects["authorization: view"].pk}, post="party"
     ),
+    # The message centre: the company's contact about the invoice (issue 13).
+    "messaging:new": Route(_invoice, get="message", post="message"),
+    "messaging:thread": Route(_contact, get="contact"),
+    "messaging:reply": Route(_contact, post="contact writer"),
+    "messaging:feedback": Route(_contact, post="contact writer"),
+    "messaging:attachment": Route(
+        lambda w: {"pk": w.objects["attachment"].pk, "token": w.objects["attachment"].token},
+        get="contact",
+    ),
 }
 
 # Routes with an id or key that are not a customer's object, each with where it is tested.
 EXEMPT: dict[str, str] = {
+    "messaging:feedback_link": "a signed single-use feedback token from the resolution mail "
+    "(test_feedback)",
     "accounts:invitation": "a signed single-use token for one email address (test_invitations)",
     "accounts:oidc_login": "the identification provider's id, not an object (test_oidc)",
     "accounts:oidc_callback": "the identification provider's callback (test_oidc)",
@@ -270,6 +289,15 @@ def build_world() -> World:
         today=today,
         installments=3,
     )
+    contact = contact_create(
+        owner=Owner(Acting(owner, None, organisation.name), organisation=organisation),
+        classification=Classification.OTHER,
+        body="Kysymys laskusta",
+        invoices=[invoice],
+        files=[clean_upload(name="kuitti.png", data=png_bytes())],
+    )
+    world.objects["contact"] = contact
+    world.objects["attachment"] = Attachment.objects.get(message__contact=contact)
     return world
 
 
@@ -297,6 +325,15 @@ def expected(world: World, persona: str, need: str) -> str:
         return "404"
     if need == "starter":  # a payment order: who started it, and customer service
         return "ok" if persona in {"owner", "staff with MFA"} else "404"
+    if need in {"contact", "contact writer"}:
+        # A contact: the party's people (company members by role, those it authorized with
+        # `message`), the invoice's creditor (read only) and customer service with MFA.
+        readers = {"owner", "company viewer", "authorized: message", "creditor user"}
+        if persona not in readers | {"staff with MFA"}:
+            return "404"
+        if need == "contact":
+            return "ok"
+        return "ok" if persona in {"owner", "authorized: message"} else "403"
     if need == "party":  # an authorization: its grantor's and its grantee's only
         return "ok" if persona in {"owner", "authorized: view"} else "404"
     scopes = PERSONA_SCOPES[persona]

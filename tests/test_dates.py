@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import formats, translation
 
 from invoices.models import InvoiceAccess
+from tests.accounts.helpers import ALICE_HETU, verify_identity
 from tests.factories import InvoiceFactory, UserFactory
 
 DAY = date(2026, 12, 1)
@@ -58,10 +59,14 @@ def test_the_invoice_page_shows_its_dates_in_one_format(db, creditor, language, 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
 def test_a_prefilled_date_input_carries_an_iso_value(db, creditor, language):
     user = UserFactory(preferred_language=language)
+    # The debtor itself (a claim gives view and pay only, not the due-date transfer).
+    verify_identity(user, ALICE_HETU)
     invoice = InvoiceFactory(
-        creditor=creditor, issue_date=date(2026, 11, 20), due_date=date(2026, 12, 15)
+        creditor=creditor,
+        issue_date=date(2026, 11, 20),
+        due_date=date(2026, 12, 15),
+        debtor_hetu=ALICE_HETU,
     )
-    InvoiceAccess.objects.create(invoice=invoice, user=user, method="myropo_id")
     client = Client()
     with time_machine.travel(date(2026, 12, 2), tick=False):
         client.force_login(user)

@@ -17,11 +17,11 @@ def _buttons(client: Client, invoice) -> str:
     return client.get(f"/invoices/{invoice.pk}/").content.decode()
 
 
-def test_the_owner_sees_pay_plan_and_due_date(alice_client, alice_invoice):
-    html = _buttons(alice_client, alice_invoice)
-    assert f"/payments/invoices/{alice_invoice.pk}/pay/" in html
-    assert f"/arrangements/invoices/{alice_invoice.pk}/plan/" in html
-    assert f"/arrangements/invoices/{alice_invoice.pk}/due-date/" in html
+def test_the_owner_sees_pay_plan_and_due_date(alice_client, alice_own_invoice):
+    html = _buttons(alice_client, alice_own_invoice)
+    assert f"/payments/invoices/{alice_own_invoice.pk}/pay/" in html
+    assert f"/arrangements/invoices/{alice_own_invoice.pk}/plan/" in html
+    assert f"/arrangements/invoices/{alice_own_invoice.pk}/due-date/" in html
 
 
 def test_a_person_authorized_only_to_pay_sees_no_plan_or_due_date_button(

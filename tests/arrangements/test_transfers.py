@@ -155,11 +155,11 @@ def test_bob_gets_404_and_get_on_confirm_changes_nothing(bob_client, alice_invoi
     assert bob_client.post(url, {"to_date": "2030-01-01", "action": "confirm"}).status_code == 404
 
 
-def test_the_invoice_page_offers_both_actions(alice_client, alice_invoice):
-    page = alice_client.get(reverse("invoices:detail", kwargs={"pk": alice_invoice.pk}))
+def test_the_invoice_page_offers_both_actions(alice_client, alice_own_invoice):
+    page = alice_client.get(reverse("invoices:detail", kwargs={"pk": alice_own_invoice.pk}))
     html = page.content.decode()
-    assert reverse("arrangements:due_date", kwargs={"pk": alice_invoice.pk}) in html
-    assert reverse("arrangements:plan", kwargs={"pk": alice_invoice.pk}) in html
+    assert reverse("arrangements:due_date", kwargs={"pk": alice_own_invoice.pk}) in html
+    assert reverse("arrangements:plan", kwargs={"pk": alice_own_invoice.pk}) in html
 
 
 def test_an_invoice_of_another_debtor_is_invisible(alice_client, creditor):

@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from arrangements.models import PaymentPlan
-from invoices.models import Invoice, InvoiceAccess
+from invoices.models import Invoice
+from tests.accounts.helpers import ALICE_HETU, verify_identity
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, CreditorFactory, InvoiceFactory
 
@@ -17,10 +18,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_moving_a_due_date_and_making_a_plan(page, alice, screenshot):
     creditor = CreditorFactory(name="Helsingin Energia Oy", business_id="2331972-7")
     today = timezone.localdate()
-    moved = InvoiceFactory(creditor=creditor, number="E-1", due_date=today + timedelta(days=5))
-    planned = InvoiceFactory(creditor=creditor, number="E-2", principal=Decimal("300.00"))
-    for invoice in (moved, planned):
-        InvoiceAccess.objects.create(invoice=invoice, user=alice, method="myropo_id")
+    # Alice is the debtor (her verified HETU): a claim alone gives view and pay only.
+    verify_identity(alice, ALICE_HETU)
+    moved = InvoiceFactory(
+        creditor=creditor, number="E-1", due_date=today + timedelta(days=5), debtor_hetu=ALICE_HETU
+    )
+    planned = InvoiceFactory(
+        creditor=creditor, number="E-2", principal=Decimal("300.00"), debtor_hetu=ALICE_HETU
+    )
     page.set_viewport_size({"width": 390, "height": 844})
 
     log_in(page, alice.email, PASSWORD)

@@ -169,13 +169,13 @@ def test_timeline_is_newest_first_with_actor_and_on_behalf_of(alice_client, full
     assert "on your behalf" in html
 
 
-def test_actions_appear_only_when_their_pages_exist(alice_client, alice_invoice):
-    html = alice_client.get(detail_url(alice_invoice)).content.decode()
+def test_actions_appear_only_when_their_pages_exist(alice_client, alice_own_invoice):
+    html = alice_client.get(detail_url(alice_own_invoice)).content.decode()
     assert "Download PDF" in html
-    assert pdf_url(alice_invoice) in html
-    assert f"/payments/invoices/{alice_invoice.pk}/pay/" in html  # the payments app exists
+    assert pdf_url(alice_own_invoice) in html
+    assert f"/payments/invoices/{alice_own_invoice.pk}/pay/" in html  # the payments app exists
     try:
-        plan_url = reverse("arrangements:plan", kwargs={"pk": alice_invoice.pk})
+        plan_url = reverse("arrangements:plan", kwargs={"pk": alice_own_invoice.pk})
     except NoReverseMatch:
         assert "Payment plan" not in html
     else:
@@ -197,23 +197,23 @@ urlpatterns = [
 
 
 @pytest.mark.urls("tests.invoices.test_detail")
-def test_actions_link_to_pages_that_exist(alice_client, alice_invoice):
-    response = alice_client.get(detail_url(alice_invoice))
+def test_actions_link_to_pages_that_exist(alice_client, alice_own_invoice):
+    response = alice_client.get(detail_url(alice_own_invoice))
     labels = {action.label: action.url for action in response.context["actions"]}
     # Plans and due-date moves come from the arrangements app, included through myropo.urls.
     labels.pop("Payment plan", None)
     labels.pop("Move the due date", None)
     assert labels == {
-        "Pay": f"/payments/{alice_invoice.pk}/pay/",
-        "Send a message": f"/messages/new/{alice_invoice.pk}/",
+        "Pay": f"/payments/{alice_own_invoice.pk}/pay/",
+        "Send a message": f"/messages/new/{alice_own_invoice.pk}/",
     }
 
 
 @pytest.mark.urls("tests.invoices.test_detail")
-def test_paid_invoice_offers_no_payment(alice_client, alice_invoice):
-    alice_invoice.stage = "paid"
-    alice_invoice.save()
-    response = alice_client.get(detail_url(alice_invoice))
+def test_paid_invoice_offers_no_payment(alice_client, alice_own_invoice):
+    alice_own_invoice.stage = "paid"
+    alice_own_invoice.save()
+    response = alice_client.get(detail_url(alice_own_invoice))
     assert [action.label for action in response.context["actions"]] == ["Send a message"]
 
 

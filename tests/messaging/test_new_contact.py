@@ -50,11 +50,11 @@ def test_the_form_offers_only_the_acting_contexts_invoices(alice_client, alice_i
     assert other.number not in page
 
 
-def test_the_invoice_page_links_to_a_message_about_it(alice_client, alice_invoice):
-    page = alice_client.get(f"/invoices/{alice_invoice.pk}/").content.decode()
-    assert f"/messages/new/{alice_invoice.pk}/" in page
-    form = alice_client.get(f"/messages/new/{alice_invoice.pk}/").content.decode()
-    assert f'value="{alice_invoice.pk}" checked' in form or "checked" in form
+def test_the_invoice_page_links_to_a_message_about_it(alice_client, alice_own_invoice):
+    page = alice_client.get(f"/invoices/{alice_own_invoice.pk}/").content.decode()
+    assert f"/messages/new/{alice_own_invoice.pk}/" in page
+    form = alice_client.get(f"/messages/new/{alice_own_invoice.pk}/").content.decode()
+    assert f'value="{alice_own_invoice.pk}" checked' in form or "checked" in form
 
 
 def test_an_invoice_the_user_cannot_see_is_refused(alice_client):

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.staff import STAFF_POWERS_ATTR
 from invoices.models import InvoiceAccess
 from payments.allocation import allocate_payment
 from payments.bankfiles.pain001 import InvalidTransfers, Transfer, build_pain001
@@ -173,7 +174,11 @@ def test_the_payer_may_change_their_own_waiting_notice_and_is_told_again(
 
 @pytest.fixture
 def clerk(db):
-    return UserFactory(email="clerk@example.test", is_staff=True, is_superuser=True)
+    """A staff member working in the admin: its request passed the MFA check (accounts.staff),
+    so the services see customer-service powers on this user object."""
+    user = UserFactory(email="clerk@example.test", is_staff=True, is_superuser=True)
+    setattr(user, STAFF_POWERS_ATTR, True)
+    return user
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ The invoice admin page is the invoices app's; this app adds to it what belongs t
 place, so that invoices never imports the engine.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -17,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from collection.models import CollectionRun, Letter, ReferenceRate
+from collection.models import CollectionHold, CollectionRun, Letter, ReferenceRate, StopRequest
 from collection.rate_gaps import half_year_label, missed_interest_book, missed_interest_report
 from invoices.admin import (
     ChargeInline,
@@ -48,6 +49,18 @@ class LetterInline(ReadOnlyInlineMixin, admin.TabularInline):
         )
 
 
+class StopRequestInline(ReadOnlyInlineMixin, admin.StackedInline):
+    model = StopRequest
+    fields = ["requested_at", "channel", "recorded_by", "created_at", "source", "note"]
+    readonly_fields = fields
+
+
+class CollectionHoldInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = CollectionHold
+    fields = ["reason", "until", "source", "created_at", "released_at"]
+    readonly_fields = fields
+
+
 admin.site.unregister(Invoice)
 
 
@@ -55,7 +68,15 @@ admin.site.unregister(Invoice)
 class InvoiceAdmin(BaseInvoiceAdmin):
     change_list_template = "admin/collection/invoice_change_list.html"
     readonly_fields = [*BaseInvoiceAdmin.readonly_fields, "collection_schedule"]
-    inlines = [InvoiceLineInline, ChargeInline, CreditInline, LetterInline, InvoiceEventInline]
+    inlines = [
+        InvoiceLineInline,
+        ChargeInline,
+        CreditInline,
+        LetterInline,
+        StopRequestInline,
+        CollectionHoldInline,
+        InvoiceEventInline,
+    ]
 
     @admin.display(description=_("if unpaid: the collection schedule"))
     def collection_schedule(self, invoice: Invoice) -> str:
@@ -187,6 +208,105 @@ class CollectionRunAdmin(admin.ModelAdmin):
     ]
     list_filter = ["dry_run"]
     date_hierarchy = "run_date"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class StopRequestForm(forms.ModelForm):
+    """Staff record a request that came by letter or email; the service checks it."""
+
+    class Meta:
+        model = StopRequest
+        fields = ["invoice", "requested_at", "channel", "note"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.request_user = kwargs.pop("request_user", None)
+        super().__init__(*args, **kwargs)
+        self.recorded: StopRequest | None = None
+
+    def clean(self):
+        from collection.services import CollectionError, collection_stop_request
+
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            # Recorded here, inside the admin's transaction: a refusal is a form error.
+            self.recorded = collection_stop_request(
+                invoice=data["invoice"],
+                requested_at=data["requested_at"],
+                channel=data["channel"],
+                actor=self.request_user,
+                source="admin",
+                note=data.get("note", ""),
+            )
+        except CollectionError as error:
+            raise forms.ValidationError(error.message) from None
+        return data
+
+    def validate_unique(self) -> None:
+        """One request per invoice is the service's to keep: a second one returns the first
+        (moved earlier if the new one is earlier), never an error."""
+
+
+@admin.register(StopRequest)
+class StopRequestAdmin(admin.ModelAdmin):
+    """Perintälaki 4 c §: recorded once, never edited or deleted (the engine relies on it)."""
+
+    form = StopRequestForm
+    list_display = ["invoice", "requested_at", "channel", "recorded_by", "created_at"]
+    list_filter = ["channel"]
+    search_fields = ["invoice__number", "invoice__reference", "invoice__debtor_name"]
+    raw_id_fields = ["invoice"]
+    readonly_fields = ["recorded_by", "created_at", "source"]
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class WithUser(form):  # type: ignore[misc, valid-type]
+            def __init__(self, *args, **inner) -> None:
+                super().__init__(*args, request_user=request.user, **inner)
+
+        return WithUser
+
+    def save_model(self, request: HttpRequest, obj: StopRequest, form, change: bool) -> None:
+        """The service saved it in `clean`; warn about costs booked after the request."""
+        from collection.services import costs_charged_after
+
+        recorded = form.recorded
+        assert recorded is not None
+        obj.pk = recorded.pk
+        obj.refresh_from_db()
+        late = costs_charged_after(recorded)
+        if late:
+            messages.warning(
+                request,
+                gettext(
+                    "Costs were booked after the request (%(total)s €): credit them, the law "
+                    "forbids them (Debt Collection Act 4 c § 2 mom)."
+                )
+                % {"total": sum(charge.amount for charge in late)},
+            )
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(CollectionHold)
+class CollectionHoldAdmin(admin.ModelAdmin):
+    list_display = ["invoice", "reason", "until", "source", "created_at", "released_at"]
+    list_filter = ["reason"]
+    search_fields = ["invoice__number", "source"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

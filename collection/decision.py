@@ -31,7 +31,10 @@ Choices where the law left one (each is the stricter reading; the rule rows cite
   step we took, each payment and each acknowledgement (a plan made, a due-date transfer)
   starts a new period, but only while the debt is not yet barred: an act after the end
   revives nothing. The debt is barred from the anniversary day on.
-- After a consumer's request to stop voluntary collection (4 c §) every step is free.
+- After a consumer's request to stop voluntary collection (4 c §) every step is free, from
+  the day of the request on (the request's own day included: the stricter reading).
+- A hold (a payment report staff are checking; our policy, not the law) only waits: the
+  step comes the day after the hold ends, with every interval still kept.
 - Business standard compensation (10 i §): other collection costs only beyond 40 €.
 - A creditor with `reminder_count` 0 never reaches collection automatically: there is no
   prior reminder (5 § 1 mom; SPL code, Ropo's ethical principles).
@@ -117,6 +120,7 @@ class Reason(StrEnum):
     DISPUTED = "disputed"
     ACTIVE_PLAN = "active_plan"
     TRANSFER = "due_date_transfer"
+    HELD = "held"  # a payment report: collection waits while staff look for the payment
     STATUTE_BARRED = "statute_barred"
     NO_PRIOR_REMINDER = "no_prior_reminder"
     HANDED_OVER = "handed_over"  # legal collection: the portal only records it
@@ -164,7 +168,8 @@ class InvoiceSituation:
     credited or legal. `interruptions` are the debtor's acts that interrupt limitation
     (payments, acknowledgements: a plan made, a due-date transfer); `sent_on` the day the
     invoice was sent; `stop_requested_on` a consumer's 4 c § request; `channel` how letters
-    reach the debtor.
+    reach the debtor; `held_until` the last day a hold (a payment report staff are checking)
+    keeps the next step waiting.
     """
 
     kind: DebtorKind
@@ -184,6 +189,7 @@ class InvoiceSituation:
     sent_on: date | None = None
     stop_requested_on: date | None = None
     channel: Channel = Channel.LETTER_POST
+    held_until: date | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", DebtorKind(self.kind))
@@ -558,6 +564,13 @@ def decide_next_step(
             Reason.TRANSFER,
             f"Due date moved to {s.transfer_until.isoformat()}: nothing happens until then.",
         )
+    if s.held_until is not None and today <= s.held_until:
+        return _stop(
+            Reason.HELD,
+            f"A payment was reported: collection waits until {s.held_until.isoformat()} while "
+            "customer service looks for it.",
+            "policy.payment_report_hold",
+        )
 
     step = _next_step(s, settings)
     if step is None:
@@ -682,6 +695,9 @@ def simulate_schedule(
         decision = decide_next_step(situation, settings, today)
         if decision.reason_code is Reason.TRANSFER and situation.transfer_until is not None:
             today = situation.transfer_until + timedelta(days=1)
+            continue
+        if decision.reason_code is Reason.HELD and situation.held_until is not None:
+            today = situation.held_until + timedelta(days=1)
             continue
         if decision.step is None or decision.on is None:
             if decision.reason_code is not Reason.HANDED_OVER or not schedule:

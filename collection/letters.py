@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
 
 from accounts.models import User
-from collection.models import CollectionStepKind, Letter
+from collection.models import CollectionStepKind, Letter, StopRequest
 from collection.rules import Bracket, LegalRule, Step, Topic, rule
 from invoices.models import Charge, ChargeKind, CreditorSettings, Invoice, InvoiceAccess
 from invoices.payment_codes import payment_codes_for
@@ -156,6 +156,40 @@ def _letter_body(step: str) -> str:
     )
 
 
+def _stop_notices(letter: Letter, invoice: Invoice) -> list[str]:
+    """What a consumer's letter says about the right to stop voluntary collection (4 c §).
+
+    After a request: that no costs are charged for collection acts after it (4 c § 2 mom).
+    Before one, on a payment demand: the right itself, how to ask and what follows
+    (5 a § 2 mom).
+    """
+    if invoice.debtor_type != "consumer":
+        return []
+    stop = StopRequest.objects.filter(invoice_id=invoice.pk).first()
+    if stop is not None and timezone.localtime(stop.requested_at).date() <= letter.letter_date:
+        day = timezone.localtime(stop.requested_at).date().strftime("%d.%m.%Y")
+        return [
+            gettext(
+                "You asked on %(day)s that voluntary collection be stopped (Debt Collection Act "
+                "4 c §). No costs are charged to you for collection acts after your request: "
+                "this letter costs you nothing. The creditor may take the claim to court."
+            )
+            % {"day": day}
+        ]
+    if letter.step in (Step.DEMAND_1, Step.DEMAND_2):
+        return [
+            gettext(
+                "You have the right to ask that voluntary collection be stopped and the claim "
+                "moved to legal collection (Debt Collection Act 4 c §). Ask in writing: send a "
+                'message in MyRopo (choose "Stop voluntary collection") or write to the '
+                "address above. After your request no costs are charged to you for further "
+                "collection acts, but the creditor may take the claim to court at once, which "
+                "may lead to a judgment, legal costs and enforcement."
+            )
+        ]
+    return []
+
+
 @dataclass(frozen=True)
 class BalanceRow:
     label: str
@@ -177,6 +211,7 @@ def _context(letter: Letter, invoice: Invoice, language: str) -> dict:
         "language": language,
         "title": letter_title(letter.step),
         "body": _letter_body(letter.step),
+        "stop_notices": _stop_notices(letter, invoice),
         "creditor_message": creditor_settings.reminder_message if creditor_settings else "",
         "show_due_date": creditor_settings.reminder_shows_due_date if creditor_settings else True,
         "original_due_date": invoice.due_date,

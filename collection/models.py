@@ -6,6 +6,7 @@ The tables kept their names from the invoices app (`db_table`), where they were 
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -159,3 +160,90 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_step_display()} {self.letter_date:%Y-%m-%d}"
+
+
+class StopRequestChannel(models.TextChoices):
+    """How the request came: 4 c § 1 mom wants it in writing or in another durable form."""
+
+    MESSAGE = "message", _("MyRopo message")
+    EMAIL = "email", _("Email")
+    LETTER = "letter", _("Letter")
+    OTHER_DURABLE = "other_durable", _("Other durable form")
+
+
+class StopRequest(models.Model):
+    """A consumer's request to stop voluntary collection (perintälaki 4 c §).
+
+    One per invoice (the earliest counts). From `requested_at` on the engine charges no
+    collection cost (4 c § 2 mom); the letters that still go say so; interest is no cost
+    and still accrues. Recorded only through `collection.services.collection_stop_request`.
+    """
+
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="stop_request")
+    requested_at = models.DateTimeField(_("requested at"))
+    channel = models.CharField(_("channel"), max_length=16, choices=StopRequestChannel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    source = models.CharField(_("source"), max_length=64, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("request to stop voluntary collection")
+        verbose_name_plural = _("requests to stop voluntary collection")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.requested_at:%Y-%m-%d}"
+
+
+class HoldReason(models.TextChoices):
+    PAYMENT_REPORT = "payment_report", _("Payment report: staff are looking for the payment")
+
+
+class CollectionHold(models.Model):
+    """The next collection step waits until `until` (inclusive), unless released earlier.
+
+    A payment report ("I have paid") holds collection while staff look for the payment
+    (`rules.payment_report_hold_days`); `source` names what asked for it (e.g. "contact:12"),
+    so that the decision on it releases exactly its own holds.
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="collection_holds")
+    reason = models.CharField(_("reason"), max_length=16, choices=HoldReason.choices)
+    until = models.DateField(_("collection waits until"))
+    source = models.CharField(_("source"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("collection hold")
+        verbose_name_plural = _("collection holds")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["invoice", "until"],
+                name="collection_hold_active",
+                condition=Q(released_at__isnull=True),
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "source"], name="collection_hold_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.get_reason_display()} → {self.until:%Y-%m-%d}"

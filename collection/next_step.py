@@ -84,6 +84,9 @@ _STOP_SENTENCES: dict[Reason, str] = {
     Reason.DISPUTED: gettext_noop("Collection is paused while the invoice is disputed."),
     Reason.ACTIVE_PLAN: gettext_noop("Collection is paused while the payment plan is active."),
     Reason.TRANSFER: gettext_noop("Nothing happens before the moved due date."),
+    Reason.HELD: gettext_noop(
+        "Collection waits while customer service looks for the payment you reported."
+    ),
     Reason.STATUTE_BARRED: gettext_noop("The debt is statute-barred and is not collected."),
     Reason.NO_PRIOR_REMINDER: gettext_noop(
         "The creditor sends no payment reminders, and an invoice never moves to collection "

@@ -16,9 +16,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from collection import interest as pure_interest
+from collection.decision import is_statute_barred
 from collection.models import ReferenceRate
 from collection.rules import DebtorKind, interest_margin
 from collection.selectors import INTEREST_CHARGE_COLUMNS, facts_for_rows
@@ -100,7 +102,7 @@ def _uncovered(first: date, last: date, covered: list[tuple[date, date]]) -> lis
     return stretches
 
 
-def missed_interest(rate: ReferenceRate) -> list[MissedInterest]:
+def missed_interest(rate: ReferenceRate, today: date | None = None) -> list[MissedInterest]:
     """Interest the half-year of `rate` held back: its days that lie before an invoice's last
     interest booking but are in none of its interest rows (they were skipped for want of the
     rate). The principal is the unpaid principal now: never more than on those days, so
@@ -141,7 +143,11 @@ def missed_interest(rate: ReferenceRate) -> list[MissedInterest]:
         first = max(rate.start, row["due_date"] + timedelta(days=1))
         last = min(rate.end, max(e for _s, e in spans))
         situation = facts[row["id"]].situation
-        closed = row["stage"] in CLOSED_STAGES
+        # A statute-barred debt is not collected, its interest neither (perintälaki 4 § 3 mom):
+        # listed for staff like a closed one, never booked.
+        closed = row["stage"] in CLOSED_STAGES or (
+            today is not None and is_statute_barred(situation, today)
+        )
         # A closed invoice owes nothing now: it is listed with the invoice amount as the most
         # it could have owed, for staff to decide; it is never charged.
         principal = row["principal"] if closed else situation.principal
@@ -169,7 +175,7 @@ def missed_interest_book(*, rate: ReferenceRate, today: date) -> list[MissedInte
     The key names the half-year, so entering the rate twice (or a rerun) books nothing more.
     Returns everything found, the closed invoices included, for the staff list.
     """
-    found = missed_interest(rate)
+    found = missed_interest(rate, today)
     kinds = {
         pk: DebtorKind.from_debtor_type(debtor_type)
         for pk, debtor_type in Invoice.objects.filter(
@@ -217,7 +223,7 @@ def missed_interest_report(rate: ReferenceRate) -> list[MissedInterest]:
         .order_by("invoice_id", "period_start")
         .values_list("invoice_id", "period_start", "period_end", "amount")
     ]
-    closed = [missed for missed in missed_interest(rate) if missed.closed]
+    closed = [missed for missed in missed_interest(rate, timezone.localdate()) if missed.closed]
     return sorted(booked + closed, key=lambda m: (m.invoice_id, m.start))
 
 

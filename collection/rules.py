@@ -58,6 +58,7 @@ __all__ = [
     "limitation_years",
     "min_days_after_previous",
     "min_payment_days",
+    "payment_report_hold_days",
     "phone_contact_allowed",
     "plan_count_limit",
     "plan_fee_cap",
@@ -116,6 +117,7 @@ class Topic(StrEnum):
     INTEREST_MARGIN = "interest_margin"
     LIMITATION = "limitation"
     NEVER = "never"
+    HOLD = "hold"
 
 
 class Unit(StrEnum):
@@ -725,6 +727,19 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
             "only without costs, and the debtor is told so"
         ),
     ),
+    # Our own policy, not the law: a payment report holds the next step while staff look.
+    LegalRule(
+        code="policy.payment_report_hold",
+        topic=Topic.HOLD,
+        kind=None,
+        cap=Decimal(14),
+        unit=Unit.DAYS,
+        source=(
+            "Our policy: after a payment report the next collection step waits this many days "
+            "while customer service looks for the payment (settings.PAYMENT_REPORT_HOLD_DAYS "
+            "overrides it); a hold only delays, every legal interval still holds"
+        ),
+    ),
     # Legal collection.
     LegalRule(
         code="legal_handover",
@@ -1029,6 +1044,13 @@ def min_payment_days(channel: Channel) -> int:
 # A creditor's `letter_payment_days` is one number for every letter, so it must cover the
 # slowest channel.
 MIN_LETTER_PAYMENT_DAYS = max(min_payment_days(channel) for channel in Channel)
+
+
+def payment_report_hold_days() -> int:
+    """The default number of days a payment report holds collection (our policy row)."""
+    days = rule("policy.payment_report_hold").cap
+    assert days is not None
+    return int(days)
 
 
 def allocation_rule(kind: DebtorKind) -> LegalRule:

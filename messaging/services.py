@@ -22,6 +22,13 @@ from django.utils.translation import gettext as _
 
 from accounts.context import Acting
 from accounts.models import Organisation, User
+from collection.models import HoldReason, StopRequestChannel
+from collection.services import (
+    CollectionError,
+    collection_hold,
+    collection_hold_release,
+    collection_stop_request,
+)
 from invoices.models import DebtorType, EventKind, Invoice
 from invoices.services import invoice_record_event
 from messaging.attachments import CleanFile
@@ -217,14 +224,25 @@ def contact_create(
         if classification == Classification.DISPUTE:
             _dispute_open(contact=contact, invoices=invoices, reason=body, acting=owner.acting)
         elif classification == Classification.PAYMENT_REPORT:
-            PaymentReport.objects.create(
+            report = PaymentReport.objects.create(
                 contact=contact,
                 paid_on=paid_on,
                 amount=amount,
                 hold_until=timezone.localdate() + timedelta(days=settings.PAYMENT_REPORT_HOLD_DAYS),
             )
+            # The collection cycle holds the next step of each invoice while staff look.
+            for invoice in invoices:
+                collection_hold(
+                    invoice=invoice,
+                    until=report.hold_until,
+                    reason=HoldReason.PAYMENT_REPORT,
+                    source=_hold_source(contact),
+                    actor=actor,
+                )
         elif classification == Classification.STOP_COLLECTION:
-            _stop_request(contact=contact, invoices=invoices, acting=owner.acting)
+            _stop_request(
+                contact=contact, invoices=invoices, acting=owner.acting, channel=channel, at=now
+            )
     return contact
 
 
@@ -512,6 +530,9 @@ def payment_report_decide(*, contact: Contact, staff: User, found: bool, note: s
         report.state = PaymentReportState.FOUND if found else PaymentReportState.NOT_FOUND
         report.decided_at = timezone.now()
         report.save()
+        # Found or not, the hold ends: a paid invoice is closed anyway, and collection of
+        # what is still unpaid resumes.
+        collection_hold_release(source=_hold_source(contact), actor=staff)
         with translation.override(contact.language):
             if found:
                 text = _("We found your payment of %(amount)s. Thank you.") % {
@@ -545,28 +566,33 @@ def payment_report_decide(*, contact: Contact, staff: User, found: bool, note: s
 # --- Stop voluntary collection (perintälaki 4 c §) ------------------------------------------
 
 
-def _stop_request(*, contact: Contact, invoices: list[Invoice], acting: Acting) -> None:
-    """Recorded on each invoice's timeline; the collection engine's own service (when it exists)
-    is told, so that it charges nothing more."""
-    stop = _collection_stop_service()
+def _stop_request(
+    *, contact: Contact, invoices: list[Invoice], acting: Acting, channel: str, at
+) -> None:
+    """The collection engine records the request on each invoice (with its timeline event):
+    from then on it charges nothing more and its letters say so."""
+    # 4 c § 1 mom: in writing or another durable form; a phone call is neither (the service
+    # refuses the channel it does not know).
+    durable = {
+        Channel.PORTAL: StopRequestChannel.MESSAGE,
+        Channel.EMAIL: StopRequestChannel.EMAIL,
+        Channel.CHAT: StopRequestChannel.OTHER_DURABLE,
+    }.get(channel, channel)
     for invoice in invoices:
-        if stop is not None:
-            stop(invoice=invoice, acting=acting)
-        invoice_record_event(
-            invoice=invoice,
-            kind=EventKind.NOTE,
-            detail=_("The debtor asked in writing to stop voluntary collection (4 c §)."),
-            data={"contact_id": contact.pk, "stop_request": True},
-            **acting.event_kwargs(),
-        )
+        try:
+            collection_stop_request(
+                invoice=invoice,
+                requested_at=at,
+                channel=durable,
+                source=f"contact:{contact.pk}",
+                **acting.event_kwargs(),
+            )
+        except CollectionError as error:
+            raise MessagingError(error.message) from None
 
 
-def _collection_stop_service():
-    try:
-        from collection.services import collection_stop_request  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return collection_stop_request
+def _hold_source(contact: Contact) -> str:
+    return f"contact:{contact.pk}"
 
 
 # --- Feedback --------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from collection.rules import payment_report_hold_days as _payment_report_hold_days
+
 from myropo.env import (
     database_from_url,
     email_from_url,
@@ -400,7 +402,8 @@ if BANK_DROP_DIR:
 # The first answer is due this many service hours (Mon–Fri 8–20, Sat 10–15) after a contact.
 MESSAGING_SLA_SERVICE_HOURS = env_int("MESSAGING_SLA_SERVICE_HOURS", 16)
 # "I have paid": the next collection step waits this many days while staff look for it.
-PAYMENT_REPORT_HOLD_DAYS = env_int("PAYMENT_REPORT_HOLD_DAYS", 14)
+# The default is the rule table's policy row (collection.rules, "policy.payment_report_hold").
+PAYMENT_REPORT_HOLD_DAYS = env_int("PAYMENT_REPORT_HOLD_DAYS", _payment_report_hold_days())
 # New contacts a user may open in an hour.
 MESSAGING_CONTACTS_PER_HOUR = env_int("MESSAGING_CONTACTS_PER_HOUR", 10)
 # Resolved contacts' messages and attachments are deleted after this many days.

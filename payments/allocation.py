@@ -39,6 +39,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collection.decision import is_statute_barred
 from collection.interest import ReferenceRate as Rate
 from collection.rules import DebtorKind, allocation_order_refusal, default_allocation_order
 from collection.selectors import (
@@ -231,8 +232,11 @@ def _interest_on_payment_rows(
     rates: Sequence[Rate],
 ) -> list[tuple]:
     """The interest `Charge` rows accrued on `principal` up to `paid_on` (one per stretch
-    that has a reference rate; none if nothing accrued)."""
+    that has a reference rate; none if nothing accrued). None on a statute-barred debt:
+    booking its interest would be collecting it (perintälaki 4 § 3 mom, 728/2003 4 §)."""
     s = facts.situation
+    if is_statute_barred(s, paid_on):
+        return []
     due = unbooked_interest(
         kind=s.kind,
         principal=principal,

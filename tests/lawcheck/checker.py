@@ -290,10 +290,28 @@ def _totals(h: InvoiceHistory, costs: list[Fee], steps: list[Step], report) -> N
         elif step.step in DEMANDS and counted_demands < 2:
             counted_demands += 1
             others_cap += law.demand_fee_cap(h.kind, h.principal, counted_demands).amount
-    running = ZERO
+    # Plan and extension fees are 10 § costs too, counted like the letters at the most the
+    # act allows for them (10 e § 1 mom 5–6 k, 10 g § 2 mom), not at what was charged: the
+    # charged amount is what is left after the offset, so counting it would offset them twice
+    # ("vain siltä osin kuin niiden määrä ylittää vakiokorvauksen määrän", 10 i §).
+    allowed_plans, _ = law.plan_fee_count(h.kind, h.principal)
+    plans = 0
     for fee in costs:
-        if fee.kind in (PLAN_FEE, TRANSFER_FEE):
-            others_cap += fee.amount
+        if fee.kind == PLAN_FEE:
+            plan = _plan_for(h, fee)
+            plans += 1
+            if plan is None or plans > allowed_plans:
+                others_cap += fee.amount
+            else:
+                others_cap += law.plan_fee_cap(h.kind, h.principal, plan.installments).amount
+        elif fee.kind == TRANSFER_FEE:
+            transfer = _transfer_for(h, fee)
+            min_days, _ = law.TRANSFER_MIN_DAYS[h.kind]
+            if transfer is not None and (transfer.to_date - transfer.from_date).days >= min_days:
+                others_cap += law.transfer_fee_cap(h.kind).amount
+            else:
+                others_cap += fee.amount
+    running = ZERO
     allowed = max(law.STANDARD_COMPENSATION.amount, others_cap)
     for fee in costs:
         running += fee.amount

@@ -217,8 +217,9 @@ def _disputes(ids: list[int], InvoiceEvent) -> dict[int, list[Interval]]:
 
 
 def _stop_requests(ids: list[int], InvoiceEvent) -> dict[int, list[datetime]]:
-    """4 c § requests: a model of their own when the engine has one, else timeline events
-    whose data says {"stop_request": true}."""
+    """4 c § requests: the rows of a model of their own when the engine has one, and the
+    timeline events whose data says {"stop_request": true} (a request written down either
+    way counts: the checker takes the earliest)."""
     result: dict[int, list[datetime]] = defaultdict(list)
     for name in ("StopRequest", "CollectionStopRequest", "StopCollectionRequest"):
         Stop = model(name)
@@ -226,7 +227,10 @@ def _stop_requests(ids: list[int], InvoiceEvent) -> dict[int, list[datetime]]:
             at = next(n for n in ("requested_at", "created_at") if _has_field(Stop, n))
             for s in Stop.objects.filter(invoice_id__in=ids):
                 result[s.invoice_id].append(getattr(s, at))
-            return result
+            break
     for event in InvoiceEvent.objects.filter(invoice_id__in=ids, data__stop_request=True):
-        result[event.invoice_id].append(event.created_at)
+        requested = (event.data or {}).get("requested_at")
+        result[event.invoice_id].append(
+            datetime.fromisoformat(requested) if requested else event.created_at
+        )
     return result

@@ -58,6 +58,7 @@ PERSONAS = {
     "dispute": 2,
     "stop": 2,
     "old": 2,
+    "report": 2,
 }
 
 
@@ -353,6 +354,14 @@ def _schedule(debtor: _Debtor, rng: random.Random, invoice, start: date, end: da
         act[on(rng.randint(20, 70))].append(("stop", True))
         if rng.random() < 0.5:
             act[on(rng.randint(71, 150))].append((f"pay_{method}", "all"))
+    elif persona == "report":
+        # Reports a payment it never made: the hold waits, then collection resumes.
+        reported = on(rng.randint(10, 60))
+        act[reported].append(("report", rng.choice([7, 14, 21])))
+        if rng.random() < 0.5:
+            act[reported + timedelta(days=rng.randint(1, 6))].append(("report_decided", reported))
+        if rng.random() < 0.4:
+            act[on(rng.randint(61, 120))].append((f"pay_{method}", "all"))
     elif persona == "old":
         if rng.random() < 0.5:
             act[start + timedelta(days=rng.randint(1, 60))].append(("plan", 4))
@@ -484,19 +493,40 @@ class _Acts:
         self.counts["dispute" if opened else "dispute resolved"] += 1
 
     def stop(self, invoice_id: int, _value: bool, today: date) -> None:
+        """A consumer asks in writing to stop voluntary collection (4 c §), through the
+        engine's service (what staff record in the admin and the message centre calls)."""
+        from django.utils import timezone
+
         invoice = self._invoice(invoice_id)
-        for module in (self.world.collection_services, self.world.invoice_services):
-            for name in ("stop_request_record", "collection_stop_request", "stop_request_create"):
-                service = getattr(module, name, None)
-                if service is not None:
-                    service(invoice=invoice, actor=self.user)
-                    self.counts["stop request"] += 1
-                    return
-        # No 4 c § service yet: a timeline note, so that the checker knows.
-        self.world.invoice_services.invoice_record_event(
-            invoice=invoice, kind="note", data={"stop_request": True}, actor=self.user
+        service = self.world.collection_services.collection_stop_request
+        errors = self.world.collection_services.CollectionError
+        try:
+            service(
+                invoice=invoice, requested_at=timezone.now(), channel="message", actor=self.user
+            )
+            self.counts["stop request"] += 1
+        except errors:
+            self.counts["stop request refused"] += 1
+
+    def report(self, invoice_id: int, days: int, today: date) -> None:
+        """ "I have paid": the next step waits while customer service looks (our policy)."""
+        invoice = self._invoice(invoice_id)
+        if invoice.stage in ("paid", "credited"):
+            return
+        self.world.collection_services.collection_hold(
+            invoice=invoice,
+            until=today + timedelta(days=days),
+            reason="payment_report",
+            source=f"sim:{invoice_id}:{today.isoformat()}",
+            actor=self.user,
         )
-        self.counts["stop request (event only)"] += 1
+        self.counts["payment report hold"] += 1
+
+    def report_decided(self, invoice_id: int, source_day: date, today: date) -> None:
+        released = self.world.collection_services.collection_hold_release(
+            source=f"sim:{invoice_id}:{source_day.isoformat()}", actor=self.user
+        )
+        self.counts["payment report released"] += released
 
 
 def camt054_one(reference: str, amount: Decimal, booked: date, archive: str) -> bytes:

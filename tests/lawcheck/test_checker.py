@@ -208,6 +208,26 @@ def test_business_standard_compensation_offsets_other_costs_10i():
     assert check(lawful) == []
 
 
+def test_a_plan_fee_counts_at_its_cap_towards_the_10i_offset():
+    """10 i §: the 10 § costs are offset, not what is left of them after the offset. A 12-
+    instalment plan may cost 60 € (10 e § 1 mom 6 k a, e): with the 40 € taken first, 20 € of
+    it is charged, and the demands that follow are charged in full (the simulation's case)."""
+
+    def history(installments: int) -> InvoiceHistory:
+        h = invoice("business", "500.00")
+        h.steps.append(Step("reminder_1", day(10), at(day(10)), day(27)))
+        h.fees.append(Fee("standard_compensation", D("40.00"), day(10), at(day(10)), "reminder_1"))
+        h.plans.append(Plan(1, day(15), at(day(15)), installments))
+        h.fees.append(Fee("plan_fee", D("20.00"), day(15), at(day(15), 9), plan_id=1))
+        letter(h, "demand_1", day(130), "50.00")
+        letter(h, "demand_2", day(145), "25.00")
+        return h
+
+    assert "standard_compensation_offset" not in rules(history(12))
+    # A 3-instalment plan may cost 30 €: 12 + 30 + 50 + 25 = 117 € < 135 € charged.
+    assert "standard_compensation_offset" in rules(history(3))
+
+
 def test_no_standard_compensation_for_a_consumer_nor_before_the_delay():
     h = invoice()
     h.fees.append(Fee("standard_compensation", D("40.00"), day(1), at(day(1))))

@@ -7,7 +7,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from collection.rules import payment_report_hold_days as _payment_report_hold_days
-
 from myropo.env import (
     database_from_url,
     email_from_url,

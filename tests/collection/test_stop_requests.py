@@ -15,8 +15,8 @@ from django.utils import translation
 from pypdf import PdfReader
 
 import collection.cycle as cycle_module
-from arrangements.services import plan_create
 from accounts.context import Acting
+from arrangements.services import plan_create
 from collection.cycle import run_collection_cycle
 from collection.decision import FeeReason
 from collection.letters import letter_html, letter_pdf_bytes

@@ -30,7 +30,7 @@ the stricter of the two readings for every cap and count (each row says so in
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from decimal import Decimal
 from enum import StrEnum
@@ -40,8 +40,10 @@ __all__ = [
     "LEGAL_RULES",
     "MIN_LETTER_PAYMENT_DAYS",
     "STEP_ORDER",
+    "Act",
     "Bracket",
     "Channel",
+    "Cite",
     "DebtorKind",
     "IntRange",
     "LegalRule",
@@ -197,6 +199,47 @@ UNPAID = (
 )
 
 
+class Act(StrEnum):
+    """The texts a rule row cites; `collection.citations` names each in the page's language."""
+
+    DEBT_COLLECTION = "debt_collection"  # laki saatavien perinnästä 513/1999
+    INTEREST = "interest"  # korkolaki 633/1982
+    LIMITATION = "limitation"  # laki velan vanhentumisesta 728/2003
+    E_SERVICES = "e_services"  # laki sähköisestä asioinnista viranomaistoiminnassa 13/2003
+    ADMINISTRATIVE = "administrative"  # hallintolaki 434/2003
+    OMBUDSMAN = "ombudsman"  # KKV/378/14.08.01.05/2022, 21.10.2024 (Ropo Suomi Oy)
+    ETHICS = "ethics"  # the SPL code of good collection practice
+    POLICY = "policy"  # our own policy, stricter than the law
+
+
+@dataclass(frozen=True)
+class Cite:
+    """One exact place of a text: section ("10 a"), subsection (momentti), paragraph (kohta),
+    subparagraph (alakohta, "b"), and the amending act that gave it its words."""
+
+    act: Act
+    section: str = ""
+    subsection: int | None = None
+    paragraph: int | None = None
+    subparagraph: str = ""
+    amended_by: str = ""
+
+
+def _p13(section: str, subsection=None, paragraph=None, subparagraph="") -> Cite:
+    """Perintälaki, in the words of 31/2013."""
+    return Cite(Act.DEBT_COLLECTION, section, subsection, paragraph, subparagraph, "31/2013")
+
+
+def _p22(section: str, subsection=None, paragraph=None, subparagraph="") -> Cite:
+    """Perintälaki, in the words of 299/2022."""
+    return Cite(Act.DEBT_COLLECTION, section, subsection, paragraph, subparagraph, "299/2022")
+
+
+_OMBUDSMAN = Cite(Act.OMBUDSMAN)
+_POLICY = Cite(Act.POLICY)
+_ETHICS = Cite(Act.ETHICS)
+
+
 @dataclass(frozen=True)
 class LegalRule:
     """One row of the legal table.
@@ -231,6 +274,7 @@ class LegalRule:
     costs_last: bool = False
     label_key: str = ""
     note: str = field(default="", compare=False)
+    cites: tuple[Cite, ...] = field(default=(), compare=False)
 
     def describe(self) -> str:
         """A one-line English description for explanations, e.g. "consumer, ≤ 5.00 €, …"."""
@@ -508,7 +552,7 @@ def _plan_rows() -> Iterable[LegalRule]:
     )
 
 
-LEGAL_RULES: tuple[LegalRule, ...] = (
+_TABLE: tuple[LegalRule, ...] = (
     # Payment reminders ("maksumuistutus").
     LegalRule(
         code="consumer.reminder_1",
@@ -520,9 +564,9 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         sent_days_before_due=14,
         label_key="reminder",
         source=(
-            f"{ACT} 10 a § 1 mom 1 k (≤ 5 €); 10 b § 1 mom (the invoice sent ≥ 14 days "
-            f"before its due date, ≥ 14 days after the due date) ({AMENDED_2013}); earliest "
-            f"day 15 ({OMBUDSMAN})"
+            f"{ACT} 10 a § 1 mom 1 k (≤ 5 €, {AMENDED_2022}); 10 b § 1 mom (the invoice sent "
+            f"≥ 14 days before its due date, ≥ 14 days after the due date, {AMENDED_2013}); "
+            f"earliest day 15 ({OMBUDSMAN})"
         ),
     ),
     LegalRule(
@@ -534,8 +578,8 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
         min_days_after_previous=CONSUMER_LETTER_INTERVAL,
         label_key="reminder",
         source=(
-            f"{ACT} 10 a § 1 mom 1 k (≤ 5 €); 10 b § 2 mom (≥ 14 days after the previous "
-            f"letter) ({AMENDED_2013}); earliest day 15 ({OMBUDSMAN})"
+            f"{ACT} 10 a § 1 mom 1 k (≤ 5 €, {AMENDED_2022}); 10 b § 2 mom (≥ 14 days after "
+            f"the previous letter, {AMENDED_2013}); earliest day 15 ({OMBUDSMAN})"
         ),
     ),
     LegalRule(
@@ -833,6 +877,98 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
     ),
 )
 
+_BRACKET_LETTER = {
+    "le100": "a",
+    "100_1000": "b",
+    "gt1000": "c",
+    "le500": "a",
+    "500_2500": "b",
+    "2500_10000": "c",
+    "gt10000": "d",
+    "le4_installments": "a",
+}
+_BRACKET_POINT = {name: n for n, name in enumerate(("le100", "100_1000", "gt1000"), start=1)} | {
+    name: n for n, name in enumerate(("le500", "500_2500", "2500_10000", "gt10000"), start=1)
+}
+
+
+def _cites_of(code: str) -> tuple[Cite, ...]:
+    """The exact places of the texts each row rests on, checked against the statute texts
+    (Finlex: 31/2013 and 299/2022 as enacted; 13/2003, 434/2003, 633/1982, 728/2003)."""
+    fixed: dict[str, tuple[Cite, ...]] = {
+        "consumer.reminder_1": (_p22("10 a", 1, 1), _p13("10 b", 1), _OMBUDSMAN),
+        "consumer.reminder_2": (_p22("10 a", 1, 1), _p13("10 b", 2), _OMBUDSMAN),
+        "business.reminder_1": (_p22("10 e", 1, 1),),
+        "business.reminder_2": (_p22("10 e", 1, 1), _p22("10 f", 1)),
+        "business.standard_compensation": (_p22("10 i"), _p22("10 h", 3)),
+        "consumer.plan_count.le100": (_p13("10 c", 1),),
+        "consumer.plan_count.gt100": (_p13("10 c", 1),),
+        "business.plan_count.le500": (_p22("10 g", 2),),
+        "business.plan_count.gt500": (_p22("10 g", 2),),
+        "consumer.transfer.before_due": (_POLICY,),
+        "consumer.transfer.short": (_p13("10 b", 3),),
+        "consumer.transfer.long": (_p13("10 a", 1, 6), _p13("10 b", 3)),
+        "business.transfer.short": (_p22("10 f", 2),),
+        "business.transfer.long": (_p22("10 e", 1, 5), _p22("10 f", 2)),
+        "consumer.letter_interval": (
+            _p22("5", 1),
+            _p13("10 b", 1),
+            _p13("10 b", 2),
+            _OMBUDSMAN,
+        ),
+        "business.letter_interval": (_p22("10 f", 1),),
+        "payment_time": (_OMBUDSMAN,),
+        "delivery.e_invoice": (Cite(Act.E_SERVICES, "19", 2),),
+        "delivery.email": (Cite(Act.E_SERVICES, "19", 2),),
+        "delivery.letter_post": (Cite(Act.ADMINISTRATIVE, "59", 2),),
+        "consumer.allocation": (_p13("11 a", 2), _p13("11 a", 1)),
+        "business.allocation": (_p13("11 a", 1),),
+        "consumer.stop_request": (_p13("4 c", 1), _p13("4 c", 2)),
+        "policy.payment_report_hold": (_POLICY,),
+        "legal_handover": (_p22("6", 1),),
+        "consumer.interest_margin": (Cite(Act.INTEREST, "4", 1), Cite(Act.INTEREST, "12")),
+        "business.interest_margin": (Cite(Act.INTEREST, "4 a"), Cite(Act.INTEREST, "12")),
+        "limitation": (
+            Cite(Act.LIMITATION, "4", 1),
+            Cite(Act.LIMITATION, "5"),
+            Cite(Act.LIMITATION, "10"),
+            Cite(Act.LIMITATION, "11"),
+        ),
+        "never.disputed": (_p13("4 b", 1),),
+        "never.statute_barred": (_p13("4", 3), Cite(Act.LIMITATION, "4")),
+        "never.collection_without_reminder": (_p22("5", 1), _ETHICS),
+        "never.marketing_in_collection": (_p13("4", 1), _ETHICS),
+        "never.phone_22_07": (_p13("4", 2, 2), _ETHICS),
+        "never.costs_after_breach": (_p22("10", 3),),
+    }
+    if code in fixed:
+        return fixed[code]
+    kind, topic, bracket = code.split(".")
+    letter, point = _BRACKET_LETTER.get(bracket, ""), _BRACKET_POINT.get(bracket)
+    consumer = kind == "consumer"
+    if topic == "demand_1":
+        if consumer:
+            return (_p13("10 a", 1, 2, letter), _p22("5", 1), _OMBUDSMAN)
+        return (_p22("10 e", 1, 2, letter), _p22("10 f", 1))
+    if topic == "demand_2":
+        if consumer:
+            return (_p13("10 a", 1, 4), _p13("10 b", 2), _p13("10 c", 1), _OMBUDSMAN)
+        return (_p22("10 e", 1, 3), _p22("10 f", 1), _p22("10 g", 1))
+    if topic == "total":
+        if consumer:
+            return (_p13("10 d", 1, point),)
+        return (_p22("10 h", 1, point), _p22("10 h", 3))
+    if topic == "plan":
+        if consumer:
+            return (_p13("10 a", 1, 7, letter),)
+        return (_p22("10 e", 1, 6, letter), _p22("10 e", 1, 6, "e"))
+    raise LookupError(f"no citation for the rule row {code}")
+
+
+LEGAL_RULES: tuple[LegalRule, ...] = tuple(
+    replace(row, cites=_cites_of(row.code)) for row in _TABLE
+)
+
 _BY_CODE: dict[str, LegalRule] = {row.code: row for row in LEGAL_RULES}
 
 PHONE_CONTACT_FORBIDDEN_FROM = time(22, 0)
@@ -1091,6 +1227,7 @@ class PriceListRow:
     consumer: Decimal | None
     business: Decimal | None
     source: str
+    cites: tuple[Cite, ...] = ()
 
 
 def _condition(row: LegalRule) -> str:
@@ -1119,17 +1256,23 @@ def price_list_rows() -> tuple[PriceListRow, ...]:
         if not row.label_key or row.unit not in (Unit.EUR, Unit.PERCENT_POINTS):
             continue
         key = (row.label_key, _condition(row), row.unit)
-        entry = merged.setdefault(key, {"consumer": None, "business": None, "sources": []})
+        entry = merged.setdefault(
+            key, {"consumer": None, "business": None, "sources": [], "cites": []}
+        )
         if row.kind is not None:
             entry[row.kind.value] = row.cap
         sources = entry["sources"]
         assert isinstance(sources, list)
         if row.source not in sources:
             sources.append(row.source)
+        cites = entry["cites"]
+        assert isinstance(cites, list)
+        cites.extend(cite for cite in row.cites if cite not in cites)
     result = []
     for (label_key, condition, unit), entry in merged.items():
         consumer, business, sources = entry["consumer"], entry["business"], entry["sources"]
-        assert isinstance(sources, list)
+        cites = entry["cites"]
+        assert isinstance(sources, list) and isinstance(cites, list)
         result.append(
             PriceListRow(
                 label_key=label_key,
@@ -1138,6 +1281,7 @@ def price_list_rows() -> tuple[PriceListRow, ...]:
                 consumer=consumer if isinstance(consumer, Decimal) else None,
                 business=business if isinstance(business, Decimal) else None,
                 source="; ".join(sources),
+                cites=tuple(cites),
             )
         )
     return tuple(result)

@@ -13,10 +13,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
+from collection.citations import cites_text
 from collection.rules import Unit, price_list_rows
 from myropo import health, service_hours
 from myropo.templatetags.money import format_euros
@@ -104,7 +106,7 @@ def _price_value(value: Decimal | None, unit: Unit) -> str:
     if value is None:
         return "–"
     if unit is Unit.PERCENT_POINTS:
-        return _("+ %(points)s percentage points") % {"points": f"{value:g}"}
+        return _("+ %(points)s percentage points") % {"points": number_format(value.normalize())}
     return format_euros(value)
 
 
@@ -125,7 +127,8 @@ def price_lines() -> list[PriceLine]:
                 condition=_price_condition(row.condition),
                 consumer=consumer,
                 business=business,
-                source=row.source,
+                # The exact sections in the page's language, never the rows' internal notes.
+                source=cites_text(row.cites),
             )
         )
     return lines

@@ -25,17 +25,6 @@ def _no_letter_rendering(monkeypatch):
     monkeypatch.setattr(_World().cycle, "queue_letters", lambda ids: None)
 
 
-# The engine on main still breaks the law (see /work/notes/checker-findings.md): the test
-# passes with 0 violations once the collection rules of issue 11 land; then this mark goes.
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "engine violations on main until issue 11's collection rules land (checker-findings.md "
-        "round 4): Ombudsman 10-day payment time and day-15 rule, statute-barred debts "
-        "collected, 11 a § 2 mom allocation, 10 i § offset, 10 b § 1 mom sent date, "
-        "10 e § 1 mom 6 k plan fee cap, 4 c § costs after a stop request (no record of it)"
-    ),
-)
 @pytest.mark.django_db
 def test_years_of_collection_break_no_rule_of_the_statute():
     result = simulate(seed=SEED, years=3.5, invoices=60)
@@ -43,4 +32,14 @@ def test_years_of_collection_break_no_rule_of_the_statute():
         with open(report, "w") as out:
             out.write(result.summary(limit=100_000) + "\n\n" + result.examples())
     assert result.counts["step reminder_1"] > 0, "the simulation took no collection step"
+    for act in (
+        "online payment",
+        "bank payment",
+        "payment plan",
+        "due-date transfer",
+        "dispute",
+        "stop request",
+        "payment report hold",
+    ):
+        assert result.counts[act] > 0, f"the simulation never did: {act}"
     assert result.violations == [], result.summary()

@@ -131,7 +131,8 @@ def test_the_issues_wrong_citations_are_gone():
     compensation 10 i § of the 2022 amendment (not 30/2013, which only defines the payment)."""
     from collection.rules import rule
 
-    assert [(c.section, c.subsection) for c in rule("consumer.allocation").cites][0] == ("11 a", 2)
+    first = rule("consumer.allocation").cites[0]
+    assert (first.section, first.subsection) == ("11 a", 2)
     assert {c.section for c in rule("consumer.reminder_1").cites} >= {"10 a", "10 b"}
     assert "10 c" not in {c.section for c in rule("consumer.reminder_1").cites}
     compensation = rule("business.standard_compensation").cites[0]

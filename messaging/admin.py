@@ -184,6 +184,7 @@ class ContactAdmin(admin.ModelAdmin):
         "outcome",
         "resolution_note",
         "source",
+        "purged_at",
     ]
     fields = readonly_fields
     change_form_template = "admin/messaging/contact/change_form.html"

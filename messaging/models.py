@@ -129,6 +129,8 @@ class Contact(ActedBy):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # Set when the retention task deleted the messages and attachments (messaging.retention).
+    purged_at = models.DateTimeField(_("messages deleted"), null=True, blank=True, editable=False)
     # When the first response is due, counted in service hours (messaging.sla).
     sla_due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
@@ -421,7 +423,7 @@ class PaymentReport(models.Model):
 class RetentionRun(models.Model):
     """What one run of the retention task deleted (personal data is not kept for ever)."""
 
-    ran_at = models.DateTimeField(_("ran at"), auto_now_add=True)
+    ran_at = models.DateTimeField(_("ran at"), default=timezone.now)
     contacts = models.PositiveIntegerField(_("contacts emptied"), default=0)
     messages = models.PositiveIntegerField(_("messages deleted"), default=0)
     attachments = models.PositiveIntegerField(_("attachments deleted"), default=0)

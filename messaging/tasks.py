@@ -44,3 +44,16 @@ def send_contact_notification(contact_id: int, kind: str) -> int:
             send_mail(_(SUBJECTS[kind]), body, None, [person.email])
         sent += 1
     return sent
+
+
+@shared_task
+def apply_retention() -> dict:
+    """Beat runs this daily: resolved contacts past MESSAGING_RETENTION_DAYS are emptied."""
+    from messaging.retention import apply_retention as run
+
+    result = run()
+    return {
+        "contacts": result.contacts,
+        "messages": result.messages,
+        "attachments": result.attachments,
+    }

@@ -3,6 +3,7 @@
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -407,6 +408,10 @@ PAYMENT_REPORT_HOLD_DAYS = env_int("PAYMENT_REPORT_HOLD_DAYS", _payment_report_h
 MESSAGING_CONTACTS_PER_HOUR = env_int("MESSAGING_CONTACTS_PER_HOUR", 10)
 # Resolved contacts' messages and attachments are deleted after this many days.
 MESSAGING_RETENTION_DAYS = env_int("MESSAGING_RETENTION_DAYS", 3 * 365)
+CELERY_BEAT_SCHEDULE["messaging-retention"] = {
+    "task": "messaging.tasks.apply_retention",
+    "schedule": crontab(hour=3, minute=30),
+}
 
 # --- Live chat -------------------------------------------------------------------------------
 CHAT_MAX_MESSAGE_LENGTH = env_int("CHAT_MAX_MESSAGE_LENGTH", 2000)

@@ -30,7 +30,7 @@ from collection.services import (
     collection_stop_request,
 )
 from invoices.models import DebtorType, EventKind, Invoice
-from invoices.services import invoice_record_event
+from invoices.services import InvoiceError, invoice_credit, invoice_record_event
 from messaging.attachments import CleanFile
 from messaging.models import (
     Attachment,
@@ -438,8 +438,6 @@ def dispute_accept(
     """Accepts the dispute: a credit note (the whole balance, or `amounts[invoice id]`) on each
     invoice through `invoices.services.invoice_credit`; a partly credited invoice is no longer
     disputed and collection goes on with what is left."""
-    from invoices.services import InvoiceError, invoice_credit
-
     reason = (reason or "").strip()
     if not reason:
         raise MessagingError(_("Give the reason for the decision."))

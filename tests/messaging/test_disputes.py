@@ -8,7 +8,6 @@ import pytest
 from django.core import mail
 
 import collection.cycle as cycle_module
-import invoices.services
 from accounts.context import Acting
 from collection.cycle import run_collection_cycle
 from collection.models import CollectionStep
@@ -149,13 +148,6 @@ def test_the_invoice_page_says_why_collection_is_paused(alice_client, alice, ove
     assert f"/messages/{contact.pk}/" in page
 
 
-needs_credit_notes = pytest.mark.skipif(
-    not hasattr(invoices.services, "invoice_credit"),
-    reason="invoices.services.invoice_credit (credit notes) is not on this branch yet",
-)
-
-
-@needs_credit_notes
 def test_accepting_in_full_credits_the_invoice_and_ends_collection(alice, staff, overdue_invoice):
     contact = dispute(alice, overdue_invoice)
     dispute_accept(
@@ -169,7 +161,6 @@ def test_accepting_in_full_credits_the_invoice_and_ends_collection(alice, staff,
     assert contact.outcome == Outcome.DISPUTE_ACCEPTED
 
 
-@needs_credit_notes
 def test_a_partial_credit_leaves_the_rest_to_collect(alice, staff, overdue_invoice):
     contact = dispute(alice, overdue_invoice)
     dispute_accept(

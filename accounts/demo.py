@@ -28,7 +28,10 @@ class Persona:
 PERSONAS = [
     Persona("consumer@myropo.test", "Demo-Kuluttaja-2026", "Maija", "Meikäläinen"),
     Persona("company@myropo.test", "Demo-Yritys-2026", "Kalle", "Kirjanpitäjä"),
-    Persona("creditor@myropo.test", "Demo-Velkoja-2026", "Veera", "Velkoja", language="en"),
+    # The creditor portal asks for a second factor, like the admin: the same demo secret.
+    Persona(
+        "creditor@myropo.test", "Demo-Velkoja-2026", "Veera", "Velkoja", language="en", totp=True
+    ),
     Persona(
         "staff@myropo.test",
         "Demo-Asiakaspalvelu-2026",

@@ -26,6 +26,7 @@ from invoices.models import (
     ChargeKind,
     Credit,
     Creditor,
+    CreditorRole,
     CreditorSettings,
     CreditorUser,
     DebtorType,
@@ -702,8 +703,10 @@ def seed(stdout) -> None:
     today = timezone.localdate()
     creditors = {spec.key: _ensure_creditor(spec) for spec in CREDITORS}
     specs = {spec.key: spec for spec in CREDITORS}
-    CreditorUser.objects.get_or_create(
-        creditor=creditors[CREDITOR_USER_CREDITOR], user=_persona_user(CREDITOR_EMAIL)
+    CreditorUser.objects.update_or_create(
+        creditor=creditors[CREDITOR_USER_CREDITOR],
+        user=_persona_user(CREDITOR_EMAIL),
+        defaults={"role": CreditorRole.ADMIN},
     )
 
     created: dict[str, int] = dict.fromkeys(creditors, 0)

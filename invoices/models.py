@@ -118,12 +118,23 @@ class Creditor(models.Model):
         return self.name
 
 
+class CreditorRole(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    VIEWER = "viewer", _("Viewer")
+
+
 class CreditorUser(models.Model):
-    """A person who works for a creditor ("Ropo One" user) and sees its invoices and contacts."""
+    """A person who works for a creditor ("Ropo One" user): the creditor portal (`creditor`
+    app) shows them its invoices, contacts and statistics; an admin also changes settings,
+    users and invoices."""
 
     creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="users")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="creditor_roles"
+    )
+    # Viewer by default: a membership added without a thought reads, it does not change.
+    role = models.CharField(
+        _("role"), max_length=10, choices=CreditorRole.choices, default=CreditorRole.VIEWER
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

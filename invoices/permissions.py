@@ -10,7 +10,8 @@ reaches the invoice, combined:
   of an organisation that only claimed it: the role's scopes, at most view and pay;
 - authorized by the debtor (a person or an organisation): the granted scopes (by a claimer:
   at most view and pay);
-- a user of the invoice's creditor: view and message;
+- a user of the invoice's creditor: nothing here; the creditor portal (`creditor` app) has
+  its own roles behind a second factor (issue 15, item 1);
 - customer-service staff who signed in with a second factor (accounts.staff): everything; a
   password-only staff session has an ordinary user's rights.
 """
@@ -30,7 +31,7 @@ from accounts.models import (
     VerifiedIdentity,
 )
 from accounts.staff import has_staff_powers
-from invoices.models import CreditorUser, DebtorType, Invoice, InvoiceAccess
+from invoices.models import DebtorType, Invoice, InvoiceAccess
 
 
 class Action(StrEnum):
@@ -48,7 +49,6 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     Role.PAYER: ALL_SCOPES,
     Role.VIEWER: frozenset({Action.VIEW}),
 }
-CREDITOR_SCOPES = frozenset({Action.VIEW, Action.MESSAGE})
 # Knowing an invoice's MyRopo ID, or its number and reference, proves one holds the letter,
 # not that one is the debtor: enough to see and pay it, not to arrange it or take refunds.
 CLAIM_SCOPES = frozenset({Action.VIEW, Action.PAY})
@@ -110,9 +110,6 @@ def _scopes_for(user: User, invoice: Invoice) -> frozenset[str]:
         .annotate(
             is_own=Exists(owners.filter(user_id=OuterRef("pk"))),
             is_claimer=Exists(claimers.filter(user_id=OuterRef("pk"))),
-            is_creditor=Exists(
-                CreditorUser.objects.filter(user=OuterRef("pk"), creditor_id=invoice.creditor_id)
-            ),
             roles=ArraySubquery(
                 Membership.objects.filter(
                     user=OuterRef("pk"), organisation__in=debtor_organisations
@@ -138,7 +135,6 @@ def _scopes_for(user: User, invoice: Invoice) -> frozenset[str]:
         .values(
             "is_own",
             "is_claimer",
-            "is_creditor",
             "roles",
             "claimed_roles",
             "granted_scopes",
@@ -159,8 +155,6 @@ def _scopes_for(user: User, invoice: Invoice) -> frozenset[str]:
     if row["is_claimer"]:
         claimed |= CLAIM_SCOPES
     scopes |= claimed & CLAIM_SCOPES
-    if row["is_creditor"]:
-        scopes |= CREDITOR_SCOPES
     return frozenset(Action(s) for s in scopes if s in Action._value2member_map_)
 
 

@@ -37,7 +37,6 @@ from invoices.models import (
     ChargeKind,
     Credit,
     Creditor,
-    CreditorUser,
     DebtorType,
     EventKind,
     Invoice,
@@ -84,12 +83,6 @@ def _organisation_branches(organisation_ids: QuerySet) -> list[QuerySet]:
     ]
 
 
-def _creditor_branch(user: User) -> QuerySet:
-    return Invoice.objects.filter(
-        creditor_id__in=CreditorUser.objects.filter(user=user).values("creditor_id")
-    ).values("id")
-
-
 def _union(branches: list[QuerySet]) -> QuerySet[Invoice]:
     first, *rest = (branch.order_by() for branch in branches)
     return Invoice.objects.filter(pk__in=first.union(*rest, all=True))
@@ -98,10 +91,14 @@ def _union(branches: list[QuerySet]) -> QuerySet[Invoice]:
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
     """Every invoice this user may see; every view, PDF, action and socket goes through here.
 
-    The ways to see an invoice (a claim, a verified identity, an organisation, an authorization,
-    a creditor role) are combined as a UNION of invoice ids, not as OR-ed conditions:
+    The ways to see an invoice (a claim, a verified identity, an organisation, an authorization)
+    are combined as a UNION of invoice ids, not as OR-ed conditions:
     PostgreSQL cannot use an index for `id IN (subquery) OR creditor_id IN (…)` and would scan
     every invoice for every page. Each branch is a subquery, so this is still one query.
+
+    A creditor's users are not debtors: they see their creditor's invoices in the creditor
+    portal (`creditor.selectors`, behind its second-factor check), never here with the
+    debtor's actions (issue 15, item 1).
     """
     if not user.is_authenticated or not user.is_active:
         return Invoice.objects.none()
@@ -114,7 +111,6 @@ def invoices_visible_to(user: User) -> QuerySet[Invoice]:
             *_organisation_branches(member_of),
             *_own_branches(persons_authorizing(user)),
             *_organisation_branches(organisations_authorizing(user)),
-            _creditor_branch(user),
         ]
     )
 
@@ -122,8 +118,8 @@ def invoices_visible_to(user: User) -> QuerySet[Invoice]:
 def invoices_in_context(user: User, context: ActingContext) -> QuerySet[Invoice]:
     """The invoices of the party the user is acting for: the invoice list's rows.
 
-    "Myself" is the user's own invoices (and a creditor user's creditor's; staff who signed in
-    with a second factor see all, accounts.staff). An
+    "Myself" is the user's own invoices (staff who signed in with a second factor see all,
+    accounts.staff; a creditor's users see its invoices in the creditor portal). An
     organisation or an authorization is checked again inside the query, so a membership removed
     or an authorization revoked or expired a moment ago shows nothing, without an extra query.
     Always a subset of `invoices_visible_to(user)`.
@@ -151,7 +147,7 @@ def invoices_in_context(user: User, context: ActingContext) -> QuerySet[Invoice]
         )
     if has_staff_powers(user):
         return Invoice.objects.all()
-    return _union([*_own_branches(user), _creditor_branch(user)])
+    return _union(_own_branches(user))
 
 
 def _debtor_rule(user: User) -> Q:

@@ -5,8 +5,8 @@ A contact is seen by the party it belongs to and by those acting for it:
 - its owner person; the members of its owner organisation (admin and payer write, a viewer
   reads);
 - people the owner authorized with the `message` scope (without it: 404);
-- users of the creditor whose invoices it is about (reading, never internal notes);
-- customer-service staff.
+- customer-service staff. A creditor's users read its contacts in the creditor portal
+  (`creditor.selectors`, without internal notes), not here.
 """
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -14,7 +14,6 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from accounts.models import Authorization, Membership, Role, Scope, User
 from accounts.selectors import ActingContext, active_authorizations_to
 from accounts.staff import has_staff_powers
-from invoices.models import CreditorUser
 from messaging.models import Contact, ContactRead, Message
 
 WRITING_ROLES = (Role.ADMIN, Role.PAYER)
@@ -47,8 +46,7 @@ def contacts_visible_to(user: User) -> QuerySet[Contact]:
         return Contact.objects.none()
     if has_staff_powers(user):
         return Contact.objects.all()
-    creditors = CreditorUser.objects.filter(user=user).values("creditor_id")
-    return Contact.objects.filter(_debtor_rule(user) | Q(creditor__in=creditors))
+    return Contact.objects.filter(_debtor_rule(user))
 
 
 def contacts_writable_by(user: User) -> QuerySet[Contact]:

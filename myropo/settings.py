@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "arrangements",
     "messaging",
     "chat",
+    "creditor",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "myropo.context_processors.site",
+                "creditor.context_processors.creditor_portal",
             ],
             "builtins": ["myropo.templatetags.money"],
         },

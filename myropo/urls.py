@@ -17,6 +17,7 @@ urlpatterns = [
     path("arrangements/", include("arrangements.urls")),
     path("messages/", include("messaging.urls")),
     path("chat/", include("chat.urls")),
+    path("creditor/", include("creditor.urls")),
     path("offline/", views.offline, name="offline"),
     path("healthz", views.healthz, name="healthz"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

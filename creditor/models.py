@@ -1,0 +1,153 @@
+"""The creditor portal's own records: its audit trail, the creditor's notes on invoices, and
+invoice uploads run as tasks.
+
+Who works for a creditor, and with which role, is `invoices.CreditorUser` (the creditor's
+membership); the settings themselves are `invoices.CreditorSettings` and
+`arrangements.ArrangementRules`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from invoices.models import Creditor, Invoice
+
+
+class CreditorAuditAction(models.TextChoices):
+    SETTINGS_CHANGED = "settings_changed", _("Settings changed")
+    INVOICES_UPLOADED = "invoices_uploaded", _("Invoices uploaded")
+    INVOICE_CREDITED = "invoice_credited", _("Invoice credited")
+    DISPUTE_ACCEPTED = "dispute_accepted", _("Dispute accepted")
+    DISPUTE_REJECTED = "dispute_rejected", _("Dispute rejected")
+    COLLECTION_PAUSED = "collection_paused", _("Collection paused")
+    COLLECTION_RESUMED = "collection_resumed", _("Collection resumed")
+    RECALLED = "recalled", _("Recalled from collection")
+    NOTE_ADDED = "note_added", _("Note added")
+    USER_INVITED = "user_invited", _("User invited")
+    USER_JOINED = "user_joined", _("User joined")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    USER_REMOVED = "user_removed", _("User removed")
+
+
+class CreditorAuditEvent(models.Model):
+    """An immutable record of what a creditor's user did: who, when, and old → new."""
+
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.CASCADE, related_name="audit_events", verbose_name=_("creditor")
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("action"), max_length=30, choices=CreditorAuditAction.choices)
+    invoice = models.ForeignKey(
+        Invoice,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invoice"),
+    )
+    # For a settings change: {"changes": {field: [old, new]}}; never an identity code.
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("creditor audit event")
+        verbose_name_plural = _("creditor audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["creditor", "-created_at"], name="creditor_audit_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are immutable.")
+
+
+class CreditorNote(models.Model):
+    """A creditor's own note ("merkintä") on one of its invoices; customer service reads it."""
+
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="creditor_notes", verbose_name=_("invoice")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    body = models.TextField(_("note"), max_length=2000)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("creditor's note")
+        verbose_name_plural = _("creditor's notes")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="creditor_note_body")]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class UploadState(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Refused")
+
+
+class InvoiceUpload(models.Model):
+    """One Finvoice or CSV file a creditor's user uploaded, imported by a Celery task.
+
+    The report (created, skipped, each problem with its position) stays on the upload's page.
+    The file is kept only until the task has read it.
+    """
+
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.CASCADE, related_name="uploads", verbose_name=_("creditor")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    filename = models.CharField(_("file"), max_length=200)
+    data = models.BinaryField(editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=UploadState.choices, default=UploadState.QUEUED
+    )
+    # What the task has done so far (0–100), for the progress bar.
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    skipped = models.JSONField(_("skipped"), default=list, blank=True)
+    # [{"position": "line 7", "message": "…"}]: problems (state failed) or notices (done).
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice upload")
+        verbose_name_plural = _("invoice uploads")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (UploadState.DONE, UploadState.FAILED)

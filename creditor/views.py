@@ -1,0 +1,145 @@
+"""The creditor portal ("Ropo One"): typed function views, each for the current creditor.
+
+Every view is wrapped in `creditor_view` (login, membership, second factor, role) and loads
+its objects through `creditor.selectors` for `request.creditor_access.creditor`, so another
+creditor's object answers 404.
+"""
+
+from io import BytesIO
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from collection.detail import charge_rows, collection_outlook
+from collection.letters import letter_filename
+from collection.models import Letter
+from collection.selectors import letters_for
+from creditor import selectors
+from creditor.access import creditor_switch, creditor_view
+from creditor.forms import InvoiceSearchForm
+from invoices.selectors import invoice_timeline, vat_summary
+
+PAGE_SIZE = 50
+
+
+def _creditor(request: HttpRequest):
+    return request.creditor_access.creditor
+
+
+def _invoice_or_404(request: HttpRequest, pk: int):
+    invoice = selectors.creditor_invoice(_creditor(request), pk)
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+@require_GET
+@creditor_view()
+def home_view(request: HttpRequest) -> HttpResponse:
+    creditor = _creditor(request)
+    return render(
+        request,
+        "creditor/home.html",
+        {
+            "stage_counts": selectors.stage_counts(creditor),
+            "open_contacts": selectors.creditor_contacts(creditor)
+            .exclude(state="resolved")
+            .count(),
+        },
+    )
+
+
+@require_POST
+@creditor_view()
+def switch_view(request: HttpRequest) -> HttpResponse:
+    try:
+        creditor_id = int(request.POST.get("creditor", ""))
+    except ValueError:
+        creditor_id = 0
+    chosen = creditor_switch(request, creditor_id)
+    if chosen is None:
+        messages.error(request, _("You do not work for that creditor."))
+    else:
+        messages.success(request, _("You now work for %(name)s.") % {"name": chosen.creditor.name})
+    return redirect("creditor:home")
+
+
+@require_GET
+@never_cache
+@creditor_view()
+def invoice_list_view(request: HttpRequest) -> HttpResponse:
+    form = InvoiceSearchForm(request.GET)
+    filters = form.valid_filters()
+    invoices = selectors.search_invoices(_creditor(request), selectors.InvoiceSearch(**filters))
+    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode(
+        {
+            name: ("yes" if value else "no")
+            if isinstance(value, bool)
+            else (value.isoformat() if hasattr(value, "isoformat") else value)
+            for name, value in filters.items()
+        }
+    )
+    return render(
+        request,
+        "creditor/invoice_list.html",
+        {
+            "form": form,
+            "page": page,
+            "invoices": page.object_list,
+            "ignored_filters": form.ignored_labels(),
+            "page_url": f"{reverse('creditor:invoices')}?{query}{'&' if query else ''}page=",
+        },
+    )
+
+
+@require_GET
+@never_cache
+@creditor_view()
+def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _invoice_or_404(request, pk)
+    today = timezone.localdate()
+    lines = list(invoice.lines.all())
+    return render(
+        request,
+        "creditor/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "lines": lines,
+            "vat_rows": vat_summary(lines),
+            "timeline": invoice_timeline(invoice),
+            "charges": charge_rows(list(invoice.charges.all())),
+            "letters": letters_for(invoice),
+            "outlook": collection_outlook(invoice, today),
+            "credits": list(invoice.credits.select_related("actor")),
+            "notes": selectors.invoice_notes(invoice),
+            "contacts": selectors.creditor_contacts(_creditor(request)).filter(invoices=invoice),
+        },
+    )
+
+
+@require_GET
+@never_cache
+@creditor_view()
+def letter_pdf_view(request: HttpRequest, pk: int) -> FileResponse:
+    letter = get_object_or_404(
+        Letter.objects.select_related("invoice"),
+        pk=pk,
+        invoice__creditor=_creditor(request),
+    )
+    if letter.pdf is None:
+        raise Http404
+    return FileResponse(
+        BytesIO(bytes(letter.pdf)),
+        as_attachment=False,
+        filename=letter_filename(letter),
+        content_type="application/pdf",
+    )

@@ -58,9 +58,12 @@ PERSONA_SCOPES: dict[str, frozenset[str] | None] = {
     "authorized: pay": frozenset({"view", "pay"}),
     "authorized: arrange": frozenset({"view", "arrange"}),
     "authorized: message": frozenset({"view", "message"}),
-    "creditor user": frozenset({"view", "message"}),
+    # A creditor's user sees its invoices in the creditor portal only (issue 15, item 1).
+    "creditor user": None,
     "staff, password only": None,
     "staff with MFA": ALL,
+    "creditor viewer with MFA": None,
+    "creditor admin with MFA": None,
 }
 PERSONAS = [*PERSONA_SCOPES, "anonymous"]
 ALLOWED_GET = {200, 302}
@@ -79,8 +82,8 @@ class Route:
     """How to reach one route's object, and what each method needs.
 
     `get` / `post`: the scope the method needs ("view", "pay", …), or a rule of the route's
-    own ("debtor", "member", "admin", "starter", "party"); None: the method is not answered
-    (405). `kwargs` builds the URL arguments from the world.
+    own ("debtor", "member", "admin", "starter", "party", "creditor", "creditor admin");
+    None: the method is not answered (405). `kwargs` builds the URL arguments from the world.
     """
 
     kwargs: Callable[[World], dict]
@@ -105,6 +108,8 @@ def _organisation(world: World) -> dict:
 
 
 ROUTES: dict[str, Route] = {
+    "creditor:invoice": Route(_invoice, get="creditor"),
+    "creditor:letter_pdf": Route(lambda w: {"pk": w.objects["letter"].pk}, get="creditor"),
     "invoices:detail": Route(_invoice, get="view"),
     "invoices:pdf": Route(_invoice, get="view"),
     "invoices:claim_remove": Route(
@@ -248,6 +253,10 @@ def build_world() -> World:
     clerk = UserFactory()
     CreditorUser.objects.create(creditor=invoice.creditor, user=clerk)
     users["creditor user"] = clerk
+    for role in ("viewer", "admin"):
+        member = UserFactory()
+        CreditorUser.objects.create(creditor=invoice.creditor, user=member, role=role)
+        users[f"creditor {role} with MFA"] = member
     users["staff, password only"] = UserFactory(is_staff=True, is_superuser=True)
     users["staff with MFA"] = UserFactory(is_staff=True, is_superuser=True)
 
@@ -306,7 +315,7 @@ def client_for(world: World, persona: str) -> Client:
     if persona == "anonymous":
         return client
     user = world.users[persona]
-    if persona == "staff with MFA":
+    if persona.endswith("with MFA"):
         return mfa_login(client, user)
     client.force_login(user)
     return client
@@ -327,13 +336,23 @@ def expected(world: World, persona: str, need: str) -> str:
         return "ok" if persona in {"owner", "staff with MFA"} else "404"
     if need in {"contact", "contact writer"}:
         # A contact: the party's people (company members by role, those it authorized with
-        # `message`), the invoice's creditor (read only) and customer service with MFA.
-        readers = {"owner", "company viewer", "authorized: message", "creditor user"}
+        # `message`) and customer service with MFA; the creditor reads it in its own portal.
+        readers = {"owner", "company viewer", "authorized: message"}
         if persona not in readers | {"staff with MFA"}:
             return "404"
         if need == "contact":
             return "ok"
         return "ok" if persona in {"owner", "authorized: message"} else "403"
+    if need in {"creditor", "creditor admin"}:
+        # The creditor portal (issue 15): the invoice's creditor's users with a second factor;
+        # without one they are told to use it (403), a viewer may not act (403).
+        if persona == "creditor user":
+            return "403"
+        if persona == "creditor admin with MFA":
+            return "ok"
+        if persona == "creditor viewer with MFA":
+            return "ok" if need == "creditor" else "403"
+        return "404"
     if need == "party":  # an authorization: its grantor's and its grantee's only
         return "ok" if persona in {"owner", "authorized: view"} else "404"
     scopes = PERSONA_SCOPES[persona]

@@ -117,7 +117,6 @@ ROUTES = {
     "authorized: arrange": (_authorized_by_person("arrange"), {"view", "arrange"}),
     "authorized: message": (_authorized_by_person("message"), {"view", "message"}),
     "authorized by a company: pay": (_authorized_by_organisation("pay"), {"view", "pay"}),
-    "creditor user": (_creditor_user, {"view", "message"}),
     "staff": (_staff, EVERYTHING),
 }
 
@@ -184,3 +183,11 @@ def test_visible_invoice_without_the_scope_is_403_invisible_is_404(client, db):
     assert not can(viewer, "pay", invoice)
     client.force_login(stranger)
     assert client.get(reverse("invoices:detail", args=[invoice.pk])).status_code == 404
+
+
+def test_a_creditor_user_has_no_debtor_rights_on_the_creditors_invoices(db):
+    """The creditor portal has its own roles behind a second factor (issue 15, item 1)."""
+    user = UserFactory()
+    invoice = _creditor_user(user)
+    assert allowed_actions(user, invoice) == frozenset()
+    assert not invoices_visible_to(user).filter(pk=invoice.pk).exists()

@@ -128,10 +128,13 @@ def test_next_step_text_matches_the_engine_for_the_page(alice_client, alice_invo
 
 
 def test_creditor_users_see_the_next_step_too(client, alice_invoice):
+    from tests.invoices.test_admin import mfa_login
+
     clerk = UserFactory()
     CreditorUser.objects.create(creditor=alice_invoice.creditor, user=clerk)
-    client.force_login(clerk)
-    assert "a payment reminder is sent on" in page(client, alice_invoice)
+    mfa_login(client, clerk)
+    response = client.get(reverse("creditor:invoice", args=[alice_invoice.pk]))
+    assert "a payment reminder is sent on" in response.content.decode()
 
 
 # --- Interest accrued until today ------------------------------------------------------------

@@ -53,8 +53,9 @@ def test_the_invoice_list_shows_only_the_current_creditors_invoices(
 
 
 def test_another_creditors_invoice_and_letter_are_404(admin_client, other_invoice):
-    from collection.models import Letter
     from django.utils import timezone
+
+    from collection.models import Letter
 
     letter = Letter.objects.create(
         invoice=other_invoice,

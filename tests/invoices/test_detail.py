@@ -235,11 +235,11 @@ def test_staff_viewing_leaves_no_viewed_event(client, staff, alice_invoice):
     assert not InvoiceEvent.objects.filter(kind=EventKind.VIEWED).exists()
 
 
-def test_creditor_user_viewing_leaves_no_viewed_event(client, alice_invoice):
+def test_creditor_user_gets_404_and_leaves_no_viewed_event(client, alice_invoice):
     clerk = UserFactory()
     CreditorUser.objects.create(creditor=alice_invoice.creditor, user=clerk)
     client.force_login(clerk)
-    assert client.get(detail_url(alice_invoice)).status_code == 200
+    assert client.get(detail_url(alice_invoice)).status_code == 404
     assert not InvoiceEvent.objects.filter(kind=EventKind.VIEWED).exists()
 
 

@@ -42,9 +42,9 @@ SITE_DOMAIN = urlsplit(SITE_URL).netloc or "127.0.0.1:8000"
 CUSTOMER_SERVICE_PHONE = env_str("CUSTOMER_SERVICE_PHONE", "")
 CUSTOMER_SERVICE_EMAIL = env_str("CUSTOMER_SERVICE_EMAIL", "")
 # What the pages promise: messages and chat are offered only when these are on. The message
-# centre has shipped (messaging, issue 13); the live chat turns CHAT_ENABLED on when it does.
+# centre (messaging, issue 13) and the live chat (chat, issue 14) have shipped.
 MESSAGE_CENTRE_ENABLED = env_bool("MESSAGE_CENTRE_ENABLED", True)
-CHAT_ENABLED = env_bool("CHAT_ENABLED", False)
+CHAT_ENABLED = env_bool("CHAT_ENABLED", True)
 
 INSTALLED_APPS = [
     "myropo.apps.MyRopoAdminConfig",

@@ -104,3 +104,11 @@ def test_the_language_choice_names_each_language_in_itself(alice_client):
     for name in ("Suomi", "Svenska", "English"):
         assert f">{name}</option>" in html
         assert f">{name}</button>" in html
+
+
+def test_with_the_chat_on_the_help_and_front_pages_promise_it(db, settings):
+    settings.CHAT_ENABLED = True
+    assert _t("Live chat") in Client().get("/help/").content.decode()
+    promise = _t("Send a message or chat with customer service in Finnish, Swedish or English.")
+    assert promise in Client().get("/").content.decode()
+

@@ -111,4 +111,3 @@ def test_with_the_chat_on_the_help_and_front_pages_promise_it(db, settings):
     assert _t("Live chat") in Client().get("/help/").content.decode()
     promise = _t("Send a message or chat with customer service in Finnish, Swedish or English.")
     assert promise in Client().get("/").content.decode()
-

@@ -50,7 +50,6 @@ def asgi_server(transactional_db):
         port=port,
         lifespan="off",
         log_level="warning",
-        ws="websockets",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -8,7 +8,7 @@ of yours, 4429 too many connections.
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
-from channels.db import DatabaseSyncToAsync
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
@@ -18,13 +18,6 @@ from accounts.staff import STAFF_POWERS_ATTR, staff_verified
 from chat import limits, selectors, services
 from chat.models import Chat, ChatState, EndedBy
 from chat.services import AGENTS_GROUP, ChatError, agent_group, chat_group
-
-
-def database_sync_to_async(func):
-    """Channels' wrapper, but on the thread pool: its default runs every socket's database work
-    of the process on one thread, one after another. Each call is a transaction of its own
-    (row locks order the writes of one chat), so they need not share a thread."""
-    return DatabaseSyncToAsync(func, thread_sensitive=False)
 
 
 def _int(value, default: int = 0) -> int:

@@ -759,7 +759,7 @@ def arrangement_request_create(
         for invoice in invoices:
             invoice_record_event(
                 invoice=invoice,
-                kind=EventKind.DUE_DATE_MOVED if kind == RequestKind.TRANSFER else EventKind.PLAN,
+                kind=EventKind.REQUEST,
                 detail=_("%(kind)s requested from customer service") % {"kind": label},
                 data={"request_id": request.pk, "state": RequestState.REQUESTED},
                 **acting.event_kwargs(),
@@ -831,7 +831,7 @@ def arrangement_request_decide(
         for invoice in invoices:
             invoice_record_event(
                 invoice=invoice,
-                kind=EventKind.PLAN if locked.kind == RequestKind.PLAN else EventKind.NOTE,
+                kind=EventKind.REQUEST,
                 actor=staff,
                 detail=(
                     _("Request approved: %(reason)s")

@@ -571,6 +571,9 @@ class EventKind(models.TextChoices):
     MESSAGE = "message", _("Message")
     DISPUTE = "dispute", _("Dispute")
     CREDIT = "credit", _("Credit note")
+    # An arrangement asked of customer service and its decision: nothing moved until staff
+    # approve it (then the transfer or plan records its own event).
+    REQUEST = "request", _("Request to customer service")
     NOTE = "note", _("Note")
 
 

@@ -166,3 +166,37 @@ def test_an_invoice_of_another_debtor_is_invisible(alice_client, creditor):
     invoice = InvoiceFactory(creditor=creditor)
     url = reverse("arrangements:due_date", kwargs={"pk": invoice.pk})
     assert alice_client.get(url).status_code == 404
+
+
+def test_a_request_is_on_the_timeline_as_a_request_not_as_a_moved_due_date(
+    alice, alice_client, own_invoice
+):
+    # Issue 12, item 12: nothing moved until staff approve, so the timeline must not say so.
+    alice.preferred_language = "en"
+    alice.save()
+    invoice = own_invoice()
+    url = reverse("arrangements:due_date", kwargs={"pk": invoice.pk})
+    too_late = invoice.due_date + timedelta(weeks=3)
+    alice_client.post(url, {"to_date": too_late.isoformat(), "action": "request"})
+    assert not invoice.events.filter(kind=EventKind.DUE_DATE_MOVED).exists()
+    assert invoice.events.filter(kind=EventKind.REQUEST).count() == 1
+    page = alice_client.get(reverse("invoices:detail", kwargs={"pk": invoice.pk}))
+    html = page.content.decode()
+    assert "Request to customer service" in html
+    assert "Due date moved" not in html
+
+
+def test_the_out_of_rules_notice_says_why_once_before_a_date_is_chosen(
+    alice, alice_client, own_invoice, creditor
+):
+    # Issue 12, item 12: with no transfers allowed the notice tells why; the "this date is
+    # outside the rules" sentence is about a chosen date and waits for one.
+    alice.preferred_language = "en"
+    alice.save()
+    CreditorSettings.objects.filter(creditor=creditor).update(consumer_transfer_limit=0)
+    invoice = own_invoice()
+    url = reverse("arrangements:due_date", kwargs={"pk": invoice.pk})
+    page = alice_client.get(url).content.decode()
+    assert "does not allow due-date transfers on its own" in page
+    assert "outside the creditor&#x27;s rules" not in page
+    assert "Send a request" in page

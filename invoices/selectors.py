@@ -24,7 +24,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Organisation, OrganisationInvoice, User
 from accounts.selectors import (
+    MYSELF,
     ActingContext,
+    acting_contexts_of,
     active_authorizations_to,
     organisations_authorizing,
     persons_authorizing,
@@ -113,6 +115,27 @@ def invoices_visible_to(user: User) -> QuerySet[Invoice]:
             *_organisation_branches(organisations_authorizing(user)),
         ]
     )
+
+
+@dataclass(frozen=True)
+class ContextInvoices:
+    context: ActingContext
+    count: int
+
+
+def contexts_with_invoices(user: User, *, exclude: ActingContext) -> list[ContextInvoices]:
+    """The user's other contexts (myself, companies, principals) that hold invoices, with how
+    many: where to look when the current list is empty. One count a context; a user has few."""
+    if not user.is_authenticated:
+        return []
+    found = []
+    for context in [MYSELF, *acting_contexts_of(user)]:
+        if context.key == exclude.key:
+            continue
+        count = invoices_in_context(user, context).count()
+        if count:
+            found.append(ContextInvoices(context, count))
+    return found
 
 
 def invoices_in_context(user: User, context: ActingContext) -> QuerySet[Invoice]:

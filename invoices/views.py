@@ -19,14 +19,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.context import acting_context
+from accounts.context import SESSION_KEY as ACTING_SESSION_KEY
+from accounts.context import acting_context, acting_context_set
 from accounts.models import OrganisationInvoice
+from accounts.selectors import MYSELF, ActingContext
 from invoices.forms import InvoiceClaimForm, InvoiceFilterForm
 from invoices.hooks import invoice_detail_context, invoice_viewer_context
 from invoices.models import ZERO, Invoice, InvoiceAccess
 from invoices.payment_codes import payment_codes_for
 from invoices.permissions import allowed_actions, may_manage_claims
 from invoices.selectors import (
+    contexts_with_invoices,
     creditors_of,
     filter_invoices,
     invoice_list_rows,
@@ -66,13 +69,29 @@ def _wants_fragment(request: HttpRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
+def _landing_context(request: HttpRequest) -> ActingContext | None:
+    """The first list after login (no context chosen in this session yet): a user with no
+    invoices of their own whose invoices are all in one company or principal lands there
+    (issue 12, item 11). Decided once a session; a choice made later always wins."""
+    if not hasattr(request, "session") or ACTING_SESSION_KEY in request.session:
+        return None
+    if invoices_in_context(request.user, MYSELF).exists():
+        acting_context_set(request, MYSELF.key)
+        return None
+    elsewhere = contexts_with_invoices(request.user, exclude=MYSELF)
+    if len(elsewhere) != 1:
+        acting_context_set(request, MYSELF.key)
+        return None
+    return acting_context_set(request, elsewhere[0].context.key)
+
+
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
 def invoice_list_view(request: HttpRequest) -> HttpResponse:
     # The list shows the party the user acts for (myself, a company, an authorizer); single
     # invoices stay reachable through invoices_visible_to whatever the context.
-    acting = acting_context(request)
+    acting = _landing_context(request) or acting_context(request)
     visible = invoices_in_context(request.user, acting)
     creditors = list(creditors_of(visible))
     form = InvoiceFilterForm(request.GET, creditors=creditors)
@@ -108,6 +127,8 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
         "open_total": summary.open_total,
         "today": _today(),
         "acting": acting,
+        # Only when this list is empty: the contexts where the user's invoices are instead.
+        "elsewhere": [] if creditors else contexts_with_invoices(request.user, exclude=acting),
     }
     template = "invoices/invoice_list.html"
     if _wants_fragment(request):

@@ -77,6 +77,10 @@ def test_alice_filters_her_invoices_opens_one_and_downloads_its_pdf(
     assert "Vesilaitos Oy" in page.locator("h1").inner_text()
     assert page.locator("[data-copy]").count() == 1
     assert page.locator(".invoice-qr svg").count() == 1
+    assert page.locator(".invoice-qr [role=img]").get_attribute("aria-label")
+    # Copying tells the user (and a screen reader) what happened, or how to copy by hand.
+    page.locator("[data-copy]").click()
+    page.wait_for_function("document.getElementById('barcode-copy-status').textContent !== ''")
     screenshot(page, "invoice-detail-phone")
 
     with page.expect_download() as download_info:

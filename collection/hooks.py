@@ -25,6 +25,9 @@ ActivePlans = Callable[[Sequence[int]], set[int]]
 PaymentDays = Callable[[Sequence[int]], dict[int, set[date]]]
 # An expression for the date of the last payment on the invoice `OuterRef("pk")`.
 LastPaidOn = Callable[[], Expression]
+# What was paid per invoice id and component ("costs", "interest", "principal"), for a batch
+# of ids (invoices without payments left out): the payoff's booked components.
+PaidByComponent = Callable[[Sequence[int]], dict[int, dict[str, Decimal]]]
 
 
 @dataclass
@@ -33,6 +36,7 @@ class _Providers:
     active_plans: ActivePlans | None = None
     last_paid_on: LastPaidOn | None = None
     payment_days: PaymentDays | None = None
+    paid_by_component: PaidByComponent | None = None
 
 
 _providers = _Providers()
@@ -52,6 +56,10 @@ def register_last_paid_on(provider: LastPaidOn) -> None:
 
 def register_payment_days(provider: PaymentDays) -> None:
     _providers.payment_days = provider
+
+
+def register_paid_by_component(provider: PaidByComponent) -> None:
+    _providers.paid_by_component = provider
 
 
 def _missing(what: str) -> ImproperlyConfigured:
@@ -76,6 +84,12 @@ def payment_days(ids: Sequence[int]) -> dict[int, set[date]]:
     return _providers.payment_days(ids)
 
 
+def paid_by_component(ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:
+    if _providers.paid_by_component is None:
+        raise _missing("the amounts paid per component")
+    return _providers.paid_by_component(ids)
+
+
 def last_paid_on() -> Expression:
     if _providers.last_paid_on is None:
         raise _missing("the last payment date")
@@ -85,10 +99,12 @@ def last_paid_on() -> Expression:
 __all__ = [
     "active_plans",
     "last_paid_on",
+    "paid_by_component",
     "payment_days",
     "principal_paid",
     "register_active_plans",
     "register_last_paid_on",
+    "register_paid_by_component",
     "register_payment_days",
     "register_principal_paid",
 ]

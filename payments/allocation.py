@@ -9,22 +9,22 @@ is never applied to a consumer. A business's payment follows the creditor's
 `allocation_order` (11 a § 1 mom), by default costs → interest → principal. Statements
 print the order.
 
-What a component still owes is derived, never stored: costs = non-interest `Charge` rows −
-earlier cost allocations, interest = interest `Charge` rows − earlier interest allocations,
-principal = `Invoice.principal` − earlier principal allocations; credit notes then lower
-them, principal first (`invoices.credits.subtract_credits`). Each part of a payment is an
-immutable `Allocation` row; what is left over once the invoice is covered (or all of it, when
-the invoice is already paid or credited) becomes an `Overpayment` that we owe back.
-
-On an overdue invoice, the late-payment interest accrued up to the payment date is booked
+What a payment covers is the invoice's payoff on the payment date
+(`collection.payoff.payoff_for`, the figure the invoice page, the pay page, the payment codes
+and the letters ask for): costs, interest and principal still owed as booked (charges −
+allocations − credit notes, derived, never stored), plus the late-payment interest accrued
+since the last interest booking through the payment date. That accrued interest is booked
 first as an interest `Charge` (key `interest:payment:<payment id>`, so a retry books it once),
-built like the cycle's (`collection_selectors.interest_charge_row`): the payment covers it
-before the principal.
+built like the cycle's (`collection_selectors.interest_charge_row`). So a payment of exactly
+the payoff on its day leaves nothing open and marks the invoice paid. Each part of a payment
+is an immutable `Allocation` row; what is left over once the invoice is covered (or all of it,
+when the invoice is already paid or credited) becomes an `Overpayment` that we owe back.
 
 `allocate_payment` books one payment to one invoice under a row lock. `allocate_payments`
-books a whole bank file with the same rule (`split_amount`) and the same outstanding
-computation (`outstanding_by_id`), set-based: one lock query, two aggregate queries and one
-COPY per table, so that 100,000 reference payments do not take 100,000 round trips each.
+books a whole bank file with the same rule (`split_amount`) over the same payoff
+(`collection.payoff.owed_by_id` and `accrue`, the two steps of `payoff_for`), set-based: one
+lock query, three aggregate queries and one COPY per table, so that 100,000 reference
+payments do not take 100,000 round trips each.
 """
 
 import json
@@ -39,25 +39,20 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collection.decision import is_statute_barred
 from collection.interest import ReferenceRate as Rate
+from collection.payoff import INTEREST, Owed, Payoff, accrue, owed_by_id, payoff_for
+from collection.payoff import outstanding_by_id as _outstanding_by_id
 from collection.rules import DebtorKind, allocation_order_refusal, default_allocation_order
 from collection.selectors import (
     INTEREST_CHARGE_COLUMNS,
-    INVOICE_FIELDS,
-    InvoiceFacts,
-    facts_for,
-    facts_for_rows,
+    InterestDue,
     interest_charge_rows,
     payment_interest_key,
     reference_rates,
-    unbooked_interest,
 )
-from invoices.credits import subtract_credits
 from invoices.models import (
     CLOSED_STAGES,
     Charge,
-    ChargeKind,
     CreditorSettings,
     DebtorType,
     EventKind,
@@ -127,46 +122,13 @@ def split_amount(
 
 
 def outstanding_by_invoice(invoices: Iterable[Invoice]) -> dict[int, dict[str, Decimal]]:
-    """What each component of these invoices still owes, in two aggregate queries."""
+    """What each component of these invoices still owes as booked, in three queries."""
     return outstanding_by_id({invoice.pk: invoice.principal for invoice in invoices})
 
 
 def outstanding_by_id(principals: Mapping[int, Decimal]) -> dict[int, dict[str, Decimal]]:
-    """`outstanding_by_invoice` from (invoice id → principal): costs, interest, principal owed.
-
-    Plain SQL with `= ANY(array)`: a bank file asks this for tens of thousands of invoices,
-    where an ORM `IN (…)` list of as many parameters costs more than the aggregates.
-    """
-    result = {
-        invoice_id: {
-            Component.COSTS: ZERO,
-            Component.INTEREST: ZERO,
-            Component.PRINCIPAL: principal,
-        }
-        for invoice_id, principal in principals.items()
-    }
-    if not result:
-        return result
-    ids = list(result)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT invoice_id, SUM(amount) FILTER (WHERE kind <> %s), "
-            "SUM(amount) FILTER (WHERE kind = %s) FROM invoices_charge "
-            "WHERE invoice_id = ANY(%s) GROUP BY invoice_id",
-            [ChargeKind.INTEREST.value, ChargeKind.INTEREST.value, ids],
-        )
-        for invoice_id, costs, interest in cursor.fetchall():
-            result[invoice_id][Component.COSTS] += costs or ZERO
-            result[invoice_id][Component.INTEREST] += interest or ZERO
-        cursor.execute(
-            "SELECT invoice_id, component, SUM(amount) FROM payments_allocation "
-            "WHERE invoice_id = ANY(%s) GROUP BY invoice_id, component",
-            [ids],
-        )
-        for invoice_id, component, total in cursor.fetchall():
-            result[invoice_id][component] -= total
-    subtract_credits(result)
-    return result
+    """`collection.payoff.outstanding_by_id`: costs, interest, principal owed as booked."""
+    return _outstanding_by_id(principals)
 
 
 @dataclass
@@ -222,47 +184,19 @@ def _used_of(payment: Payment) -> Decimal:
     return allocated + over
 
 
-def _interest_on_payment_rows(
-    facts: InvoiceFacts,
-    *,
-    principal: Decimal,
-    booked_through: date | None,
-    payment_id: int,
-    paid_on: date,
-    rates: Sequence[Rate],
-) -> list[tuple]:
-    """The interest `Charge` rows accrued on `principal` up to `paid_on` (one per stretch
-    that has a reference rate; none if nothing accrued). None on a statute-barred debt:
-    booking its interest would be collecting it (perintälaki 4 § 3 mom, 728/2003 4 §)."""
-    s = facts.situation
-    if is_statute_barred(s, paid_on):
-        return []
-    due = unbooked_interest(
-        kind=s.kind,
-        principal=principal,
-        due_date=s.due_date,
-        booked_through=booked_through,
-        as_of=paid_on,
-        rates=rates,
-    )
+def _interest_rows(invoice_id: int, kind: DebtorKind, due: InterestDue | None, payment) -> list:
+    """The interest `Charge` rows of `due` booked by `payment` (none if nothing accrued)."""
     if due is None:
         return []
-    return interest_charge_rows(facts.id, s.kind, due, paid_on, payment_interest_key(payment_id))
-
-
-def _book_interest_on_payment(invoice: Invoice, payment: Payment) -> None:
-    """Book the interest accrued up to the payment date, once per payment (its key)."""
-    if invoice.stage in CLOSED_STAGES or payment.paid_on <= invoice.due_date:
-        return
-    facts = facts_for(invoice)
-    rows = _interest_on_payment_rows(
-        facts,
-        principal=facts.situation.principal,
-        booked_through=facts.interest_booked_through,
-        payment_id=payment.pk,
-        paid_on=payment.paid_on,
-        rates=reference_rates(),
+    return interest_charge_rows(
+        invoice_id, kind, due, payment.paid_on, payment_interest_key(payment.pk)
     )
+
+
+def _book_interest_on_payment(invoice: Invoice, payment: Payment, payoff: Payoff) -> None:
+    """Book the payoff's accrued interest, once per payment (its key)."""
+    kind = DebtorKind.from_debtor_type(invoice.debtor_type)
+    rows = _interest_rows(invoice.pk, kind, payoff.due, payment)
     if rows:
         Charge.objects.bulk_create(
             [Charge(**dict(zip(INTEREST_CHARGE_COLUMNS, row, strict=True))) for row in rows],
@@ -290,17 +224,16 @@ def allocate_payment(
         if invoice.stage in CLOSED_STAGES:
             parts, over = [], amount
         else:
-            _book_interest_on_payment(invoice, payment)
+            payoff = payoff_for(invoice, payment.paid_on)
+            _book_interest_on_payment(invoice, payment, payoff)
             order = allocation_order_for(
                 invoice.debtor_type,
                 _orders_by_creditor([invoice.creditor_id]).get(
                     (invoice.creditor_id, invoice.debtor_type)
                 ),
             )
-            outstanding = outstanding_by_invoice([invoice])[invoice.pk]
-            parts, over = split_amount(amount, outstanding, order)
-            left = sum(outstanding.values(), ZERO) - (amount - over)
-            result.paid = left <= 0
+            parts, over = split_amount(amount, payoff.components(), order)
+            result.paid = payoff.total - (amount - over) <= 0
         result.allocations = Allocation.objects.bulk_create(
             Allocation(payment=payment, invoice=invoice, component=component, amount=part)
             for component, part in parts
@@ -334,16 +267,19 @@ class _NewPayment(Protocol):
     paid_on: date
 
 
-def _lock_invoices(ids: list[int]) -> dict[int, tuple[int, Decimal, str, str, date, str]]:
-    """(creditor, principal, stage, language, due date, debtor type) per invoice id, locked in
-    id order.
+def _lock_invoices(
+    ids: list[int],
+) -> dict[int, tuple[int, Decimal, str, str, date, str, date]]:
+    """(creditor, principal, stage, language, due date, debtor type, original due date) per
+    invoice id, locked in id order.
 
     Id order, so that two imports (or an import and an online payment) cannot deadlock.
     Tuples rather than model instances: a file locks up to one invoice per entry.
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, creditor_id, principal, stage, language, due_date, debtor_type "
+            "SELECT id, creditor_id, principal, stage, language, due_date, debtor_type, "
+            "original_due_date "
             "FROM invoices_invoice "
             "WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
             [ids],
@@ -364,63 +300,16 @@ def _payment_event_row(
     return (invoice_id, EventKind.PAYMENT.value, format_euros(amount, language), json.dumps(data))
 
 
-class _InterestOnPayments:
-    """Interest to book on a bank file's payments to overdue invoices, as `allocate_payment` does.
-
-    Only invoices still open with a payment dated after their due date are read (their facts
-    in a fixed number of queries, and the rate table once); the others cost nothing. Each
-    payment books the interest since the previous booking, the file's own included.
-    """
-
-    def __init__(
-        self,
-        items: Sequence[tuple[_NewPayment, int]],
-        invoices: Mapping[int, tuple[int, Decimal, str, str, date, str]],
-    ):
-        overdue = sorted(
-            {
-                invoice_id
-                for payment, invoice_id in items
-                if invoices[invoice_id][2] not in CLOSED_STAGES
-                and payment.paid_on > invoices[invoice_id][4]
-            }
-        )
-        self.facts: dict[int, InvoiceFacts] = {}
-        self.booked_through: dict[int, date | None] = {}
-        self.rates: tuple[Rate, ...] = ()
-        if overdue:
-            rows = list(Invoice.objects.filter(pk__in=overdue).values(*INVOICE_FIELDS))
-            self.facts = facts_for_rows(rows)
-            self.booked_through = {
-                pk: facts.interest_booked_through for pk, facts in self.facts.items()
-            }
-            self.rates = reference_rates()
-
-    def rows(self, payment: _NewPayment, invoice_id: int, principal: Decimal) -> list[tuple]:
-        facts = self.facts.get(invoice_id)
-        if facts is None:
-            return []
-        rows = _interest_on_payment_rows(
-            facts,
-            principal=max(principal, ZERO),
-            booked_through=self.booked_through[invoice_id],
-            payment_id=payment.pk,
-            paid_on=payment.paid_on,
-            rates=self.rates,
-        )
-        if rows:
-            self.booked_through[invoice_id] = rows[-1][9]
-        return rows
-
-
 def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult:
     """Books each payment's whole amount to its invoice id, in order: a bank file at once.
 
-    Same rule (`split_amount`) and same outstanding computation (`outstanding_by_id`) as
-    `allocate_payment`. The payments are new (created in the caller's transaction), so only
-    the invoices need locking; they are locked in id order so that two imports cannot
-    deadlock. Rows are written with COPY (`payments.bulkcopy`): a file writes up to four
-    rows per payment, and model instances for them cost far more than the database does.
+    Same rule (`split_amount`) over the same payoff as `allocate_payment`: each payment first
+    books the interest accrued since the previous booking (the file's own included) through
+    its own date, exactly as `payoff_for` on that date. The payments are new (created in the
+    caller's transaction), so only the invoices need locking; they are locked in id order so
+    that two imports cannot deadlock. Rows are written with COPY (`payments.bulkcopy`): a
+    file writes up to four rows per payment, and model instances for them cost far more than
+    the database does.
     """
     result = BulkResult()
     if not items:
@@ -429,14 +318,38 @@ def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult
         invoices = _lock_invoices(sorted({invoice_id for _payment, invoice_id in items}))
         orders = _orders_by_creditor(creditor_id for creditor_id, *_rest in invoices.values())
         # Paid and credited invoices take nothing: only the others need their balances.
-        outstanding = outstanding_by_id(
-            {
-                invoice_id: principal
-                for invoice_id, (_creditor, principal, stage, *_rest) in invoices.items()
+        owed: dict[int, Owed] = owed_by_id(
+            [
+                {
+                    "id": invoice_id,
+                    "principal": principal,
+                    "due_date": due_date,
+                    "original_due_date": original_due_date,
+                    "debtor_type": debtor_type,
+                    "stage": stage,
+                }
+                for invoice_id, (
+                    _creditor,
+                    principal,
+                    stage,
+                    _language,
+                    due_date,
+                    debtor_type,
+                    original_due_date,
+                ) in invoices.items()
                 if stage not in CLOSED_STAGES
-            }
+            ],
+            latest=max(payment.paid_on for payment, _invoice_id in items),
         )
-        interest = _InterestOnPayments(items, invoices)
+        # The rate table only when some payment is late for its invoice.
+        rates: tuple[Rate, ...] = (
+            reference_rates()
+            if any(
+                invoice_id in owed and payment.paid_on > owed[invoice_id].due_date
+                for payment, invoice_id in items
+            )
+            else ()
+        )
         now = timezone.now()
         allocations: list[tuple] = []
         events: list[tuple] = []
@@ -444,21 +357,25 @@ def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult
         paid: set[int] = set()
         charges: list[tuple] = []
         for payment, invoice_id in items:
-            creditor_id, _principal, stage, language, _due_date, debtor_type = invoices[invoice_id]
+            creditor_id, _principal, stage, language, _due, debtor_type, _original = invoices[
+                invoice_id
+            ]
             amount = payment.amount
             now_paid = False
             if stage in CLOSED_STAGES or invoice_id in paid:
                 parts, over = [], amount
             else:
-                owed = outstanding[invoice_id]
-                for row in interest.rows(payment, invoice_id, owed[Component.PRINCIPAL]):
-                    charges.append(row)
-                    owed[Component.INTEREST] += row[2]
+                one = owed[invoice_id]
+                due = accrue(one, payment.paid_on, rates)
+                if due is not None:
+                    charges.extend(_interest_rows(invoice_id, one.kind, due, payment))
+                    one.components[INTEREST] += due.amount
+                    one.interest_booked_through = due.end
                 order = allocation_order_for(debtor_type, orders.get((creditor_id, debtor_type)))
-                parts, over = split_amount(amount, owed, order)
+                parts, over = split_amount(amount, one.components, order)
                 for component, part in parts:
-                    owed[component] -= part
-                now_paid = sum(owed.values(), ZERO) <= 0
+                    one.components[component] -= part
+                now_paid = sum(one.components.values(), ZERO) <= 0
             allocations.extend(
                 (payment.pk, invoice_id, component, part) for component, part in parts
             )

@@ -13,6 +13,7 @@ class PaymentsConfig(AppConfig):
         from payments.selectors import (
             invoice_page_context,
             last_paid_on,
+            paid_by_component,
             payment_days_by_invoice,
             principal_paid_by_invoice,
         )
@@ -21,3 +22,4 @@ class PaymentsConfig(AppConfig):
         hooks.register_last_paid_on(last_paid_on)
         register_invoice_viewer_context(invoice_page_context)
         hooks.register_payment_days(payment_days_by_invoice)
+        hooks.register_paid_by_component(paid_by_component)

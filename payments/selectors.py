@@ -169,6 +169,22 @@ def principal_paid_by_invoice(ids: Sequence[int]) -> dict[int, Decimal]:
         return dict(cursor.fetchall())
 
 
+def paid_by_component(ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:
+    """What was paid per invoice and component, for the payoff (`collection.payoff`), in one
+    `= ANY(array)` query for a bank file's or a cycle batch's invoices."""
+    table = connection.ops.quote_name(Allocation._meta.db_table)
+    paid: dict[int, dict[str, Decimal]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT invoice_id, component, SUM(amount) FROM {table} "  # noqa: S608
+            "WHERE invoice_id = ANY(%s::bigint[]) GROUP BY invoice_id, component",
+            [list(ids)],
+        )
+        for invoice_id, component, total in cursor.fetchall():
+            paid.setdefault(invoice_id, {})[component] = total
+    return paid
+
+
 def payment_days_by_invoice(ids: Sequence[int]) -> dict[int, set[date]]:
     """The days payments were made to each invoice: they interrupt limitation (728/2003 10 §)."""
     allocation = connection.ops.quote_name(Allocation._meta.db_table)

@@ -39,7 +39,6 @@ class CollectionOutlook:
     schedule_end: str  # why the schedule stops short of legal collection, or ""
     accrued_interest: Decimal
     accrued_through: date | None
-    to_pay_today: Decimal
     missing_rates: str = ""  # "Reference rate for H2/2026 not yet entered …", or ""
 
 
@@ -78,7 +77,6 @@ def collection_outlook(invoice: Invoice, today: date) -> CollectionOutlook:
         schedule_end=next_step_text(stop) if stop is not None and steps else "",
         accrued_interest=accrued,
         accrued_through=due.end if due else None,
-        to_pay_today=invoice.open_balance + accrued,
         missing_rates=missing,
     )
 

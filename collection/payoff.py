@@ -216,6 +216,9 @@ class Payoff:
     interest_accrued: Decimal
     # The unbooked interest itself (None when nothing accrued): what the allocation books.
     due: InterestDue | None = field(default=None, compare=False)
+    # What the booked components net to (a component can only go below zero through rows
+    # written by hand, e.g. old data): the total never asks for more than the balance.
+    booked_total: Decimal | None = field(default=None, compare=False)
 
     @property
     def interest(self) -> Decimal:
@@ -223,7 +226,10 @@ class Payoff:
 
     @property
     def total(self) -> Decimal:
-        return self.principal + self.costs + self.interest
+        booked = self.principal + self.costs + self.interest_booked
+        if self.booked_total is not None:
+            booked = min(booked, max(self.booked_total, ZERO))
+        return booked + self.interest_accrued
 
     @property
     def accrued_from(self) -> date | None:
@@ -249,6 +255,7 @@ def payoff(owed: Owed, as_of: date, rates: Sequence[pure_interest.ReferenceRate]
         interest_booked=max(owed.components[INTEREST], ZERO),
         interest_accrued=due.amount if due else ZERO,
         due=due,
+        booked_total=sum(owed.components.values(), ZERO),
     )
 
 

@@ -1,8 +1,11 @@
 """The payment codes of one invoice: reference, account, bank barcode and EPC QR code.
 
 The invoice page and the PDF show the same codes, so they are built here once from the
-invoice's creditor, reference and due date. The amount is the caller's: the open balance,
-computed with `invoices.selectors.with_balance`, never stored on the invoice.
+invoice's creditor, reference and due date. The amount and its date are the caller's: the
+invoice's payoff on the day the codes ask to be paid (`invoices.hooks.payoff`, computed by
+`collection.payoff`: interest through that day included), never stored on the invoice. An
+overdue invoice's codes are dated today with today's figure; a letter's are dated with its
+pay-by date and carry the figure for that date.
 """
 
 from dataclasses import dataclass
@@ -56,8 +59,10 @@ def _reference_display(reference: str) -> str:
         return reference
 
 
-def payment_codes_for(invoice: Invoice, *, amount: Decimal) -> PaymentCodes:
-    """The codes to pay ``amount`` on ``invoice``.
+def payment_codes_for(
+    invoice: Invoice, *, amount: Decimal, due_date: date | None = None
+) -> PaymentCodes:
+    """The codes to pay ``amount`` on ``invoice`` on ``due_date`` (default: its due date).
 
     A code that cannot carry this payment is None rather than an error: the bank barcode
     only holds a Finnish account and 0.01-999,999.99 euros (an amount of 0 would mean "fill
@@ -65,10 +70,11 @@ def payment_codes_for(invoice: Invoice, *, amount: Decimal) -> PaymentCodes:
     EPC QR code needs a positive amount. The invoice is still printable without them.
     """
     creditor = invoice.creditor
+    due_date = due_date or invoice.due_date
     barcode: str | None = None
     if amount > 0:
         try:
-            barcode = bank_barcode(creditor.iban, amount, invoice.reference, invoice.due_date)
+            barcode = bank_barcode(creditor.iban, amount, invoice.reference, due_date)
         except PaymentCodeError:
             barcode = None
 
@@ -89,7 +95,7 @@ def payment_codes_for(invoice: Invoice, *, amount: Decimal) -> PaymentCodes:
         iban_display=format_iban(creditor.iban),
         bic=creditor.bic,
         amount=amount,
-        due_date=invoice.due_date,
+        due_date=due_date,
         barcode=barcode,
         barcode_svg=code128_svg(barcode) if barcode else None,
         qr_payload=qr_payload,

@@ -17,11 +17,12 @@ from urllib.request import url2pathname
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from invoices import hooks
 from invoices.models import Invoice
 from invoices.payment_codes import payment_codes_for
 from invoices.selectors import with_balance
@@ -119,10 +120,13 @@ def _context(invoice: Invoice, language: str) -> dict:
         VatRow(format_number(rate, language), *sums)
         for rate, sums in sorted(vat.items(), reverse=True)
     ]
-    # As on the invoice page: a paid or credited invoice asks for nothing, whatever remains.
-    payable = not invoice.is_closed and invoice.open_balance > 0
-    amount = invoice.open_balance if payable else ZERO
-    codes = payment_codes_for(invoice, amount=amount)
+    # As on the invoice page: the payoff on its due date, or today once that has passed
+    # (interest through today included); a paid or credited invoice asks for nothing.
+    on = max(invoice.due_date, timezone.localdate())
+    payoff = hooks.payoff(invoice, on)
+    payable = not invoice.is_closed and payoff.total > 0
+    amount = payoff.total if payable else ZERO
+    codes = payment_codes_for(invoice, amount=amount, due_date=on)
     title = DOCUMENT_WORD.get(language, DOCUMENT_WORD["en"])
     return {
         "invoice": invoice,
@@ -137,6 +141,7 @@ def _context(invoice: Invoice, language: str) -> dict:
         "lines_total": sum((line.gross_total for line in lines), Decimal("0.00")),
         "charges": list(invoice.charges.all()),
         "amount": amount,
+        "payoff": payoff,
         "giro_amount": format_euros(amount, "fi").removesuffix("\u00a0€"),
         "codes": codes,
         # An <img> of a data: URI is the one way of embedding SVG that WeasyPrint sizes by CSS.

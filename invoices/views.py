@@ -25,6 +25,7 @@ from accounts.models import OrganisationInvoice
 from accounts.selectors import MYSELF, ActingContext
 from invoices.forms import InvoiceClaimForm, InvoiceFilterForm
 from invoices.hooks import invoice_detail_context, invoice_viewer_context
+from invoices.hooks import payoff as invoice_payoff
 from invoices.models import ZERO, Invoice, InvoiceAccess
 from invoices.payment_codes import payment_codes_for
 from invoices.permissions import allowed_actions, may_manage_claims
@@ -209,18 +210,23 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         invoice_mark_viewed(invoice=invoice, user=request.user)
     today = _today()
     lines = list(invoice.lines.all())
-    payable = not invoice.is_closed and invoice.open_balance > 0
+    # The one figure (collection.payoff): what closes the invoice when paid today, interest
+    # through today included. Its codes are dated today once the due date has passed, so that
+    # the bank pays the figure on the day it is valid for.
+    payoff = invoice_payoff(invoice, today)
+    payable = not invoice.is_closed and payoff.total > 0
     context = {
         "invoice": invoice,
         "lines": lines,
         "vat_rows": vat_summary(lines),
         "events": invoice_timeline(invoice),
-        # The barcode and QR code carry the open balance, not the interest accrued since the
-        # last booking: Finnish practice (and the letters) print the amount of the invoice or
-        # letter, and the late-payment interest (Korkolaki 633/1982 §4) is booked as a
-        # `Charge` at the next step and printed on that letter. Codes that grew by a few cents
-        # every day would not match the letter the debtor holds or the payment order.
-        "codes": payment_codes_for(invoice, amount=invoice.open_balance if payable else ZERO),
+        "payoff": payoff,
+        "payable": payable,
+        "codes": payment_codes_for(
+            invoice,
+            amount=payoff.total if payable else ZERO,
+            due_date=max(invoice.due_date, today),
+        ),
         "actions": invoice_actions(invoice, allowed_actions(request.user, invoice)),
         "open_overpayments": [],
         "overdue": not invoice.is_closed and invoice.due_date < today,

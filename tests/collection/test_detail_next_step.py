@@ -155,7 +155,7 @@ def test_overdue_invoice_shows_interest_accrued_and_the_amount_to_pay_today(
     response = alice_client.get(detail_url(overdue_since_march))
     outlook = response.context["outlook"]
     assert outlook.accrued_interest == accrued
-    assert outlook.to_pay_today == D("100.00") + accrued
+    assert response.context["payoff"].total == D("100.00") + accrued
     html = response.content.decode()
     assert "Interest accrued until" in html
     assert f"€{accrued}" in html
@@ -164,14 +164,16 @@ def test_overdue_invoice_shows_interest_accrued_and_the_amount_to_pay_today(
     assert "accrues daily at the legal rate" in html
 
 
-def test_payment_codes_carry_the_open_balance_not_the_accrued_interest(
-    alice_client, overdue_since_march
-):
+def test_payment_codes_carry_the_amount_to_pay_today_dated_today(alice_client, overdue_since_march):
+    # Issue 10, item 4: the codes, the page and the allocation ask for one figure.
     response = alice_client.get(detail_url(overdue_since_march))
-    assert response.context["codes"].amount == D("100.00")
-    assert "Interest accrued since the due date is charged on the next letter." in (
-        response.content.decode()
-    )
+    codes = response.context["codes"]
+    accrued = accrued_interest(overdue_since_march, today())
+    assert accrued > 0
+    assert codes.amount == D("100.00") + accrued == response.context["payoff"].total
+    assert codes.due_date == today()
+    assert codes.barcode.endswith(today().strftime("%y%m%d"))
+    assert "late-payment interest until today included" in response.content.decode()
 
 
 def test_interest_is_accrued_until_the_last_day_with_a_known_reference_rate(
@@ -332,8 +334,9 @@ def test_invoice_page_needs_a_fixed_number_of_queries_however_long_its_history(
     alice_client.get(detail_url(invoice))  # the day's "viewed" event is written once
     # 23: the debtor's list of claims asks who the debtor is (issue 10, item 14), and the open
     # dispute and the viewer's overpayments are one query each (issue 13); none grows with the
-    # history above.
-    with django_assert_max_num_queries(23):
+    # history above; + 4 for the payoff (issue 10, item 4: its charges, the payments per
+    # component, the credit notes and the rate table).
+    with django_assert_max_num_queries(27):
         response = alice_client.get(detail_url(invoice))
     assert response.status_code == 200
     assert len(response.context["letters"]) == 3

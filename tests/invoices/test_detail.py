@@ -134,13 +134,13 @@ def test_balance_is_broken_into_principal_fees_interest_and_payments(alice_clien
 
 
 def test_bank_barcode_has_a_copy_button_and_the_qr_code_is_inline(alice_client, full_invoice):
-    html = alice_client.get(detail_url(full_invoice)).content.decode()
-    barcode = bank_barcode(
-        full_invoice.creditor.iban,
-        Decimal("105.71"),
-        full_invoice.reference,
-        full_invoice.due_date,
-    )
+    response = alice_client.get(detail_url(full_invoice))
+    html = response.content.decode()
+    # Overdue: the code carries today's payoff (interest through today) and today's date.
+    today = timezone.localdate()
+    payoff = response.context["payoff"]
+    assert payoff.total == Decimal("105.71") + payoff.interest_accrued
+    barcode = bank_barcode(full_invoice.creditor.iban, payoff.total, full_invoice.reference, today)
     assert f'data-copy="{barcode}"' in html
     assert "<svg" in html
 

@@ -11,9 +11,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from pypdf import PdfReader
 from weasyprint import HTML
 
+from collection.payoff import payoff_for
 from invoices.models import Charge, ChargeKind, InvoiceLine, Stage
 from invoices.pdf import (
     STATIC_DIR,
@@ -100,6 +102,8 @@ class Rendered:
     text: str
     myropo_id: str
     barcode: str
+    amount: Decimal  # the payoff on the day of rendering (overdue: today's, interest included)
+    on: date
 
 
 # 1369.00 + 5.00 fee − 69.00 paid
@@ -110,13 +114,17 @@ OPEN_BALANCE = Decimal("1305.00")
 def finnish(django_db_setup, django_db_blocker) -> Rendered:
     with django_db_blocker.unblock(), transaction.atomic():
         invoice = make_invoice(language="fi")
+        on = timezone.localdate()
+        amount = payoff_for(invoice, on).total
         pdf = invoice_pdf_bytes(invoice)
         rendered = Rendered(
             pdf=pdf,
             html=invoice_pdf_html(invoice),
             text=pdf_text(pdf),
             myropo_id=invoice.myropo_id_display,
-            barcode=bank_barcode(invoice.creditor.iban, OPEN_BALANCE, REFERENCE, DUE),
+            barcode=bank_barcode(invoice.creditor.iban, amount, REFERENCE, on),
+            amount=amount,
+            on=on,
         )
         transaction.set_rollback(True)
     return rendered
@@ -141,12 +149,21 @@ def test_pdf_shows_the_reference_in_groups_of_five(finnish):
 
 def test_pdf_shows_the_open_balance_formatted(finnish):
     assert plain(format_euros(OPEN_BALANCE, "fi")) in finnish.text  # "1 305,00 €"
-    assert "Euro 1 305,00" in finnish.text  # the giro form's amount field
+
+
+def test_an_overdue_invoice_pdf_asks_for_todays_payoff_on_the_giro_form(finnish):
+    # Issue 10, item 4: the giro form, its barcode and the page carry one figure, interest
+    # through the day included, dated that day.
+    assert finnish.amount > OPEN_BALANCE
+    giro = plain(format_euros(finnish.amount, "fi")).removesuffix(" €")
+    assert f"Euro {giro}" in finnish.text
+    assert f"Eräpäivä Förfallodag {finnish.on.day}.{finnish.on.month}.{finnish.on.year}" in (
+        finnish.text
+    )
 
 
 def test_pdf_shows_the_due_date_on_the_invoice_and_the_giro_form_in_one_format(finnish):
-    assert "5.3.2026" in finnish.text
-    assert "Eräpäivä Förfallodag 5.3.2026" in finnish.text
+    assert "5.3.2026" in finnish.text  # the invoice's own due date, on the invoice
     assert "05.03.2026" not in finnish.text
 
 

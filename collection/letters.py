@@ -23,6 +23,7 @@ from django.utils.translation import gettext, pgettext
 
 from accounts.models import User
 from collection.models import CollectionStepKind, Letter, StopRequest
+from collection.payoff import payoff_for
 from collection.rules import Bracket, LegalRule, Step, Topic, rule
 from invoices.models import Charge, ChargeKind, CreditorSettings, Invoice, InvoiceAccess
 from invoices.payment_codes import payment_codes_for
@@ -198,7 +199,13 @@ class BalanceRow:
 
 def _context(letter: Letter, invoice: Invoice, language: str) -> dict:
     charges = list(invoice.charges.all())
-    amount = invoice.open_balance if invoice.open_balance > 0 and not invoice.is_closed else ZERO
+    # The figure that pays the invoice off on the letter's pay-by date, the day the letter
+    # asks for: interest through that date included (collection.payoff). Paid earlier, the
+    # interest of the days not elapsed is refunded as an overpayment, never kept (Korkolaki
+    # 4 §: interest runs until the day of payment); paid later, that later interest is owed.
+    payoff = payoff_for(invoice, letter.due_date)
+    payable = not invoice.is_closed and payoff.total > 0
+    amount = payoff.total if payable else ZERO
     # The letter asks to be paid by its own date: the codes carry that date, not the invoice's.
     dated = copy.copy(invoice)
     dated.due_date = letter.due_date
@@ -219,6 +226,7 @@ def _context(letter: Letter, invoice: Invoice, language: str) -> dict:
         "giro_date_format": GIRO_DATE_FORMAT,
         "charges": [(charge, explain_charge(charge)) for charge in charges],
         "amount": amount,
+        "payoff": payoff if payable else None,
         "giro_amount": format_euros(amount, "fi").removesuffix("\u00a0€"),
         "codes": codes,
         "barcode_src": _svg_data_uri(codes.barcode_svg) if codes.barcode_svg else None,

@@ -17,27 +17,37 @@ CENT = Decimal("0.01")
 class PayForm(forms.Form):
     """One amount per invoice when partial payments are allowed; otherwise no fields at all.
 
-    Each amount is more than zero, at most the invoice's open balance, and whole cents; an
-    empty field pays the whole balance.
+    Each amount is more than zero, at most what pays the invoice off today (`amounts`, the
+    payoff: interest through today included), and whole cents; an empty field pays it all.
     """
 
-    def __init__(self, *args, invoices: list[Invoice], partial: bool, **kwargs):
+    def __init__(
+        self,
+        *args,
+        invoices: list[Invoice],
+        partial: bool,
+        amounts: dict[int, Decimal],
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.invoices = invoices
         self.partial = partial
+        self.amounts = amounts
         if partial:
             for invoice in invoices:
                 self.fields[self.field_name(invoice)] = forms.DecimalField(
                     label=_("Amount to pay"),
                     required=False,
                     min_value=CENT,
-                    max_value=invoice.open_balance,
+                    max_value=amounts[invoice.pk],
                     max_digits=12,
                     decimal_places=2,
                     localize=True,
-                    initial=invoice.open_balance,
+                    initial=amounts[invoice.pk],
                     error_messages={
-                        "max_value": _("You can pay at most the open balance, %(limit_value)s.")
+                        "max_value": _(
+                            "You can pay at most the amount to pay today, %(limit_value)s."
+                        )
                     },
                 )
 
@@ -50,10 +60,11 @@ class PayForm(forms.Form):
 
     def lines(self) -> list[tuple[Invoice, Decimal]]:
         """(invoice, amount) pairs to order, after `is_valid()`."""
+        whole = self.amounts
         if not self.partial:
-            return [(invoice, invoice.open_balance) for invoice in self.invoices]
+            return [(invoice, whole[invoice.pk]) for invoice in self.invoices]
         return [
-            (invoice, self.cleaned_data.get(self.field_name(invoice)) or invoice.open_balance)
+            (invoice, self.cleaned_data.get(self.field_name(invoice)) or whole[invoice.pk])
             for invoice in self.invoices
         ]
 

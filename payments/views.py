@@ -6,6 +6,7 @@ verified before anything else, and a bad one answers 400 with nothing changed.
 """
 
 import logging
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,11 +16,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collection.payoff import payoffs_for
 from invoices.permissions import can
 from payments.forms import BankAccountNoticeForm, PayForm
 from payments.models import OrderState
@@ -70,20 +72,31 @@ def pay_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         raise Http404
     if not all(can(request.user, "pay", invoice) for invoice in invoices):
         raise PermissionDenied
-    closed = [invoice for invoice in invoices if invoice.is_closed or invoice.open_balance <= 0]
+    # What closes each invoice when paid today, interest through today included: the order
+    # asks for it and the allocation books it on the payment day (collection.payoff).
+    today = timezone.localdate()
+    payoffs = payoffs_for(invoices, today)
+    amounts = {invoice.pk: payoffs[invoice.pk].total for invoice in invoices}
+    closed = [invoice for invoice in invoices if invoice.is_closed or amounts[invoice.pk] <= 0]
     partial = all(
         getattr(getattr(invoice.creditor, "settings", None), "allow_partial_payment", False)
         for invoice in invoices
     )
     form = PayForm(
-        request.POST if request.method == "POST" else None, invoices=invoices, partial=partial
+        request.POST if request.method == "POST" else None,
+        invoices=invoices,
+        partial=partial,
+        amounts=amounts,
     )
     context = {
         "invoices": invoices,
-        "rows": [(invoice, form.bound_field_for(invoice)) for invoice in invoices],
+        "rows": [
+            (invoice, payoffs[invoice.pk], form.bound_field_for(invoice)) for invoice in invoices
+        ],
         "form": form,
         "closed": closed,
-        "total": sum(invoice.open_balance for invoice in invoices),
+        "today": today,
+        "total": sum(amounts.values(), Decimal("0.00")),
         "allocation_texts": sorted(
             {
                 str(allocation_order_text(invoice.creditor, invoice.debtor_type))

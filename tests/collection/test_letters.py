@@ -60,7 +60,15 @@ def test_the_reminder_letter_is_rendered_with_reference_amount_date_message_and_
     assert "Maksumuistutus" in text or "Payment reminder" in text
     assert format_reference(reminded.reference) in text
     interest = Charge.objects.get(invoice=reminded, kind=ChargeKind.INTEREST).amount
-    total = D("100.00") + D("5.00") + interest
+    # The figure that pays the invoice off on the pay-by date (issue 10, item 4): the interest
+    # booked with the reminder plus the interest until the pay-by date.
+    from collection.payoff import payoff_for
+
+    payoff = payoff_for(reminded, letter.due_date)
+    assert payoff.interest_accrued > 0
+    assert payoff.accrued_through == letter.due_date
+    total = D("100.00") + D("5.00") + interest + payoff.interest_accrued
+    assert total == payoff.total
     assert f"{total:.2f}".replace(".", ",") in text
     assert "4.3.2026" in text  # pay by: 10 days after the latest delivery by post (7 days)
     assert MESSAGE in text

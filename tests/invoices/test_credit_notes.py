@@ -266,7 +266,9 @@ def test_the_invoice_pdf_shows_the_credit(invoice, staff, alice_client):
 
     context = _context(with_balance(Invoice.objects.filter(pk=invoice.pk)).get(), "en")
 
-    assert context["amount"] == D("50.00")
+    # Overdue: the PDF asks for today's payoff, the interest accrued since included.
+    assert context["amount"] == D("50.00") + context["payoff"].interest_accrued
+    assert context["amount"] == context["payoff"].total
     assert context["invoice"].credited_total == D("12.56")
 
 

@@ -6,7 +6,7 @@ rows it needs are created inside a transaction that is rolled back when the PDF 
 
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 from weasyprint import HTML
 
+from collection.models import ReferenceRate
 from collection.payoff import payoff_for
 from invoices.models import Charge, ChargeKind, InvoiceLine, Stage
 from invoices.pdf import (
@@ -31,6 +32,7 @@ from payments.models import Allocation, Payment
 from tests.factories import CreditorFactory, InvoiceFactory
 
 DUE = date(2026, 3, 5)
+D25 = Decimal("2.50")
 REFERENCE = national_reference_from_base("2026004217")
 
 
@@ -113,6 +115,11 @@ OPEN_BALANCE = Decimal("1305.00")
 @pytest.fixture(scope="module")
 def finnish(django_db_setup, django_db_blocker) -> Rendered:
     with django_db_blocker.unblock(), transaction.atomic():
+        # Its own rate table: a transactional test elsewhere may have flushed the seeded one.
+        ReferenceRate.objects.all().delete()
+        ReferenceRate.objects.create(
+            start=date(2025, 1, 1), end=timezone.localdate() + timedelta(days=400), rate=D25
+        )
         invoice = make_invoice(language="fi")
         on = timezone.localdate()
         amount = payoff_for(invoice, on).total

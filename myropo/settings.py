@@ -41,6 +41,11 @@ SITE_DOMAIN = urlsplit(SITE_URL).netloc or "127.0.0.1:8000"
 # Shown on the help page, letters and PDFs only when set: an empty value is never printed.
 CUSTOMER_SERVICE_PHONE = env_str("CUSTOMER_SERVICE_PHONE", "")
 CUSTOMER_SERVICE_EMAIL = env_str("CUSTOMER_SERVICE_EMAIL", "")
+# The privacy notice (/privacy/): who controls the personal data and how to reach them about
+# it; empty values are left out of the page, never printed blank.
+PRIVACY_CONTROLLER = env_str("PRIVACY_CONTROLLER", SITE_NAME)
+PRIVACY_CONTROLLER_BUSINESS_ID = env_str("PRIVACY_CONTROLLER_BUSINESS_ID", "")
+PRIVACY_CONTACT_EMAIL = env_str("PRIVACY_CONTACT_EMAIL", CUSTOMER_SERVICE_EMAIL)
 # What the pages promise: messages and chat are offered only when these are on. The message
 # centre (messaging, issue 13) and the live chat (chat, issue 14) have shipped.
 MESSAGE_CENTRE_ENABLED = env_bool("MESSAGE_CENTRE_ENABLED", True)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("help/", views.help_page, name="help"),
     path("price-list/", views.price_list, name="price_list"),
+    path("privacy/", views.privacy_page, name="privacy"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("invoices/", include("invoices.urls")),
     path("letters/", include("collection.urls")),

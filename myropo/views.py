@@ -36,6 +36,22 @@ def help_page(request: HttpRequest) -> HttpResponse:
     return render(request, "help.html", {"open_now": service_hours.is_open(timezone.now())})
 
 
+@require_GET
+def privacy_page(request: HttpRequest) -> HttpResponse:
+    """The privacy notice (GDPR art. 13 and 14): a collection service processes personal data
+    it mostly receives from creditors, so it says what, why, from where and for how long."""
+    return render(
+        request,
+        "privacy.html",
+        {
+            "controller": settings.PRIVACY_CONTROLLER,
+            "business_id": settings.PRIVACY_CONTROLLER_BUSINESS_ID,
+            "contact_email": settings.PRIVACY_CONTACT_EMAIL,
+            "message_retention_days": settings.MESSAGING_RETENTION_DAYS,
+        },
+    )
+
+
 @dataclass(frozen=True)
 class PriceLine:
     label_key: str

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import resource
 import signal
@@ -235,27 +236,43 @@ async def chat_round(args, chats: list[dict], ports: list[int]) -> dict:
         sockets += [agent, *tabs]
         per_chat.append((chat, tabs[0], [agent, *tabs[1:]]))
 
+    dropped = 0
+
     async def drain(ws) -> None:
+        nonlocal dropped
         while True:
             try:
                 await asyncio.wait_for(ws.recv(), timeout=0.5)
             except TimeoutError:
+                return
+            except websockets.ConnectionClosed:
+                dropped += 1
                 return
 
     await asyncio.gather(*(drain(ws) for ws in sockets))
     connected_at = time.perf_counter()
 
     async def listen(ws, stop: asyncio.Event) -> None:
-        nonlocal delivered
+        nonlocal delivered, dropped
         while not stop.is_set():
             try:
                 raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
             except TimeoutError:
                 continue
+            except websockets.ConnectionClosed:
+                dropped += 1
+                return
             if json.loads(raw).get("type") == "message":
                 delivered += 1
 
     async def sender(chat, ws, times: list[float]) -> None:
+        try:
+            await send_all(chat, ws, times)
+        except websockets.ConnectionClosed:
+            nonlocal dropped
+            dropped += 1
+
+    async def send_all(chat, ws, times: list[float]) -> None:
         nonlocal delivered
         for m in range(args.messages):
             token = f"c{chat['id']}m{m}"
@@ -282,13 +299,15 @@ async def chat_round(args, chats: list[dict], ports: list[int]) -> dict:
     stop.set()
     await asyncio.gather(*listeners)
     for ws in sockets:
-        await ws.close()
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await ws.close()
     return {
         "times": times,
         "elapsed": elapsed,
         "delivered": delivered,
         "sockets": len(sockets),
         "connected_at": connected_at,
+        "dropped": dropped,
     }
 
 
@@ -361,7 +380,10 @@ def run(args: argparse.Namespace) -> None:
     sent = len(chat_times)
     per_socket = (memory["peak"] - idle) / measured["sockets"]
     print(f"ASGI server: uvicorn ({args.processes} process{'es' if args.processes > 1 else ''})")
-    print(f"sockets open: {measured['sockets']} ({args.chats} chats × {args.tabs + 1})")
+    print(
+        f"sockets open: {measured['sockets']} ({args.chats} chats × {args.tabs + 1}), "
+        f"dropped by the server during the run: {measured['dropped']}"
+    )
     print(
         f"memory: {idle / 1024:.1f} MiB idle, {memory['peak'] / 1024:.1f} MiB peak, "
         f"{per_socket:.1f} KiB per socket"

@@ -159,7 +159,18 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNELS_PREFIX", "myropo-asgi")},
+        "CONFIG": {
+            # redis-py's pool refuses (MaxConnectionsError) beyond its default 100 connections
+            # in flight: a process with a thousand sockets joining or leaving groups at once (a
+            # restart) needs more (bench/chat_fanout.py).
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "max_connections": env_int("CHANNELS_REDIS_MAX_CONNECTIONS", 1000),
+                }
+            ],
+            "prefix": env_str("CHANNELS_PREFIX", "myropo-asgi"),
+        },
     }
 }
 

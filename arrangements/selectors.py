@@ -17,6 +17,7 @@ from arrangements.models import (
     PlanInvoice,
     PlanState,
 )
+from collection.payoff import payoffs_for
 from invoices.models import (
     Charge,
     ChargeKind,
@@ -200,26 +201,46 @@ def installment_codes(plan: PaymentPlan, installment: Installment, amount: Decim
     return payment_codes_for(target, amount=amount)  # type: ignore[arg-type]
 
 
+def _left_on(plan: PaymentPlan, on: date) -> Decimal:
+    """What pays the plan's open invoices off on `on` (collection.payoff), interest included."""
+    invoices = [entry.invoice for entry in plan.plan_invoices.select_related("invoice")]
+    open_ones = [invoice for invoice in invoices if not invoice.is_closed]
+    if not open_ones:
+        return ZERO
+    return sum((p.total for p in payoffs_for(open_ones, on).values()), ZERO)
+
+
 def plan_progress(plan: PaymentPlan, *, today: date, with_codes: bool = False) -> PlanProgress:
+    """Which installments are paid, in order, and what each still asks for.
+
+    The last installment absorbs the late-payment interest that accrues during the plan
+    (Korkolaki 4 §: it runs on the unpaid principal until paid): it is paid only once the
+    plan's invoices are closed, and it asks for what pays them off on its date (today once
+    that has passed), less what the earlier installments still ask for.
+    """
     paid_total = plan_paid_total(plan)
+    installments = list(plan.installments.all())
     rows = []
     cumulative = ZERO
-    for installment in plan.installments.all():
+    earlier_unpaid = ZERO
+    for index, installment in enumerate(installments):
         cumulative += installment.amount
-        paid = paid_total >= cumulative
+        last = index == len(installments) - 1
+        due = min(installment.amount, max(cumulative - paid_total, ZERO))
+        if last:
+            due = max(_left_on(plan, max(today, installment.due_date)) - earlier_unpaid, ZERO)
+        else:
+            earlier_unpaid += due
+        paid = due <= 0
         rows.append(
             InstallmentStatus(
                 installment=installment,
                 paid=paid,
                 missed=not paid and installment.due_date < today,
                 lapses_on=installment.due_date + timedelta(days=plan.grace_days),
-                codes=(
-                    installment_codes(
-                        plan, installment, min(installment.amount, cumulative - paid_total)
-                    )
-                    if with_codes and not paid
-                    else None
-                ),
+                codes=installment_codes(plan, installment, due)
+                if with_codes and not paid
+                else None,
             )
         )
     return PlanProgress(plan=plan, paid_total=paid_total, rows=rows)

@@ -52,6 +52,7 @@ from arrangements.selectors import (
     unpaid_principal,
 )
 from collection.decision import CostVerdict, admit_cost, is_statute_barred
+from collection.payoff import payoffs_for
 from collection.rules import DebtorKind
 from collection.selectors import facts_for
 from invoices.models import (
@@ -67,7 +68,7 @@ from invoices.selectors import with_balance
 from invoices.services import invoice_record_event
 from myropo import inbox
 from myropo.templatetags.money import format_euros
-from payments.allocation import allocate_payment, outstanding_by_invoice
+from payments.allocation import allocate_payment
 from payments.hooks import PayeeMatch
 from payments.models import Payment
 
@@ -422,7 +423,10 @@ def plan_preview(
             raise ArrangementError(refusal)
     debtor_type = invoices[0].debtor_type
     ids = [invoice.pk for invoice in invoices]
-    balance = sum((invoice.open_balance for invoice in invoices), ZERO)
+    # What pays the invoices off today, interest accrued so far included (collection.payoff):
+    # the installments start from the same figure the pay page asks for.
+    payoffs = payoffs_for(invoices, today)
+    balance = sum((payoffs[invoice.pk].total for invoice in invoices), ZERO)
     if allow_outside:
         count = installments or 600
         terms = PlanTerms(
@@ -524,11 +528,15 @@ def plan_create(
             language=language,
             **acting_fields(acting),
         )
+        payoffs = payoffs_for(current, today)
         try:
             with transaction.atomic():
                 PlanInvoice.objects.bulk_create(
                     PlanInvoice(
-                        plan=plan, invoice=invoice, position=index, balance=invoice.open_balance
+                        plan=plan,
+                        invoice=invoice,
+                        position=index,
+                        balance=payoffs[invoice.pk].total,
                     )
                     for index, invoice in enumerate(current, start=1)
                 )
@@ -626,7 +634,10 @@ def plan_check(*, plan: PaymentPlan, today: date) -> str:
         return plan.state
     invoices = Invoice.objects.filter(plan_entries__plan=plan)
     progress = plan_progress(plan, today=today)
-    if progress.fully_paid or not invoices.exclude(stage__in=CLOSED_STAGES).exists():
+    # Complete only when every invoice is closed: installments paid in full can still leave
+    # the late-payment interest of the plan's months open, and the last installment covers
+    # it (`plan_progress`), so a plan never "completes" while its invoice is open.
+    if not invoices.exclude(stage__in=CLOSED_STAGES).exists():
         plan_transition(plan=plan, to=PlanState.COMPLETED, reason=_("All installments paid"))
         return PlanState.COMPLETED
     for row in progress.missed:
@@ -657,13 +668,14 @@ def installment_payment_allocate(*, payment: Payment, installment_id: int, actor
     installment = Installment.objects.select_related("plan").get(pk=installment_id)
     plan = installment.plan
     entries = list(plan.plan_invoices.select_related("invoice").order_by("position"))
-    outstanding = outstanding_by_invoice([entry.invoice for entry in entries])
+    # Each invoice takes its payoff on the payment day (interest through it) before the next.
+    payoffs = payoffs_for([entry.invoice for entry in entries], payment.paid_on)
     left = payment.amount
     for index, entry in enumerate(entries):
         if left <= 0:
             break
         last = index == len(entries) - 1
-        owed = max(sum(outstanding[entry.invoice.pk].values(), ZERO), ZERO)
+        owed = ZERO if entry.invoice.is_closed else payoffs[entry.invoice.pk].total
         amount = left if last else min(left, owed)
         if amount > 0:
             allocate_payment(payment=payment, invoice=entry.invoice, amount=amount, actor=actor)
@@ -702,18 +714,18 @@ class InstallmentPayee:
 
 def installment_order_lines(plan: PaymentPlan, amount: Decimal) -> list[tuple[Invoice, Decimal]]:
     """How an online payment of `amount` to the plan splits over its invoices, in order."""
-    from invoices.selectors import with_balance as balance_of
-
     ids = list(plan.plan_invoices.order_by("position").values_list("invoice_id", flat=True))
     by_id = {
         invoice.pk: invoice
-        for invoice in balance_of(Invoice.objects.filter(pk__in=ids)).select_related("creditor")
+        for invoice in Invoice.objects.filter(pk__in=ids).select_related("creditor")
     }
+    payoffs = payoffs_for(list(by_id.values()), timezone.localdate())
     lines: list[tuple[Invoice, Decimal]] = []
     left = amount
     for invoice_id in ids:
         invoice = by_id[invoice_id]
-        take = min(left, max(invoice.open_balance, ZERO))
+        owed = ZERO if invoice.is_closed else payoffs[invoice_id].total
+        take = min(left, owed)
         if take > 0:
             lines.append((invoice, take))
             left -= take

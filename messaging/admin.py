@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from messaging.forms import DisputeDecisionForm, ResolveForm, StaffReplyForm
 from messaging.models import (
     Attachment,
@@ -31,6 +32,7 @@ from messaging.models import (
 from messaging.services import (
     MessagingError,
     contact_assign,
+    contact_link_owner,
     contact_resolve,
     dispute_accept,
     dispute_reject,
@@ -232,6 +234,7 @@ class ContactAdmin(admin.ModelAdmin):
             view("resolve", self.resolve_view),
             view("dispute", self.dispute_view),
             view("payment", self.payment_view),
+            view("link", self.link_view),
             *super().get_urls(),
         ]
 
@@ -269,6 +272,22 @@ class ContactAdmin(admin.ModelAdmin):
                 request,
                 _("The note was saved.") if form.cleaned_data["internal"] else _("Answer sent."),
             )
+        return self._back(contact)
+
+    def link_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """An email from an unknown address: staff link it to the customer's account."""
+        contact = self._contact(request, pk)
+        email = request.POST.get("email", "").strip()
+        user = User.objects.filter(email__iexact=email).first() if email else None
+        if user is None:
+            self.message_user(request, _("No customer account has that email."), messages.ERROR)
+            return self._back(contact)
+        try:
+            contact_link_owner(contact=contact, user=user, staff=request.user)
+        except MessagingError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(request, _("The contact is linked to the customer's account."))
         return self._back(contact)
 
     def assign_view(self, request: HttpRequest, pk: int) -> HttpResponse:

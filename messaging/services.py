@@ -31,7 +31,8 @@ from collection.services import (
 )
 from invoices.models import DebtorType, EventKind, Invoice
 from invoices.services import InvoiceError, invoice_credit, invoice_record_event
-from messaging.attachments import CleanFile
+from messaging.attachments import MAX_FILES, AttachmentError, CleanFile, clean_upload
+from messaging.mail import InboundMail, contact_id_from_address
 from messaging.models import (
     Attachment,
     AuthorKind,
@@ -697,4 +698,161 @@ def contact_record_transcript(
                 data={"contact_id": contact.pk},
                 **owner.acting.event_kwargs(),
             )
+    return contact
+
+
+# --- The email channel (messaging.mail) -------------------------------------------------------
+
+
+class MailResult:
+    REPLY = "reply"
+    NEW = "new"
+    IGNORED = "ignored"
+    DUPLICATE = "duplicate"
+
+
+def _mail_files(mail: InboundMail) -> tuple[list[CleanFile], list[str]]:
+    """The attachments that pass the upload checks, and why the others did not."""
+    kept: list[CleanFile] = []
+    refused: list[str] = []
+    for name, data in mail.files:
+        if len(kept) >= MAX_FILES:
+            refused.append(
+                _("%(name)s: at most %(count)s files are kept.")
+                % {"name": name, "count": MAX_FILES}
+            )
+            continue
+        try:
+            kept.append(clean_upload(name=name, data=data))
+        except AttachmentError as error:
+            refused.append(error.message)
+    return kept, refused
+
+
+def _mail_body(mail: InboundMail) -> str:
+    body = mail.text.strip()
+    if mail.subject and not body:
+        body = mail.subject
+    return (body or _("(The email had no text.)"))[:MAX_BODY]
+
+
+def _known_senders(contact: Contact) -> set[str]:
+    people = [contact.actor, contact.owner_user]
+    known = {p.email.lower() for p in people if p is not None and p.email}
+    if contact.email:
+        known.add(contact.email.lower())
+    return known
+
+
+def _mail_reply_contact(mail: InboundMail) -> Contact | None:
+    """The contact a genuine reply belongs to: a valid signature AND a sender it knows."""
+    for address in mail.recipients:
+        contact_id = contact_id_from_address(address)
+        if contact_id is None:
+            continue
+        contact = (
+            Contact.objects.select_related("actor", "owner_user").filter(pk=contact_id).first()
+        )
+        if (
+            contact is not None
+            and not mail.sender_failed_auth
+            and mail.sender in _known_senders(contact)
+        ):
+            return contact
+    return None
+
+
+def _refused_note(message: Message, refused: list[str]) -> None:
+    if refused:
+        Message.objects.create(
+            contact=message.contact,
+            author_kind=AuthorKind.SYSTEM,
+            internal=True,
+            body=_("Attachments of the email that were not kept:")
+            + "\n"
+            + "\n".join(f"- {reason}" for reason in refused),
+            created_at=message.created_at,
+        )
+
+
+def mail_receive(mail: InboundMail) -> str:
+    """One incoming mail: a reply into its contact, or a new email contact (MailResult)."""
+    if mail.automatic:
+        return MailResult.IGNORED
+    if mail.message_id and Message.objects.filter(email_message_id=mail.message_id).exists():
+        return MailResult.DUPLICATE
+    files, refused = _mail_files(mail)
+    body = _mail_body(mail)
+    user = (
+        User.objects.filter(email__iexact=mail.sender, is_active=True, is_staff=False).first()
+        if mail.sender and not mail.sender_failed_auth
+        else None
+    )
+    now = timezone.now()
+    contact = _mail_reply_contact(mail)
+    with transaction.atomic():
+        if contact is not None:
+            contact = _lock(contact)
+            if not contact.is_resolved or contact.may_reopen(now=now):
+                if contact.is_resolved or contact.state == ContactState.WAITING:
+                    _move(contact, ContactState.OPEN)
+                contact.last_message_at = now
+                contact.save()
+                message = Message.objects.create(
+                    contact=contact,
+                    author_kind=AuthorKind.CUSTOMER,
+                    body=body,
+                    created_at=now,
+                    email_message_id=mail.message_id,
+                    actor=user,
+                )
+                _store_files(message, files)
+                _refused_note(message, refused)
+                return MailResult.REPLY
+            # Too late to reopen: the reply starts a new contact, like a new message would.
+        language = (user.preferred_language if user else "") or "fi"
+        contact = Contact.objects.create(
+            channel=Channel.EMAIL,
+            classification=Classification.OTHER,
+            owner_user=user,
+            email=mail.sender,
+            language=language,
+            subject=mail.subject,
+            created_at=now,
+            last_message_at=now,
+            sla_due_at=add_service_hours(now, settings.MESSAGING_SLA_SERVICE_HOURS),
+            actor=user,
+        )
+        message = Message.objects.create(
+            contact=contact,
+            author_kind=AuthorKind.CUSTOMER,
+            body=body,
+            created_at=now,
+            email_message_id=mail.message_id,
+            actor=user,
+        )
+        _store_files(message, files)
+        _refused_note(message, refused)
+    return MailResult.NEW
+
+
+def contact_link_owner(*, contact: Contact, user: User, staff: User) -> Contact:
+    """Staff link an unidentified email contact to the customer's account."""
+    if not user.is_active or user.is_staff:
+        raise MessagingError(_("Choose an active customer account."))
+    with transaction.atomic():
+        contact = _lock(contact)
+        if contact.owner_user_id is not None or contact.owner_organisation_id is not None:
+            raise MessagingError(_("This contact already belongs to a customer."))
+        contact.owner_user = user
+        contact.actor = contact.actor or user
+        contact.save(update_fields=["owner_user", "actor"])
+        Message.objects.create(
+            contact=contact,
+            author_kind=AuthorKind.SYSTEM,
+            internal=True,
+            body=_("Linked to the customer's account by %(staff)s.") % {"staff": staff.email},
+            created_at=timezone.now(),
+            actor=staff,
+        )
     return contact

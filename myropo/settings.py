@@ -426,6 +426,16 @@ PAYMENT_REPORT_HOLD_DAYS = env_int("PAYMENT_REPORT_HOLD_DAYS", _payment_report_h
 MESSAGING_CONTACTS_PER_HOUR = env_int("MESSAGING_CONTACTS_PER_HOUR", 10)
 # Resolved contacts' messages and attachments are deleted after this many days.
 MESSAGING_RETENTION_DAYS = env_int("MESSAGING_RETENTION_DAYS", 3 * 365)
+# The email channel (messaging.mail): the service address customers write to, and where its
+# mail is read: maildir:///path locally, imaps://user:password@host:993/INBOX in production.
+# Notifications invite replies (Reply-To: a signed address per contact) only when both are set.
+MESSAGING_MAIL_ADDRESS = env_str("MESSAGING_MAIL_ADDRESS", CUSTOMER_SERVICE_EMAIL)
+MESSAGING_MAIL_INBOX_URL = env_str("MESSAGING_MAIL_INBOX_URL", "")
+if MESSAGING_MAIL_INBOX_URL:
+    CELERY_BEAT_SCHEDULE["messaging-poll-mailbox"] = {
+        "task": "messaging.tasks.poll_mailbox",
+        "schedule": env_int("MESSAGING_MAIL_POLL_SECONDS", 120),
+    }
 CELERY_BEAT_SCHEDULE["messaging-retention"] = {
     "task": "messaging.tasks.apply_retention",
     "schedule": crontab(hour=3, minute=30),

@@ -1,6 +1,7 @@
 """Customer service in the admin: the queue, the thread with replies and internal notes,
 assignment, resolution, dispute and payment-report decisions, canned responses."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
@@ -10,12 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from messaging import kpis
 from messaging.forms import DisputeDecisionForm, ResolveForm, StaffReplyForm
 from messaging.models import (
     Attachment,
@@ -41,6 +44,31 @@ from messaging.services import (
 )
 
 SEARCH_CONFIGS = ("finnish", "swedish", "english")
+
+
+class KpiPeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False)
+    end = forms.DateField(label=_("To"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start of the period is after its end."))
+        if start and end and (end - start).days > 3 * 366:
+            raise forms.ValidationError(_("Choose a period of at most three years."))
+        return data
+
+    def period(self):
+        """The chosen period, or the last 90 days up to today (also when the input is wrong)."""
+        today = timezone.localdate()
+        default = (today - timedelta(days=89), today)
+        if not self.is_bound or not self.is_valid():
+            return default
+        return (
+            self.cleaned_data.get("start") or default[0],
+            self.cleaned_data.get("end") or default[1],
+        )
 
 
 def message_search_query(text: str) -> SearchQuery:
@@ -190,6 +218,7 @@ class ContactAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
     change_form_template = "admin/messaging/contact/change_form.html"
+    change_list_template = "admin/messaging/contact/change_list.html"
     show_full_result_count = False
 
     def has_add_permission(self, request) -> bool:
@@ -235,6 +264,11 @@ class ContactAdmin(admin.ModelAdmin):
             view("dispute", self.dispute_view),
             view("payment", self.payment_view),
             view("link", self.link_view),
+            path(
+                "kpis/",
+                self.admin_site.admin_view(self.kpis_view),
+                name="messaging_contact_kpis",
+            ),
             *super().get_urls(),
         ]
 
@@ -273,6 +307,46 @@ class ContactAdmin(admin.ModelAdmin):
                 _("The note was saved.") if form.cleaned_data["internal"] else _("Answer sent."),
             )
         return self._back(contact)
+
+    def kpis_view(self, request: HttpRequest) -> HttpResponse:
+        """The service KPIs against the seed's targets, charts with their tables, CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = KpiPeriodForm(request.GET or None)
+        start, end = form.period()
+        result = kpis.compute(start, end)
+        if request.GET.get("format") == "csv":
+            response = HttpResponse(kpis.as_csv(result), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = (
+                f'attachment; filename="myropo-kpis-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
+            )
+            return response
+        months = [f"{month:%Y-%m}" for month in result.months]
+        chart_data = {
+            "months": months,
+            "byChannel": [{"label": label, "data": data} for _v, label, data in result.by_channel],
+            "responseTimes": {
+                "labels": [row.label for row in result.response_times],
+                "median": [float(row.median_hours or 0) for row in result.response_times],
+                "p90": [float(row.p90_hours or 0) for row in result.response_times],
+                "target": float(kpis.TARGETS["email_response_hours"]),
+                "tMedian": str(_("Median (h)")),
+                "tP90": str(_("90th percentile (h)")),
+                "tTarget": str(_("Target for email (h)")),
+            },
+        }
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Customer-service KPIs"),
+            "opts": self.model._meta,
+            "form": form,
+            "k": result,
+            "targets": kpis.TARGETS,
+            "months": months,
+            "chart_data": chart_data,
+            "csv_query": {**request.GET.dict(), "format": "csv"},
+        }
+        return TemplateResponse(request, "admin/messaging/kpis.html", context)
 
     def link_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """An email from an unknown address: staff link it to the customer's account."""

@@ -129,6 +129,10 @@ class Contact(ActedBy):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # The first resolution and the first reopen: first-contact resolution (FCR) is judged on
+    # them (messaging.kpis), whatever happened later.
+    first_resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_reopened_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set when the retention task deleted the messages and attachments (messaging.retention).
     purged_at = models.DateTimeField(_("messages deleted"), null=True, blank=True, editable=False)
     # When the first response is due, counted in service hours (messaging.sla).
@@ -205,10 +209,12 @@ class Contact(ActedBy):
             if not self.may_reopen(now=now):
                 raise IllegalTransition("the reopen window has passed")
             self.reopened_at = now
+            self.first_reopened_at = self.first_reopened_at or now
             self.reopen_count += 1
             self.outcome = ""
         if state == ContactState.RESOLVED:
             self.resolved_at = now
+            self.first_resolved_at = self.first_resolved_at or now
         self.state = state
 
 

@@ -684,7 +684,7 @@ def contact_record_transcript(
         )
         if answered:
             _move(contact, ContactState.RESOLVED)
-            contact.resolved_at = ended_at
+            contact.resolved_at = contact.first_resolved_at = ended_at
             contact.outcome = Outcome.ANSWERED
             contact.save()
         if owner.acting.actor is not None:

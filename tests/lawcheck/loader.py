@@ -204,7 +204,10 @@ def _disputes(ids: list[int], InvoiceEvent) -> dict[int, list[Interval]]:
     for event in InvoiceEvent.objects.filter(invoice_id__in=ids, kind="dispute").order_by(
         "created_at", "id"
     ):
-        disputed = (event.data or {}).get("disputed", True)
+        data = event.data or {}
+        # {"disputed": true/false} (staff's own record) or the message centre's
+        # {"state": "open"} opening and "accepted" / "rejected" closing it.
+        disputed = data["disputed"] if "disputed" in data else data.get("state", "open") == "open"
         if disputed and event.invoice_id not in open_since:
             open_since[event.invoice_id] = event.created_at
         elif not disputed and event.invoice_id in open_since:

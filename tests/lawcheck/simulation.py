@@ -379,6 +379,7 @@ class _Acts:
         self.acting = world.Acting(user)
         self.counts = counts
         self.file_number = 0
+        self.disputes: dict[int, object] = {}
 
     def _invoice(self, invoice_id: int):
         Invoice = loader.model("Invoice", "invoices")
@@ -467,30 +468,31 @@ class _Acts:
             later(row, plan)
 
     def dispute(self, invoice_id: int, opened: bool, today: date) -> None:
+        """Through the message centre: a dispute with a reason pauses collection at once
+        (4 b §); staff reject it later and collection resumes."""
+        from messaging import services as messaging
+
         invoice = self._invoice(invoice_id)
-        services = self.world.collection_services
-        for name in (
-            ("dispute_open", "invoice_dispute")
-            if opened
-            else (
-                "dispute_resolve",
-                "invoice_dispute_resolve",
-            )
-        ):
-            service = getattr(services, name, None) or getattr(
-                self.world.invoice_services, name, None
-            )
-            if service is not None:
-                service(invoice=invoice, actor=self.user, reason="Simulated dispute")
-                self.counts["dispute" if opened else "dispute resolved"] += 1
+        if opened:
+            if invoice.disputed or invoice.stage in ("paid", "credited", "legal"):
                 return
-        # No dispute service yet: what staff do in the admin, and a timeline event that
-        # dates it (the checker needs when a dispute began and ended).
-        type(invoice).objects.filter(pk=invoice.pk).update(disputed=opened)
-        self.world.invoice_services.invoice_record_event(
-            invoice=invoice, kind="dispute", data={"disputed": opened}, actor=self.user
+            contact = messaging.contact_create(
+                owner=messaging.Owner(self.acting, user=self.user),
+                classification="dispute",
+                body="Simuloitu kiista: tuotetta ei toimitettu.",
+                invoices=[invoice],
+                channel="email",
+            )
+            self.disputes[invoice_id] = contact
+            self.counts["dispute"] += 1
+            return
+        contact = self.disputes.pop(invoice_id, None)
+        if contact is None:
+            return
+        messaging.dispute_reject(
+            contact=contact, staff=self.user, reason="Toimitus on kuitattu vastaanotetuksi."
         )
-        self.counts["dispute" if opened else "dispute resolved"] += 1
+        self.counts["dispute resolved"] += 1
 
     def stop(self, invoice_id: int, _value: bool, today: date) -> None:
         """A consumer asks in writing to stop voluntary collection (4 c §), through the

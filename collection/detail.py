@@ -9,10 +9,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
 from collection.decision import decide_next_step, simulate_schedule
 from collection.letters import explain_charge, rule_condition
 from collection.next_step import next_step_text, step_label
 from collection.rate_gaps import missing_half_years, missing_rate_text
+from collection.rules import DebtorKind
 from collection.selectors import (
     collection_settings,
     facts_for,
@@ -40,6 +44,17 @@ class CollectionOutlook:
     accrued_interest: Decimal
     accrued_through: date | None
     missing_rates: str = ""  # "Reference rate for H2/2026 not yet entered …", or ""
+
+
+def _with_stop_notice(text: str, situation) -> str:
+    """After a 4 c § request the page says, as the letters do, that no costs follow."""
+    if situation.stop_requested_on is None or situation.kind is not DebtorKind.CONSUMER:
+        return text
+    notice = gettext(
+        "You asked on %(day)s to stop voluntary collection: no collection costs are charged "
+        "for anything done after your request (Debt Collection Act 4 c §)."
+    ) % {"day": date_format(situation.stop_requested_on, "SHORT_DATE_FORMAT")}
+    return f"{text} {notice}"
 
 
 def collection_outlook(invoice: Invoice, today: date) -> CollectionOutlook:
@@ -72,7 +87,9 @@ def collection_outlook(invoice: Invoice, today: date) -> CollectionOutlook:
         )
     accrued = due.amount if due else ZERO
     return CollectionOutlook(
-        next_step=next_step_text(decide_next_step(situation, settings, today)),
+        next_step=_with_stop_notice(
+            next_step_text(decide_next_step(situation, settings, today)), situation
+        ),
         schedule=[ScheduleRow(d.on, step_label(d.step), d.fee) for d in steps],
         schedule_end=next_step_text(stop) if stop is not None and steps else "",
         accrued_interest=accrued,

@@ -418,3 +418,28 @@ def test_applying_a_letter_records_its_pay_by_date():
     decision = decide_next_step(situation(), settings(), day(15))
     taken = apply_step(situation(), decision).last_step
     assert taken.pay_by == decision.pay_by == day(32)
+
+
+# --- A hold (a payment report staff are checking): our policy, it only waits ---------------
+
+
+def test_a_hold_waits_through_its_last_day_and_then_the_step_comes():
+    held = situation(held_until=day(20))
+    for n in (15, 20):
+        decision = decide_next_step(held, settings(), day(n))
+        assert decision.step is None and decision.reason_code is Reason.HELD
+        assert decision.rule_code == "policy.payment_report_hold"
+    decision = decide_next_step(held, settings(), day(21))
+    assert decision.step is Step.REMINDER_1 and decision.is_due(day(21))
+    assert decision.fee == D("5.00")
+
+
+def test_a_hold_never_makes_a_step_earlier_than_the_law():
+    """A hold that ended on day 3 leaves the Ombudsman's day 15 where it was."""
+    decision = decide_next_step(situation(held_until=day(3)), settings(), day(4))
+    assert decision.step is Step.REMINDER_1 and decision.on == day(15)
+
+
+def test_the_schedule_waits_out_a_hold():
+    schedule = simulate_schedule(situation(held_until=day(30)), settings(), day(16))
+    assert schedule[0].step is Step.REMINDER_1 and schedule[0].on == day(31)

@@ -40,6 +40,13 @@ def moment(n: int, hour: int = 10) -> datetime:
 
 
 @pytest.fixture(autouse=True)
+def _english():
+    """The refusals below are read in English (the default language is Finnish)."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _no_letters(monkeypatch):
     monkeypatch.setattr(cycle_module, "queue_letters", lambda ids: None)
 
@@ -217,3 +224,15 @@ def test_the_admin_refuses_a_company_invoice_with_the_section(client, staff, cre
     assert response.status_code == 200
     assert "4 c §" in response.content.decode()
     assert not StopRequest.objects.exists()
+
+
+def test_the_invoice_page_says_no_costs_follow(alice_client, alice, overdue, staff):
+    InvoiceAccess.objects.create(invoice=overdue, user=alice, method="myropo_id")
+    stop(overdue, 20, staff)
+    alice.preferred_language = "en"
+    alice.save(update_fields=["preferred_language"])
+    response = alice_client.get(reverse("invoices:detail", args=[overdue.pk]))
+    assert response.status_code == 200
+    assert "no collection costs are charged for anything done after your request" in (
+        response.content.decode()
+    )

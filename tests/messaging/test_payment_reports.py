@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 import collection.cycle as cycle_module
 from accounts.context import Acting
@@ -25,6 +25,13 @@ from messaging.services import MessagingError, Owner, contact_create, payment_re
 from tests.factories import InvoiceFactory
 
 D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals below are read in English (the default language is Finnish)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

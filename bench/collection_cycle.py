@@ -192,22 +192,30 @@ def load(args: argparse.Namespace, cursor) -> dict[str, float]:
 
 
 # The same stage transitions as the cycle, as one statement: what the database must do at
-# least. Stage changes only (a 2nd reminder or a 2nd demand keeps the stage); the consumer's
-# legal minimum of 14 days before a demand is applied as the cycle applies it.
+# least. Stage changes only (a 2nd reminder or a 2nd demand keeps the stage), every bench
+# invoice a consumer's, with the law's minimums the cycle applies (collection.rules): a
+# letter on the 15th day after the due date or the previous letter at the earliest (the
+# Ombudsman's 2024 decision), not before the previous letter's pay-by date has passed (the
+# loaded history has no letter rows: its latest possible pay-by is assumed), and legal
+# collection only after the notice's pay-by date (perintälaki 6 §).
 FLOOR_SQL = """
 UPDATE invoices_invoice i SET stage = t.new_stage
 FROM (
     SELECT i.id,
            CASE
              WHEN last.step IS NULL AND s.reminder_count >= 1
-                  AND i.due_date + s.first_reminder_days <= %(today)s THEN 'reminded'
+                  AND i.due_date + greatest(s.first_reminder_days, %(interval)s) <= %(today)s
+                  THEN 'reminded'
              WHEN last.step = 'reminder_1' AND s.reminder_count = 1
-                  AND last.taken_on + greatest(s.days_to_collection, 14) <= %(today)s
+                  AND last.taken_on + greatest(s.days_to_collection, %(interval)s,
+                                               %(latest_pay_by)s + 1) <= %(today)s
                   THEN 'collection'
              WHEN last.step = 'reminder_2'
-                  AND last.taken_on + greatest(s.days_to_collection, 14) <= %(today)s
+                  AND last.taken_on + greatest(s.days_to_collection, %(interval)s,
+                                               %(latest_pay_by)s + 1) <= %(today)s
                   THEN 'collection'
-             WHEN last.step = 'legal_notice' AND last.taken_on + s.legal_days <= %(today)s
+             WHEN last.step = 'legal_notice'
+                  AND last.taken_on + greatest(s.legal_days, %(latest_pay_by)s + 1) <= %(today)s
                   THEN 'legal'
            END AS new_stage
     FROM invoices_invoice i
@@ -267,9 +275,16 @@ def run(args: argparse.Namespace, bench_url: str) -> None:
     ).count()
     print(f"{candidates:,} candidate invoices (open, overdue, not disputed) on {TODAY}")
 
+    from collection.rules import MIN_LETTER_PAYMENT_DAYS, DebtorKind, letter_interval_days
+
+    floor_params = {
+        "today": TODAY,
+        "interval": letter_interval_days(DebtorKind.CONSUMER),
+        "latest_pay_by": MIN_LETTER_PAYMENT_DAYS,
+    }
     with psycopg.connect(bench_url) as conn:  # a transaction, rolled back
         start = time.perf_counter()
-        moved = conn.execute(FLOOR_SQL, {"today": TODAY}).fetchall()
+        moved = conn.execute(FLOOR_SQL, floor_params).fetchall()
         floor = time.perf_counter() - start
         conn.rollback()
     floor_moves = dict(moved)

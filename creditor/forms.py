@@ -67,3 +67,201 @@ class InvoiceSearchForm(forms.Form):
 
     def ignored_labels(self) -> list[str]:
         return [str(self.fields[name].label) for name in self.errors if name in self.fields]
+
+
+# --- Settings → Reminder and collection ("Asetukset ja sopimukset → Muistutus ja perintä") ---
+
+TRANSFER_COUNT_CHOICES = [
+    (0, _("No due-date transfers")),
+    (1, _("1 transfer")),
+    (2, _("2 transfers")),
+    (3, _("3 transfers")),
+]
+TRANSFER_WEEKS_CHOICES = [
+    (1, _("1 week")),
+    (2, _("2 weeks")),
+    (3, _("3 weeks")),
+    (4, _("4 weeks")),
+]
+ALLOCATION_CHOICES_COMPANY = [
+    ("costs,interest,principal", _("costs, interest, principal")),
+    ("interest,costs,principal", _("interest, costs, principal")),
+    ("interest,principal,costs", _("interest, principal, costs")),
+    ("principal,interest,costs", _("principal, interest, costs")),
+]
+# 513/1999 11 a § 2 mom: a consumer's payment covers costs only after principal and interest.
+ALLOCATION_CHOICES_CONSUMER = [
+    ("interest,principal,costs", _("interest, principal, costs")),
+    ("principal,interest,costs", _("principal, interest, costs")),
+]
+
+
+class _FeeCapsMixin:
+    """Shows each fee field's legal cap with its section, and refuses a value above it."""
+
+    def _apply_caps(self) -> None:
+        from creditor.caps import FEE_FIELDS, fee_cap
+
+        self.caps = {}
+        for name in FEE_FIELDS:
+            if name not in self.fields:
+                continue
+            cap = fee_cap(name)
+            self.caps[name] = cap
+            field = self.fields[name]
+            # The model's own validators would refuse without naming the section.
+            field.validators = []
+            field.max_value = None
+            field.widget.attrs.pop("max", None)
+            field.help_text = _("At most %(cap)s € (%(section)s).") % {
+                "cap": cap.cap,
+                "section": cap.section,
+            }
+
+    def _clean_fee(self, name: str):
+        value = self.cleaned_data.get(name)
+        cap = self.caps[name]
+        if value is not None and value < 0:
+            raise forms.ValidationError(_("A fee cannot be negative."))
+        if value is not None and value > cap.cap:
+            raise forms.ValidationError(
+                _("At most %(cap)s € is allowed here (%(section)s).")
+                % {"cap": cap.cap, "section": cap.section}
+            )
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.caps:
+            if name in cleaned and name not in self.errors:
+                try:
+                    cleaned[name] = self._clean_fee(name)
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+        return cleaned
+
+
+class ReminderSettingsForm(_FeeCapsMixin, forms.ModelForm):
+    reminder_count = forms.TypedChoiceField(
+        label=_("Number of payment reminders"),
+        choices=[(0, "0"), (1, "1"), (2, "2")],
+        coerce=int,
+    )
+    company_transfer_limit = forms.TypedChoiceField(
+        label=_("Due-date transfer limit for a company"),
+        choices=TRANSFER_COUNT_CHOICES,
+        coerce=int,
+    )
+    company_transfer_max_weeks = forms.TypedChoiceField(
+        label=_("Longest due-date transfer for a company"),
+        choices=TRANSFER_WEEKS_CHOICES,
+        coerce=int,
+    )
+    consumer_transfer_limit = forms.TypedChoiceField(
+        label=_("Due-date transfer limit for a consumer"),
+        choices=TRANSFER_COUNT_CHOICES,
+        coerce=int,
+    )
+    consumer_transfer_max_weeks = forms.TypedChoiceField(
+        label=_("Longest due-date transfer for a consumer"),
+        choices=TRANSFER_WEEKS_CHOICES,
+        coerce=int,
+    )
+    allocation_order = forms.ChoiceField(
+        label=_("Payment allocation order, company"), choices=ALLOCATION_CHOICES_COMPANY
+    )
+    allocation_order_consumer = forms.ChoiceField(
+        label=_("Payment allocation order, consumer"),
+        choices=ALLOCATION_CHOICES_CONSUMER,
+        help_text=_(
+            "A consumer's payment covers the costs only after the principal and its interest "
+            "(Act on the Collection of Receivables 513/1999, section 11 a, subsection 2)."
+        ),
+    )
+
+    class Meta:
+        from invoices.models import CreditorSettings
+
+        model = CreditorSettings
+        fields = [
+            "receivable_type",
+            "receivable_basis",
+            "reminder_count",
+            "reminder_layout",
+            "reminder_shows_due_date",
+            "reminder_message_language",
+            "reminder_message",
+            "collection_instructions",
+            "company_transfer_limit",
+            "company_transfer_max_weeks",
+            "consumer_transfer_limit",
+            "consumer_transfer_max_weeks",
+            "first_reminder_days",
+            "reminder_interval_days",
+            "days_to_collection",
+            "demand_interval_days",
+            "letter_payment_days",
+            "reminder_fee_consumer",
+            "reminder_fee_business",
+            "use_standard_compensation",
+            "demand_fee_first_consumer",
+            "demand_fee_second_consumer",
+            "demand_fee_first_business",
+            "demand_fee_second_business",
+            "allocation_order",
+            "allocation_order_consumer",
+        ]
+        labels = {
+            "receivable_type": _("Receivable type"),
+            "receivable_basis": _("Receivable basis"),
+            "reminder_layout": _("Reminder layout"),
+            "reminder_shows_due_date": _("Show the due date on the reminder"),
+            "reminder_message_language": _("Language of the default reminder message"),
+            "reminder_message": _("Default reminder message"),
+            "collection_instructions": _("Instructions for collection"),
+        }
+        widgets = {
+            "reminder_message": forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
+            "collection_instructions": forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self._apply_caps()
+
+    def clean_reminder_message(self) -> str:
+        text = self.cleaned_data.get("reminder_message", "").strip()
+        if len(text) > 2000:
+            raise forms.ValidationError(_("Keep the message under 2,000 characters."))
+        return text
+
+
+class ArrangementSettingsForm(_FeeCapsMixin, forms.ModelForm):
+    class Meta:
+        from arrangements.models import ArrangementRules
+
+        model = ArrangementRules
+        fields = [
+            "transfer_fee_consumer",
+            "transfer_fee_company",
+            "transfer_when_open",
+            "transfer_when_reminded",
+            "transfer_when_collection",
+            "plans_allowed",
+            "plan_max_installments",
+            "plan_min_installment",
+            "plan_max_months",
+            "plan_fee_consumer",
+            "plan_fee_company",
+            "plan_when_open",
+            "plan_when_reminded",
+            "plan_when_collection",
+            "plan_grace_days",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("prefix", "plans")
+        super().__init__(*args, **kwargs)
+        self._apply_caps()

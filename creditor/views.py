@@ -9,6 +9,7 @@ from io import BytesIO
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,15 +17,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collection.detail import charge_rows, collection_outlook
 from collection.letters import letter_filename
 from collection.models import Letter
 from collection.selectors import letters_for
-from creditor import selectors
+from creditor import selectors, services
 from creditor.access import creditor_switch, creditor_view
-from creditor.forms import InvoiceSearchForm
+from creditor.forms import ArrangementSettingsForm, InvoiceSearchForm, ReminderSettingsForm
+from creditor.preview import reminder_preview_pdf
 from invoices.selectors import invoice_timeline, vat_summary
 
 PAGE_SIZE = 50
@@ -141,5 +143,91 @@ def letter_pdf_view(request: HttpRequest, pk: int) -> FileResponse:
         BytesIO(bytes(letter.pdf)),
         as_attachment=False,
         filename=letter_filename(letter),
+        content_type="application/pdf",
+    )
+
+
+# --- Settings → Reminder and collection ------------------------------------------------------
+
+
+def _settings_forms(request: HttpRequest, data=None):
+    settings, rules = services.settings_objects(_creditor(request))
+    return (
+        ReminderSettingsForm(data, instance=settings),
+        ArrangementSettingsForm(data, instance=rules),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@creditor_view()
+def settings_view(request: HttpRequest) -> HttpResponse:
+    access = request.creditor_access
+    if request.method == "POST" and not access.is_admin:
+        raise PermissionDenied
+    reminder_form, plan_form = _settings_forms(
+        request, request.POST if request.method == "POST" else None
+    )
+    status = 200
+    if request.method == "POST":
+        if reminder_form.is_valid() and plan_form.is_valid():
+            try:
+                changes = services.creditor_settings_update(
+                    creditor=access.creditor,
+                    actor=request.user,
+                    forms=[reminder_form, plan_form],
+                )
+            except services.CreditorPortalError as error:
+                messages.error(request, error.message)
+            else:
+                if changes:
+                    messages.success(
+                        request,
+                        _("Settings saved. They apply from the next collection cycle on."),
+                    )
+                else:
+                    messages.info(request, _("Nothing was changed."))
+                return redirect("creditor:settings")
+        else:
+            status = 400
+    return render(
+        request,
+        "creditor/settings.html",
+        {
+            "reminder_form": reminder_form,
+            "plan_form": plan_form,
+            "history": selectors.settings_history(access.creditor),
+            "field_labels": {
+                name: field.label
+                for form in (reminder_form, plan_form)
+                for name, field in form.fields.items()
+            },
+        },
+        status=status,
+    )
+
+
+@require_POST
+@never_cache
+@creditor_view()
+def settings_preview_view(request: HttpRequest) -> HttpResponse:
+    reminder_form, _plan_form = _settings_forms(request, request.POST)
+    if not reminder_form.is_valid():
+        return render(
+            request,
+            "creditor/settings.html",
+            {
+                "reminder_form": reminder_form,
+                "plan_form": _plan_form,
+                "history": selectors.settings_history(_creditor(request)),
+                "field_labels": {},
+            },
+            status=400,
+        )
+    pdf = reminder_preview_pdf(creditor=_creditor(request), values=reminder_form.cleaned_data)
+    return FileResponse(
+        BytesIO(pdf),
+        as_attachment=False,
+        filename="reminder-preview.pdf",
         content_type="application/pdf",
     )

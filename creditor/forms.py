@@ -1,5 +1,7 @@
 """Forms of the creditor portal."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -265,3 +267,42 @@ class ArrangementSettingsForm(_FeeCapsMixin, forms.ModelForm):
         kwargs.setdefault("prefix", "plans")
         super().__init__(*args, **kwargs)
         self._apply_caps()
+
+
+# --- Acts on an invoice ---------------------------------------------------------------------
+
+
+class CreditForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount to credit"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text=_("Leave empty to credit the whole open balance."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class DisputeDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("accept", _("Accept: credit the invoice")),
+            ("reject", _("Reject: collection continues")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason, sent to the debtor"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Note for customer service"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -86,3 +86,109 @@ def creditor_settings_update(
                 data={"changes": changes},
             )
     return changes
+
+
+# --- Acts on one invoice -------------------------------------------------------------------
+
+
+def _mine(creditor: Creditor, invoice: Invoice) -> Invoice:
+    if invoice.creditor_id != creditor.pk:
+        raise CreditorPortalError(_("This invoice is not this creditor's."))
+    return invoice
+
+
+def creditor_invoice_credit(
+    *, creditor: Creditor, actor: User, invoice: Invoice, amount: Decimal | None, reason: str
+):
+    """A credit note of `amount` (None: the whole open balance), through the credit notes of
+    `invoices.services.invoice_credit` (which puts it on the timeline)."""
+    from invoices.services import InvoiceError, invoice_credit
+
+    with transaction.atomic():
+        require_admin(creditor=creditor, actor=actor)
+        _mine(creditor, invoice)
+        try:
+            credit = invoice_credit(invoice=invoice, amount=amount, reason=reason, actor=actor)
+        except InvoiceError as error:
+            raise CreditorPortalError(str(error.message)) from None
+        audit(
+            creditor=creditor,
+            actor=actor,
+            action=CreditorAuditAction.INVOICE_CREDITED,
+            invoice=invoice,
+            data={"amount": str(credit.amount), "reason": credit.reason, "full": amount is None},
+        )
+    return credit
+
+
+def open_dispute_contact(invoice: Invoice):
+    """The contact whose dispute about this invoice is still open, or None."""
+    from messaging.models import Contact, DisputeState
+
+    return (
+        Contact.objects.filter(invoices=invoice, dispute__state=DisputeState.OPEN)
+        .select_related("dispute")
+        .order_by("created_at", "pk")
+        .first()
+    )
+
+
+def creditor_dispute_decide(
+    *, creditor: Creditor, actor: User, invoice: Invoice, accept: bool, reason: str
+):
+    """Accepts (credits the invoice) or rejects (collection resumes) the open dispute; the
+    reason goes to the debtor in the contact's thread, in the debtor's language."""
+    from messaging.services import MessagingError, dispute_accept, dispute_reject
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise CreditorPortalError(_("Give the reason for the decision: the debtor is told it."))
+    with transaction.atomic():
+        require_admin(creditor=creditor, actor=actor)
+        _mine(creditor, invoice)
+        contact = open_dispute_contact(invoice)
+        if contact is None:
+            raise CreditorPortalError(_("This invoice has no open dispute."))
+        try:
+            if accept:
+                dispute = dispute_accept(contact=contact, staff=actor, reason=reason, amounts={})
+            else:
+                dispute = dispute_reject(contact=contact, staff=actor, reason=reason)
+        except MessagingError as error:
+            raise CreditorPortalError(str(error.message)) from None
+        audit(
+            creditor=creditor,
+            actor=actor,
+            action=(
+                CreditorAuditAction.DISPUTE_ACCEPTED
+                if accept
+                else CreditorAuditAction.DISPUTE_REJECTED
+            ),
+            invoice=invoice,
+            data={"contact_id": contact.pk, "dispute_id": dispute.pk, "reason": reason},
+        )
+    return dispute
+
+
+def creditor_note_add(*, creditor: Creditor, actor: User, invoice: Invoice, body: str):
+    """The creditor's own note on an invoice: customer service reads it (the admin, and the
+    invoice's timeline); the debtor never does."""
+    from creditor.models import CreditorNote
+
+    body = (body or "").strip()
+    if not body:
+        raise CreditorPortalError(_("Write the note first."))
+    if len(body) > 2000:
+        raise CreditorPortalError(_("Keep the note under 2,000 characters."))
+    with transaction.atomic():
+        require_admin(creditor=creditor, actor=actor)
+        _mine(creditor, invoice)
+        note = CreditorNote.objects.create(invoice=invoice, author=actor, body=body)
+        audit(
+            creditor=creditor,
+            actor=actor,
+            action=CreditorAuditAction.NOTE_ADDED,
+            invoice=invoice,
+            data={"note_id": note.pk},
+        )
+    return note

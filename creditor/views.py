@@ -25,9 +25,17 @@ from collection.models import Letter
 from collection.selectors import letters_for
 from creditor import selectors, services
 from creditor.access import creditor_switch, creditor_view
-from creditor.forms import ArrangementSettingsForm, InvoiceSearchForm, ReminderSettingsForm
+from creditor.forms import (
+    ArrangementSettingsForm,
+    CreditForm,
+    DisputeDecisionForm,
+    InvoiceSearchForm,
+    NoteForm,
+    ReminderSettingsForm,
+)
 from creditor.preview import reminder_preview_pdf
 from invoices.selectors import invoice_timeline, vat_summary
+from myropo.templatetags.money import format_euros
 
 PAGE_SIZE = 50
 
@@ -123,6 +131,10 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "outlook": collection_outlook(invoice, today),
             "credits": list(invoice.credits.select_related("actor")),
             "notes": selectors.invoice_notes(invoice),
+            "dispute_contact": services.open_dispute_contact(invoice) if invoice.disputed else None,
+            "credit_form": CreditForm(),
+            "dispute_form": DisputeDecisionForm(),
+            "note_form": NoteForm(),
             "contacts": selectors.creditor_contacts(_creditor(request)).filter(invoices=invoice),
         },
     )
@@ -230,4 +242,107 @@ def settings_preview_view(request: HttpRequest) -> HttpResponse:
         as_attachment=False,
         filename="reminder-preview.pdf",
         content_type="application/pdf",
+    )
+
+
+# --- Acts on one invoice ---------------------------------------------------------------------
+
+
+def _act(request: HttpRequest, pk: int, form_class, act) -> HttpResponse:
+    invoice = _invoice_or_404(request, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("creditor:invoice", pk=invoice.pk)
+    try:
+        act(invoice, form.cleaned_data)
+    except services.CreditorPortalError as error:
+        messages.error(request, error.message)
+    return redirect("creditor:invoice", pk=invoice.pk)
+
+
+@require_POST
+@creditor_view(admin=True)
+def invoice_credit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(invoice, data):
+        credit = services.creditor_invoice_credit(
+            creditor=_creditor(request),
+            actor=request.user,
+            invoice=invoice,
+            amount=data["amount"],
+            reason=data["reason"],
+        )
+        messages.success(
+            request,
+            _("Credit note of %(amount)s booked.") % {"amount": format_euros(credit.amount)},
+        )
+
+    return _act(request, pk, CreditForm, act)
+
+
+@require_POST
+@creditor_view(admin=True)
+def invoice_dispute_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(invoice, data):
+        accept = data["decision"] == "accept"
+        services.creditor_dispute_decide(
+            creditor=_creditor(request),
+            actor=request.user,
+            invoice=invoice,
+            accept=accept,
+            reason=data["reason"],
+        )
+        messages.success(
+            request,
+            _("The dispute was accepted and the invoice credited.")
+            if accept
+            else _("The dispute was rejected: collection continues."),
+        )
+
+    return _act(request, pk, DisputeDecisionForm, act)
+
+
+@require_POST
+@creditor_view(admin=True)
+def invoice_note_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(invoice, data):
+        services.creditor_note_add(
+            creditor=_creditor(request), actor=request.user, invoice=invoice, body=data["body"]
+        )
+        messages.success(request, _("Note saved. Customer service sees it."))
+
+    return _act(request, pk, NoteForm, act)
+
+
+# --- Contacts ("Merkinnät ja asiakaspalveluviestit") --------------------------------------
+
+
+@require_GET
+@never_cache
+@creditor_view()
+def contact_list_view(request: HttpRequest) -> HttpResponse:
+    contacts = selectors.creditor_contacts(_creditor(request))
+    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "creditor/contact_list.html",
+        {"page": page, "contacts": page.object_list},
+    )
+
+
+@require_GET
+@never_cache
+@creditor_view()
+def contact_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(selectors.creditor_contacts(_creditor(request)), pk=pk)
+    return render(
+        request,
+        "creditor/contact_detail.html",
+        {
+            "contact": contact,
+            "thread": selectors.contact_thread(contact),
+            "invoices": contact.invoices.filter(creditor=_creditor(request)),
+        },
     )

@@ -110,6 +110,10 @@ def _organisation(world: World) -> dict:
 ROUTES: dict[str, Route] = {
     "creditor:invoice": Route(_invoice, get="creditor"),
     "creditor:letter_pdf": Route(lambda w: {"pk": w.objects["letter"].pk}, get="creditor"),
+    "creditor:invoice_credit": Route(_invoice, post="creditor admin"),
+    "creditor:invoice_dispute": Route(_invoice, post="creditor admin"),
+    "creditor:invoice_note": Route(_invoice, post="creditor admin"),
+    "creditor:contact": Route(_contact, get="creditor"),
     "invoices:detail": Route(_invoice, get="view"),
     "invoices:pdf": Route(_invoice, get="view"),
     "invoices:claim_remove": Route(

@@ -306,3 +306,10 @@ class NoteForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Finvoice or CSV file"),
+        help_text=_("Finvoice 3.0 XML or our CSV format, at most 10 MB. All or nothing."),
+    )

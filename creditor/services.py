@@ -192,3 +192,37 @@ def creditor_note_add(*, creditor: Creditor, actor: User, invoice: Invoice, body
             data={"note_id": note.pk},
         )
     return note
+
+
+# --- Invoice uploads ------------------------------------------------------------------------
+
+UPLOAD_SUFFIXES = (".xml", ".csv")
+
+
+def invoice_upload_start(*, creditor: Creditor, actor: User, filename: str, data: bytes):
+    """Keeps the file and queues its import (after the commit); the page follows its state."""
+    from creditor.models import InvoiceUpload
+    from creditor.tasks import import_upload
+    from invoices.importing.records import MAX_IMPORT_BYTES
+
+    if not filename.lower().endswith(UPLOAD_SUFFIXES):
+        raise CreditorPortalError(
+            _("Upload a Finvoice XML file (.xml) or a CSV file in our format (.csv).")
+        )
+    if not data:
+        raise CreditorPortalError(_("The file is empty."))
+    if len(data) > MAX_IMPORT_BYTES:
+        raise CreditorPortalError(
+            _("The file is too large: at most %(mb)s MB.") % {"mb": MAX_IMPORT_BYTES // 2**20}
+        )
+    with transaction.atomic():
+        require_admin(creditor=creditor, actor=actor)
+        upload = InvoiceUpload.objects.create(
+            creditor=creditor,
+            uploaded_by=actor,
+            filename=filename[:200],
+            data=data,
+            size=len(data),
+        )
+        transaction.on_commit(lambda: import_upload.delay(upload.pk))
+    return upload

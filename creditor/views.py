@@ -32,6 +32,7 @@ from creditor.forms import (
     InvoiceSearchForm,
     NoteForm,
     ReminderSettingsForm,
+    UploadForm,
 )
 from creditor.preview import reminder_preview_pdf
 from invoices.selectors import invoice_timeline, vat_summary
@@ -346,3 +347,47 @@ def contact_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "invoices": contact.invoices.filter(creditor=_creditor(request)),
         },
     )
+
+
+# --- Invoice uploads --------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@creditor_view(admin=True)
+def upload_view(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        try:
+            upload = services.invoice_upload_start(
+                creditor=_creditor(request),
+                actor=request.user,
+                filename=file.name,
+                data=file.read(),
+            )
+        except services.CreditorPortalError as error:
+            form.add_error("file", error.message)
+        else:
+            return redirect("creditor:upload_detail", pk=upload.pk)
+    return render(
+        request,
+        "creditor/upload.html",
+        {"form": form, "uploads": selectors.creditor_uploads(_creditor(request))[:20]},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+@never_cache
+@creditor_view()
+def upload_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_object_or_404(selectors.creditor_uploads(_creditor(request)), pk=pk)
+    problems = [
+        {"position": row["position"], "text": _(row["message"]) % row.get("params", {})}
+        for row in upload.problems
+    ]
+    template = "creditor/upload_detail.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#report"
+    return render(request, template, {"upload": upload, "problems": problems})

@@ -35,6 +35,7 @@ from accounts.models import Membership, OrganisationInvoice, Role
 from accounts.services import membership_invite
 from arrangements.services import plan_create
 from collection.models import Letter
+from creditor.models import InvoiceUpload
 from invoices.models import CreditorUser, Invoice, InvoiceAccess
 from invoices.selectors import with_balance
 from messaging.attachments import clean_upload
@@ -114,6 +115,7 @@ ROUTES: dict[str, Route] = {
     "creditor:invoice_dispute": Route(_invoice, post="creditor admin"),
     "creditor:invoice_note": Route(_invoice, post="creditor admin"),
     "creditor:contact": Route(_contact, get="creditor"),
+    "creditor:upload_detail": Route(lambda w: {"pk": w.objects["upload"].pk}, get="creditor"),
     "invoices:detail": Route(_invoice, get="view"),
     "invoices:pdf": Route(_invoice, get="view"),
     "invoices:claim_remove": Route(
@@ -310,6 +312,9 @@ def build_world() -> World:
         files=[clean_upload(name="kuitti.png", data=png_bytes())],
     )
     world.objects["contact"] = contact
+    world.objects["upload"] = InvoiceUpload.objects.create(
+        creditor=invoice.creditor, filename="laskut.csv", data=b"", size=0, state="done"
+    )
     world.objects["attachment"] = Attachment.objects.get(message__contact=contact)
     return world
 

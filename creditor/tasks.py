@@ -1,0 +1,75 @@
+"""The creditor portal's Celery tasks. They take ids and skip what is already done."""
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from creditor.models import CreditorAuditAction, InvoiceUpload, UploadState
+
+
+def _problem(problem) -> dict:
+    # Kept untranslated with its parameters: the report is rendered in the reader's language.
+    return {
+        "position": problem.position,
+        "message": problem.message,
+        "params": {key: str(value) for key, value in dict(problem.params).items()},
+    }
+
+
+@shared_task(name="creditor.tasks.import_upload")
+def import_upload(upload_id: int) -> str:
+    """Imports one uploaded file with the invoice importer (all or nothing) and keeps the
+    report on the upload; the file's bytes are dropped once read."""
+    from creditor.services import audit
+    from invoices.importing.records import ImportFailed
+    from invoices.importing.service import invoices_import
+
+    with transaction.atomic():
+        upload = InvoiceUpload.objects.select_for_update().filter(pk=upload_id).first()
+        if upload is None or upload.state != UploadState.QUEUED:
+            return "skipped"
+        upload.state = UploadState.RUNNING
+        upload.progress = 10
+        upload.save(update_fields=["state", "progress"])
+    data = bytes(upload.data)
+    try:
+        result = invoices_import(
+            creditor=upload.creditor,
+            data=data,
+            filename=upload.filename,
+            actor=upload.uploaded_by,
+        )
+    except ImportFailed as failed:
+        upload.state = UploadState.FAILED
+        upload.problems = [_problem(problem) for problem in failed.problems]
+    else:
+        upload.state = UploadState.DONE
+        upload.created_count = len(result.created)
+        upload.skipped = list(result.skipped)
+        upload.problems = [_problem(notice) for notice in result.notices]
+        audit(
+            creditor=upload.creditor,
+            actor=upload.uploaded_by,
+            action=CreditorAuditAction.INVOICES_UPLOADED,
+            data={
+                "upload_id": upload.pk,
+                "filename": upload.filename,
+                "created": upload.created_count,
+                "skipped": len(upload.skipped),
+            },
+        )
+    upload.progress = 100
+    upload.data = b""
+    upload.finished_at = timezone.now()
+    upload.save(
+        update_fields=[
+            "state",
+            "progress",
+            "created_count",
+            "skipped",
+            "problems",
+            "data",
+            "finished_at",
+        ]
+    )
+    return upload.state

@@ -1,0 +1,71 @@
+"""Invoice upload through the importer as a Celery task, with a report that stays on the page
+(issue 15, item 4). The suite runs Celery tasks eagerly, on commit."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from creditor.models import CreditorAuditAction, CreditorAuditEvent, InvoiceUpload, UploadState
+from invoices.models import Invoice
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FIXTURES = Path(__file__).parents[1] / "invoices" / "fixtures"
+URL = reverse("creditor:upload")
+
+
+def upload(client, name, data=None):
+    content = (FIXTURES / name).read_bytes() if data is None else data
+    return client.post(URL, {"file": SimpleUploadedFile(name, content)})
+
+
+def report(client, upload_row) -> str:
+    return client.get(reverse("creditor:upload_detail", args=[upload_row.pk])).content.decode()
+
+
+def test_a_finvoice_file_is_imported_and_the_report_stays(admin_client, creditor):
+    response = upload(admin_client, "finvoice_valid_single.xml")
+    assert response.status_code == 302
+    row = InvoiceUpload.objects.get()
+    assert row.state == UploadState.DONE and row.progress == 100
+    assert row.created_count == 1 and bytes(row.data) == b""
+    assert Invoice.objects.filter(creditor=creditor, number="10231").exists()
+    assert "1 invoice created." in report(admin_client, row)
+    assert CreditorAuditEvent.objects.filter(action=CreditorAuditAction.INVOICES_UPLOADED).exists()
+
+    upload(admin_client, "finvoice_valid_single.xml")
+    again = InvoiceUpload.objects.order_by("-pk").first()
+    assert again.created_count == 0 and again.skipped == ["10231"]
+    assert "10231" in report(admin_client, again)
+
+
+def test_a_broken_file_imports_nothing_and_lists_each_problem_with_its_position(admin_client):
+    upload(admin_client, "invoices_broken.csv")
+    row = InvoiceUpload.objects.get()
+    assert row.state == UploadState.FAILED
+    assert not Invoice.objects.exists()
+    html = report(admin_client, row)
+    assert "Nothing was imported." in html
+    assert row.problems and all(problem["position"] for problem in row.problems)
+    assert row.problems[0]["position"] in html
+
+
+def test_a_file_that_is_not_finvoice_or_csv_is_refused(admin_client):
+    response = upload(admin_client, "invoice.pdf", b"%PDF-1.4")
+    assert response.status_code == 400
+    assert "Upload a Finvoice XML file (.xml) or a CSV file" in response.content.decode()
+    assert not InvoiceUpload.objects.exists()
+
+
+def test_a_viewer_may_not_upload(viewer_client):
+    assert upload(viewer_client, "finvoice_valid_single.xml").status_code == 403
+    assert not InvoiceUpload.objects.exists()
+
+
+def test_another_creditors_upload_report_is_404(admin_client, other_client):
+    upload(admin_client, "finvoice_valid_single.xml")
+    row = InvoiceUpload.objects.get()
+    url = reverse("creditor:upload_detail", args=[row.pk])
+    assert other_client.get(url).status_code == 404

@@ -313,3 +313,19 @@ class UploadForm(forms.Form):
         label=_("Finvoice or CSV file"),
         help_text=_("Finvoice 3.0 XML or our CSV format, at most 10 MB. All or nothing."),
     )
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
+    )
+    end = forms.DateField(
+        label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The end date is before the start date."))
+        return cleaned

@@ -16,6 +16,7 @@ urlpatterns = [
     path("invoices/<int:pk>/notes/", views.invoice_note_view, name="invoice_note"),
     path("contacts/", views.contact_list_view, name="contacts"),
     path("contacts/<int:pk>/", views.contact_detail_view, name="contact"),
+    path("statistics/", views.statistics_view, name="statistics"),
     path("settings/", views.settings_view, name="settings"),
     path("settings/preview/", views.settings_preview_view, name="settings_preview"),
     path("letters/<int:pk>/pdf/", views.letter_pdf_view, name="letter_pdf"),

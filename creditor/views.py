@@ -5,6 +5,8 @@ its objects through `creditor.selectors` for `request.creditor_access.creditor`,
 creditor's object answers 404.
 """
 
+import csv
+from datetime import timedelta
 from io import BytesIO
 from urllib.parse import urlencode
 
@@ -31,10 +33,12 @@ from creditor.forms import (
     DisputeDecisionForm,
     InvoiceSearchForm,
     NoteForm,
+    PeriodForm,
     ReminderSettingsForm,
     UploadForm,
 )
 from creditor.preview import reminder_preview_pdf
+from creditor.statistics import creditor_statistics
 from invoices.selectors import invoice_timeline, vat_summary
 from myropo.templatetags.money import format_euros
 
@@ -391,3 +395,63 @@ def upload_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         template += "#report"
     return render(request, template, {"upload": upload, "problems": problems})
+
+
+# --- Statistics ------------------------------------------------------------------------------
+
+
+def _csv_rows(stats) -> list[list]:
+    rows = [[_("Figure"), _("Count"), _("Share (%)")]]
+    rows.append([_("Invoices due in the period"), stats.invoices, "100.0"])
+    rows.append(
+        [_("Paid before a reminder"), stats.paid_before_reminder, stats.paid_before_reminder_pct]
+    )
+    rows.append([_("Reminded"), stats.reminded, stats.reminded_pct])
+    rows.append([_("In collection"), stats.in_collection, stats.in_collection_pct])
+    rows.append([_("In legal collection"), stats.in_legal, stats.in_legal_pct])
+    rows.append([_("Average payment delay (days)"), stats.average_delay_days or "", ""])
+    rows.append([_("Average payment time (days)"), stats.average_payment_days or "", ""])
+    for _value, label, count in stats.by_stage:
+        rows.append([_("Stage: %(stage)s") % {"stage": label}, count, stats.pct(count)])
+    for row in stats.by_channel:
+        rows.append(
+            [
+                _("Paid without a reminder: %(channel)s") % {"channel": row.label},
+                row.paid_without_reminder,
+                row.pct,
+            ]
+        )
+    for month, total in stats.collected_by_month:
+        rows.append([_("Collected %(month)s") % {"month": month.strftime("%Y-%m")}, total, ""])
+    return rows
+
+
+@require_GET
+@never_cache
+@creditor_view()
+def statistics_view(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    default = {"start": today.replace(day=1) - timedelta(days=365), "end": today}
+    form = PeriodForm(request.GET or None, initial=default)
+    period = form.cleaned_data if form.is_bound and form.is_valid() else default
+    stats = creditor_statistics(
+        _creditor(request), start=period["start"], end=period["end"], today=today
+    )
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="statistics-{period["start"]}-{period["end"]}.csv"'
+        )
+        writer = csv.writer(response, delimiter=";")
+        writer.writerows(_csv_rows(stats))
+        return response
+    query = urlencode({"start": period["start"].isoformat(), "end": period["end"].isoformat()})
+    return render(
+        request,
+        "creditor/statistics.html",
+        {
+            "form": form if form.is_bound else PeriodForm(initial=default),
+            "stats": stats,
+            "query": query,
+        },
+    )

@@ -28,7 +28,6 @@ from accounts.models import (
     InvitationKind,
     Membership,
     Organisation,
-    OrganisationInvoice,
     Role,
     Scope,
     User,
@@ -468,36 +467,6 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         organisation=organisation,
         data={"role": membership.role},
     )
-
-
-@transaction.atomic
-def organisation_invoice_claim(
-    *,
-    user: User,
-    organisation: Organisation,
-    myropo_id: str = "",
-    number: str = "",
-    reference: str = "",
-):
-    """Claims an invoice for an organisation, with the same checks and limits as a personal claim.
-
-    The personal claim runs first (it holds the rate limit and the matching rules) inside this
-    transaction; its row is then moved to the organisation, so that the invoice belongs to the
-    company and stays with it when the member leaves.
-    """
-    from invoices.models import InvoiceAccess
-    from invoices.services import invoice_claim
-
-    if not Membership.objects.filter(organisation=organisation, user=user).exists():
-        raise AccountsError(_("You are not a member of this organisation."))
-    had_access = set(InvoiceAccess.objects.filter(user=user).values_list("invoice_id", flat=True))
-    invoice = invoice_claim(user=user, myropo_id=myropo_id, number=number, reference=reference)
-    if invoice.pk not in had_access:
-        InvoiceAccess.objects.filter(user=user, invoice=invoice).delete()
-    OrganisationInvoice.objects.get_or_create(
-        organisation=organisation, invoice=invoice, defaults={"claimed_by": user}
-    )
-    return invoice
 
 
 # --- Authorizations ------------------------------------------------------------------------

@@ -41,7 +41,6 @@ from accounts.services import (
     membership_change_role,
     membership_invite,
     membership_remove,
-    organisation_invoice_claim,
     organisation_register,
     user_set_language,
     user_update_profile,
@@ -204,7 +203,7 @@ def company_claim(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _membership_or_404(request, pk)
     form = OrganisationClaimForm(request.POST)
     if form.is_valid():
-        from invoices.services import InvoiceError
+        from invoices.services import InvoiceError, organisation_invoice_claim
 
         try:
             invoice = organisation_invoice_claim(

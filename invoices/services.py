@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditAction, OrganisationInvoice, User
+from accounts.models import AuditAction, Membership, Organisation, OrganisationInvoice, User
 from accounts.services import audit_record
 from invoices.models import (
     CLOSED_STAGES,
@@ -186,3 +186,30 @@ def invoice_claim_remove(
             return  # removed a moment ago by another request: nothing more to record
         invoice_record_event(invoice=invoice, kind=EventKind.CLAIM_REMOVED, actor=actor)
         audit_record(action=AuditAction.INVOICE_CLAIM_REMOVED, actor=actor, **audit)
+
+
+@transaction.atomic
+def organisation_invoice_claim(
+    *,
+    user: User,
+    organisation: Organisation,
+    myropo_id: str = "",
+    number: str = "",
+    reference: str = "",
+):
+    """Claims an invoice for an organisation, with the same checks and limits as a personal claim.
+
+    The personal claim runs first (it holds the rate limit and the matching rules) inside this
+    transaction; its row is then moved to the organisation, so that the invoice belongs to the
+    company and stays with it when the member leaves.
+    """
+    if not Membership.objects.filter(organisation=organisation, user=user).exists():
+        raise InvoiceError(_("You are not a member of this organisation."))
+    had_access = set(InvoiceAccess.objects.filter(user=user).values_list("invoice_id", flat=True))
+    invoice = invoice_claim(user=user, myropo_id=myropo_id, number=number, reference=reference)
+    if invoice.pk not in had_access:
+        InvoiceAccess.objects.filter(user=user, invoice=invoice).delete()
+    OrganisationInvoice.objects.get_or_create(
+        organisation=organisation, invoice=invoice, defaults={"claimed_by": user}
+    )
+    return invoice

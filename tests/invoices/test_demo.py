@@ -14,6 +14,7 @@ from stdnum.fi import hetu, ytunnus
 from accounts.demo import PERSONAS, persona_ensure
 from accounts.models import User
 from accounts.staff import STAFF_POWERS_ATTR
+from creditor.selectors import creditor_invoices
 from invoices import demo
 from invoices.models import (
     Charge,
@@ -97,9 +98,12 @@ def test_each_debtor_persona_sees_about_thirty_invoices(seeded, email):
 
 def test_creditor_persona_sees_only_its_creditors_invoices(seeded):
     user = persona(demo.CREDITOR_EMAIL)
-    visible = invoices_visible_to(user)
-    assert visible.count() > 0
-    assert set(visible.values_list("creditor__business_id", flat=True)) == {"2914563-3"}
+    # A creditor's user is no debtor: the debtor portal shows it nothing, Ropo One shows the
+    # creditor's invoices (issue 15, item 1).
+    assert not invoices_visible_to(user).exists()
+    memberships = CreditorUser.objects.filter(user=user).select_related("creditor")
+    assert [m.creditor.business_id for m in memberships] == ["2914563-3"]
+    assert creditor_invoices(memberships[0].creditor).count() > 0
 
 
 def test_staff_persona_sees_every_invoice(db):

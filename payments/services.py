@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -228,11 +228,12 @@ def _book(order: PaymentOrder, result: PaymentResult, external_id: str) -> None:
     currency = result.extra.get("checkout-currency", order.currency)
     if result.amount != order.amount or currency != order.currency:
         order.state = OrderState.MISMATCH
-        _queue(
+        unmatched = _queue(
             payment,
             UnmatchedReason.AMOUNT_MISMATCH,
             f"ordered {order.amount} {order.currency}, received {result.amount} {currency}",
         )
+        _announce_unmatched(unmatched, order, received=result.amount, currency=currency)
         return
     for line in order.lines.select_related("invoice").order_by("invoice_id"):
         allocate_payment(
@@ -242,6 +243,35 @@ def _book(order: PaymentOrder, result: PaymentResult, external_id: str) -> None:
     from payments.tasks import send_payment_receipt
 
     transaction.on_commit(lambda: send_payment_receipt.delay(order.pk), robust=True)
+
+
+def _announce_unmatched(
+    unmatched: UnmatchedPayment, order: PaymentOrder, *, received: Decimal, currency: str
+) -> None:
+    """One inbox: an unmatched online payment names its customer (the order's user), so it
+    reaches customer service as a contact about the order's invoices (messaging)."""
+    from myropo.templatetags.money import format_euros
+
+    language = order.language or "fi"
+    paid = format_euros(received, language) if currency == "EUR" else f"{received} {currency}"
+    with translation.override(language):
+        summary = str(
+            _(
+                "An online payment of %(paid)s arrived for a payment order of %(ordered)s: "
+                "it was not booked and waits for customer service."
+            )
+            % {"paid": paid, "ordered": format_euros(order.amount, language)}
+        )
+    inbox.request_opened(
+        inbox.StaffRequest(
+            source=f"payments.UnmatchedPayment:{unmatched.pk}",
+            classification="payment_report",
+            summary=summary,
+            actor=order.user,
+            invoices=[line.invoice for line in order.lines.select_related("invoice")],
+            admin_url=reverse("admin:payments_unmatchedpayment_allocate", args=[unmatched.pk]),
+        )
+    )
 
 
 # --- Bank reference payments ---------------------------------------------------------------
@@ -541,6 +571,14 @@ def unmatched_allocate(*, unmatched: UnmatchedPayment, invoice: Invoice, staff: 
         unmatched.resolved_by = staff
         unmatched.invoice = invoice
         unmatched.save(update_fields=["resolved_at", "resolved_by", "invoice"])
+        inbox.request_decided(
+            inbox.StaffDecision(
+                source=f"payments.UnmatchedPayment:{unmatched.pk}",
+                approved=True,
+                reason=gettext_noop("Your payment was booked to the invoice."),
+                staff=staff,
+            )
+        )
 
 
 # --- Overpayments, bank account notices and refunds ----------------------------------------

@@ -70,3 +70,46 @@ def test_a_bank_account_notice_arrives_as_a_refund_contact_with_a_masked_iban(
     bank_account_notice_reject(notice=notice, staff=staff)
     contact.refresh_from_db()
     assert contact.outcome == Outcome.REQUEST_REJECTED
+
+
+def test_an_unmatched_online_payment_that_names_a_customer_arrives_as_a_contact(
+    client, alice, alice_invoice, staff
+):
+    """A verified online payment whose amount differs from its order names the customer who
+    paid (the order's user): staff see it in the message centre, and booking it by hand
+    resolves that contact with a message to the customer."""
+    from django.test import Client
+
+    from payments.models import UnmatchedPayment
+    from payments.services import unmatched_allocate
+    from tests.payments.conftest import callback_url, signed, start_payment
+
+    alice_client = Client()
+    alice_client.force_login(alice)
+    order, _url = start_payment(alice_client, alice_invoice)
+    client.get(callback_url(signed(order, amount=Decimal("10.00"))))
+    unmatched = UnmatchedPayment.objects.get()
+    contact = Contact.objects.get(source=f"payments.UnmatchedPayment:{unmatched.pk}")
+    assert (contact.owner_user, contact.classification) == (alice, Classification.PAYMENT_REPORT)
+    assert contact.state == ContactState.NEW and contact.sla_due_at is not None
+    assert list(contact.invoices.all()) == [alice_invoice]
+    assert "10,00" in contact.messages.get().body or "10.00" in contact.messages.get().body
+
+    unmatched_allocate(unmatched=unmatched, invoice=alice_invoice, staff=staff)
+    contact.refresh_from_db()
+    assert (contact.state, contact.outcome) == (ContactState.RESOLVED, Outcome.REQUEST_APPROVED)
+    assert contact.messages.filter(author_kind="staff").exists()
+
+
+def test_an_online_payment_for_no_known_order_names_nobody_and_opens_no_contact(client, db):
+    from payments.models import UnmatchedPayment
+    from payments.providers import get_provider
+
+    params = get_provider("sandbox").signed_return_params(
+        "tx-unknown", "00000000-0000-4000-8000-000000000000", "ref", Decimal("5.00"), "ok"
+    )
+    from tests.payments.conftest import callback_url
+
+    client.get(callback_url(params))
+    assert UnmatchedPayment.objects.count() == 1
+    assert not Contact.objects.exists()

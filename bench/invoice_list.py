@@ -132,8 +132,8 @@ def copy_rows(
     """
     constant_columns, constants = [], []
     for field in model._meta.concrete_fields:
-        if field.column in columns or field.primary_key:
-            continue
+        if field.column in columns or field.primary_key or field.generated:
+            continue  # a generated column (a search vector) is PostgreSQL's to compute
         if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
             value = now
         else:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Expression
 
 if TYPE_CHECKING:
     from invoices.models import Invoice
@@ -89,3 +90,21 @@ def payoff(invoice: Invoice, as_of: date) -> Payoff:
         # Never "nothing accrued": a page would ask for less than closes the invoice.
         raise ImproperlyConfigured("No payoff provider registered (invoices.hooks).")
     return _payoff[0](invoice, as_of)
+
+
+# The money allocated to the invoice `OuterRef("pk")`, as one expression (registered by the
+# payments app, which holds the allocations): the "paid" term of every open balance.
+PaidTotal = Callable[[], Expression]
+
+_paid_total: list[PaidTotal] = []
+
+
+def register_paid_total(provider: PaidTotal) -> None:
+    _paid_total[:] = [provider]
+
+
+def paid_total() -> Expression:
+    if not _paid_total:
+        # Never "nothing paid": every paid invoice would show its whole balance again.
+        raise ImproperlyConfigured("No paid-total provider registered (invoices.hooks).")
+    return _paid_total[0]()

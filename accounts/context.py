@@ -94,7 +94,9 @@ class Acting:
         }
 
 
-def _acting_through(user: User, context: ActingContext) -> Acting:
+def acting_through(user: User, context: ActingContext) -> Acting:
+    """Who acts in `context`: the user, on behalf of the authorizer or organisation it names
+    (`invoices.selectors.acting_for` picks the context an invoice is reached through)."""
     if context.is_organisation:
         membership = (
             Membership.objects.filter(user=user, organisation_id=context.id)
@@ -113,25 +115,4 @@ def _acting_through(user: User, context: ActingContext) -> Acting:
         if authorization.grantor_organisation_id:
             return Acting(user, None, authorization.grantor_organisation.name)
         return Acting(user, authorization.grantor_user)
-    return Acting(user)
-
-
-def acting_for(request: HttpRequest, invoice) -> Acting:
-    """Who acts on `invoice` and on whose behalf, for the timeline ("by X on behalf of Y").
-
-    The current context wins when the invoice belongs to it; otherwise the user's own invoice
-    is theirs, and an invoice reached through an organisation or an authorization names it.
-    """
-    from invoices.selectors import invoices_in_context
-
-    user = request.user
-    state = acting_state(request)
-    contexts = [state.current, MYSELF, *state.options]
-    seen: set[str] = set()
-    for context in contexts:
-        if context.key in seen:
-            continue
-        seen.add(context.key)
-        if invoices_in_context(user, context).filter(pk=invoice.pk).exists():
-            return _acting_through(user, context)
     return Acting(user)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django.views.i18n import set_language as django_set_language
 
+from accounts import hooks
 from accounts.context import acting_context_set, acting_state
 from accounts.forms import (
     AuthorizationForm,
@@ -203,16 +204,15 @@ def company_claim(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _membership_or_404(request, pk)
     form = OrganisationClaimForm(request.POST)
     if form.is_valid():
-        from invoices.services import InvoiceError, organisation_invoice_claim
-
+        claiming = hooks.organisation_claim()
         try:
-            invoice = organisation_invoice_claim(
+            invoice = claiming.claim(
                 user=request.user,
                 organisation=membership.organisation,
                 number=form.cleaned_data["number"],
                 reference=form.cleaned_data["reference"],
             )
-        except (AccountsError, InvoiceError) as error:
+        except (AccountsError, claiming.refused) as error:
             form.add_error(None, error.message)
         else:
             messages.success(

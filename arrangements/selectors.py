@@ -153,6 +153,9 @@ def _is_company(invoice: Invoice) -> bool:
 @dataclass(frozen=True)
 class InstallmentStatus:
     installment: Installment
+    # What the installment really charges: its scheduled amount, and for the last one what
+    # pays the plan's invoices off on its date (the interest of the plan's months included).
+    amount: Decimal
     paid: bool
     missed: bool
     lapses_on: date
@@ -227,14 +230,18 @@ def plan_progress(plan: PaymentPlan, *, today: date, with_codes: bool = False) -
         cumulative += installment.amount
         last = index == len(installments) - 1
         due = min(installment.amount, max(cumulative - paid_total, ZERO))
+        amount = installment.amount
         if last:
             due = max(_left_on(plan, max(today, installment.due_date)) - earlier_unpaid, ZERO)
+            # What is still due plus what was already paid towards this last installment.
+            amount = due + max(paid_total - (cumulative - installment.amount), ZERO)
         else:
             earlier_unpaid += due
         paid = due <= 0
         rows.append(
             InstallmentStatus(
                 installment=installment,
+                amount=amount,
                 paid=paid,
                 missed=not paid and installment.due_date < today,
                 lapses_on=installment.due_date + timedelta(days=plan.grace_days),

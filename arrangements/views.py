@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.context import acting_for
 from arrangements.forms import PlanForm, TransferForm
 from arrangements.models import PlanState, RequestKind
 from arrangements.selectors import (
@@ -41,6 +40,7 @@ from arrangements.services import (
 )
 from invoices.models import CLOSED_STAGES
 from invoices.permissions import can
+from invoices.selectors import acting_for
 
 MAX_PLAN_INVOICES = 50
 START_WINDOW_DAYS = 30

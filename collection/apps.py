@@ -8,8 +8,8 @@ class CollectionConfig(AppConfig):
 
     def ready(self) -> None:
         from collection.detail import invoice_detail_context
-        from collection.payoff import payoff_for
-        from invoices.hooks import register_invoice_detail_context, register_payoff
+        from collection.payoff import payoffs_for
+        from invoices.hooks import register_invoice_detail_context, register_payoffs
 
         register_invoice_detail_context(invoice_detail_context)
-        register_payoff(payoff_for)
+        register_payoffs(payoffs_for)

@@ -6,12 +6,13 @@ shows what a higher app knows, it asks the providers registered here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Expression
 
 if TYPE_CHECKING:
     from invoices.models import Invoice
@@ -73,19 +74,42 @@ class Payoff(Protocol):
     def accrued_through(self) -> date | None: ...
 
 
-# The payoff of an invoice on a Helsinki day: the one figure every page, code and letter asks
-# for (registered by the collection app, which computes interest).
-PayoffProvider = Callable[["Invoice", date], Payoff]
+# The payoffs of invoices on a Helsinki day, by invoice id, in a fixed number of queries for
+# any number of invoices: the one figure every page, list, code and letter asks for
+# (registered by the collection app, which computes interest).
+PayoffsProvider = Callable[[Sequence["Invoice"], date], Mapping[int, Payoff]]
 
-_payoff: list[PayoffProvider] = []
+_payoffs: list[PayoffsProvider] = []
 
 
-def register_payoff(provider: PayoffProvider) -> None:
-    _payoff[:] = [provider]
+def register_payoffs(provider: PayoffsProvider) -> None:
+    _payoffs[:] = [provider]
+
+
+def payoffs(invoices: Sequence[Invoice], as_of: date) -> Mapping[int, Payoff]:
+    if not _payoffs:
+        # Never "nothing accrued": a page would ask for less than closes the invoice.
+        raise ImproperlyConfigured("No payoff provider registered (invoices.hooks).")
+    return _payoffs[0](invoices, as_of)
 
 
 def payoff(invoice: Invoice, as_of: date) -> Payoff:
-    if not _payoff:
-        # Never "nothing accrued": a page would ask for less than closes the invoice.
-        raise ImproperlyConfigured("No payoff provider registered (invoices.hooks).")
-    return _payoff[0](invoice, as_of)
+    return payoffs([invoice], as_of)[invoice.pk]
+
+
+# The money allocated to the invoice `OuterRef("pk")`, as one expression (registered by the
+# payments app, which holds the allocations): the "paid" term of every open balance.
+PaidTotal = Callable[[], Expression]
+
+_paid_total: list[PaidTotal] = []
+
+
+def register_paid_total(provider: PaidTotal) -> None:
+    _paid_total[:] = [provider]
+
+
+def paid_total() -> Expression:
+    if not _paid_total:
+        # Never "nothing paid": every paid invoice would show its whole balance again.
+        raise ImproperlyConfigured("No paid-total provider registered (invoices.hooks).")
+    return _paid_total[0]()

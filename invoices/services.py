@@ -45,7 +45,7 @@ def invoice_record_event(
     detail: str = "",
     data: dict | None = None,
 ) -> InvoiceEvent:
-    """Appends to the timeline; `accounts.context.acting_for(request, invoice).event_kwargs()`
+    """Appends to the timeline; `invoices.selectors.acting_for(request, invoice).event_kwargs()`
     gives actor / on_behalf_of / on_behalf_of_organisation for "by X on behalf of Y"."""
     return InvoiceEvent.objects.create(
         invoice=invoice,

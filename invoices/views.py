@@ -39,6 +39,7 @@ from invoices.selectors import (
     invoices_in_context,
     invoices_visible_to,
     is_debtor_view,
+    list_amounts_due,
     open_dispute_event,
     vat_summary,
     with_balance,
@@ -125,7 +126,9 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
         "ignored_filters": form.ignored_labels(),
         "page_url": f"{reverse('invoices:list')}?{query}{'&' if query else ''}page=",
         "page_range": page.paginator.get_elided_page_range(page.number),
-        "open_total": summary.open_total,
+        "open_total": list_amounts_due(
+            page.object_list, invoices, today=_today(), booked_total=summary.open_total
+        ),
         "today": _today(),
         "acting": acting,
         # Only when this list is empty: the contexts where the user's invoices are instead.

@@ -9,11 +9,12 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         # collection and invoices sit below payments and never import it: they ask hooks.
         from collection import hooks
-        from invoices.hooks import register_invoice_viewer_context
+        from invoices.hooks import register_invoice_viewer_context, register_paid_total
         from payments.selectors import (
             invoice_page_context,
             last_paid_on,
             paid_by_component,
+            paid_total,
             payment_days_by_invoice,
             principal_paid_by_invoice,
         )
@@ -21,5 +22,6 @@ class PaymentsConfig(AppConfig):
         hooks.register_principal_paid(principal_paid_by_invoice)
         hooks.register_last_paid_on(last_paid_on)
         register_invoice_viewer_context(invoice_page_context)
+        register_paid_total(paid_total)
         hooks.register_payment_days(payment_days_by_invoice)
         hooks.register_paid_by_component(paid_by_component)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import DateField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +14,7 @@ from accounts.models import User
 from accounts.staff import has_staff_powers
 from invoices.models import Creditor, CreditorSettings, DebtorType, Invoice
 from invoices.permissions import can
-from invoices.selectors import invoices_visible_to, with_balance
+from invoices.selectors import invoices_visible_to, sum_per_invoice, with_balance
 from payments.allocation import allocation_order_for
 from payments.models import (
     Allocation,
@@ -199,6 +200,11 @@ def payment_days_by_invoice(ids: Sequence[int]) -> dict[int, set[date]]:
         for invoice_id, paid_on in cursor.fetchall():
             days.setdefault(invoice_id, set()).add(paid_on)
     return days
+
+
+def paid_total() -> Coalesce:
+    """The money allocated to the invoice `OuterRef("pk")` (0.00 without payments)."""
+    return sum_per_invoice(Allocation)
 
 
 def last_paid_on() -> Subquery:

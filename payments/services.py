@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
@@ -59,6 +60,7 @@ from payments.providers import (
 from payments.selectors import may_give_refund_account
 
 logger = logging.getLogger(__name__)
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 class PaymentError(Exception):
@@ -220,7 +222,10 @@ def _book(order: PaymentOrder, result: PaymentResult, external_id: str) -> None:
             "order": order,
             "reference": result.reference[:25],
             "payer_name": order.user.get_full_name()[:200],
-            "paid_on": timezone.localdate(),
+            # The day the customer paid, in Helsinki, not the day the callback is processed:
+            # the order's amount is the payoff of that day, and a callback after midnight
+            # must not book one more day of interest than the customer was shown.
+            "paid_on": timezone.localdate(order.created_at, timezone=HELSINKI),
         },
     )
     if not created:

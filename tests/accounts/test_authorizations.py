@@ -7,11 +7,11 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.context import SESSION_KEY, acting_for
+from accounts.context import SESSION_KEY
 from accounts.models import AuditAction, AuditEvent, Authorization, Membership, Role
 from accounts.selectors import ActingContext, acting_contexts_of
 from accounts.services import AccountsError, authorization_grant, authorization_revoke
-from invoices.selectors import invoices_in_context
+from invoices.selectors import acting_for, invoices_in_context
 from tests.accounts.helpers import (
     ALICE_HETU,
     authorize,

@@ -5,9 +5,9 @@ import io
 from django.core.management.base import OutputWrapper
 
 from accounts.models import Membership, Role, User, VerifiedIdentity
-from invoices import demo
 from invoices.models import InvoiceAccess
 from invoices.selectors import invoices_visible_to
+from payments import demo
 
 
 def test_demo_personas_use_identity_and_organisation_not_claims(db):

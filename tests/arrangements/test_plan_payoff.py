@@ -8,12 +8,16 @@ daily plan check and collection cycle (Celery tasks).
 
 from datetime import date, timedelta
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from arrangements.models import PlanState
+from arrangements.pdf import plan_pdf_bytes
 from arrangements.selectors import plan_progress
 from arrangements.services import plan_create
 from arrangements.tasks import check_plans
@@ -22,6 +26,7 @@ from collection.payoff import payoff_for
 from collection.tasks import run_collection_cycle
 from invoices.models import Invoice, Stage
 from invoices.selectors import with_balance
+from myropo.templatetags.money import format_euros
 from payments.models import BankFileImport, Overpayment
 from payments.services import bank_file_import
 from tests.payments.test_payoff import bank_file
@@ -116,3 +121,34 @@ def test_plan_completes_only_when_its_invoice_is_paid_the_last_installment_takin
         with django_capture_on_commit_callbacks(execute=True):
             run_collection_cycle.delay(day=(last.due_date + timedelta(days=offset)).isoformat())
     assert not CollectionStep.objects.filter(invoice=invoice).exists()
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_the_plan_page_and_pdf_show_the_last_installment_with_the_plans_interest(
+    plan, alice_client
+):
+    plan, invoice = plan
+    first, second, last = plan.installments.order_by("number")
+    charged = payoff_for(invoice, last.due_date).total - first.amount - second.amount
+    assert charged > last.amount  # the late-payment interest of the plan's months is in it
+
+    page = alice_client.get(reverse("arrangements:plan_detail", args=[plan.pk]))
+    row = page.context["progress"].rows[-1]
+    assert row.installment == last
+    assert row.amount == row.codes.amount == charged
+    html = _compact(page.content.decode())
+    assert (
+        _compact(format_euros(charged, "en")) in html
+        or _compact(format_euros(charged, "fi")) in html
+    )
+
+    text = _compact(
+        "".join(page.extract_text() for page in PdfReader(BytesIO(plan_pdf_bytes(plan))).pages)
+    )
+    # The last installment's block: its amount stands just before its own reference.
+    before_reference = text[: text.index(last.reference)][-60:]
+    assert _compact(format_euros(charged, plan.language)) in before_reference
+    assert _compact(format_euros(last.amount, plan.language)) not in before_reference

@@ -7,10 +7,12 @@ following weeks: a paid invoice gets no reminder and no demand.
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -20,12 +22,13 @@ from collection.payoff import payoff_for
 from collection.tasks import run_collection_cycle
 from invoices.models import InvoiceAccess, Stage
 from invoices.selectors import with_balance
-from payments.models import Allocation, BankFileImport, Overpayment
+from payments.models import Allocation, BankFileImport, Overpayment, Payment
 from payments.services import bank_file_import
 from tests.factories import InvoiceFactory
 from tests.payments.conftest import callback_url, signed, start_payment
 
 D = Decimal
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 def today() -> date:
@@ -229,3 +232,30 @@ def test_paying_the_printed_amount_early_closes_the_invoice_and_refunds_the_unea
     assert overpayment.amount == unearned
     run_cycles(paid_on, django_capture_on_commit_callbacks)
     assert_closed_for_good(invoice, steps_before=1)
+
+
+# --- A callback processed after midnight ---------------------------------------------------
+
+
+def test_a_callback_after_midnight_books_the_interest_of_the_day_the_customer_paid(
+    alice, alice_client, overdue, django_capture_on_commit_callbacks
+):
+    evening = datetime.combine(today(), time(23, 50), tzinfo=HELSINKI)
+    with time_machine.travel(evening, tick=False):
+        alice_client.force_login(alice)  # the session of the morning has timed out
+        shown = payoff_for(overdue, evening.date())
+        order, _bank = start_payment(alice_client, overdue)
+    assert order.amount == shown.total
+    # One more day of interest would be owed on the next day: the test would see it.
+    assert payoff_for(overdue, evening.date() + timedelta(days=1)).total > shown.total
+
+    with time_machine.travel(evening + timedelta(minutes=25), tick=False):  # 00.15 next day
+        assert timezone.localdate() == evening.date() + timedelta(days=1)
+        alice_client.get(callback_url(signed(order)))
+
+    payment = Payment.objects.get(order=order)
+    assert payment.paid_on == evening.date()
+    assert Allocation.objects.get(invoice=overdue, component="interest").amount == shown.interest
+    assert not Overpayment.objects.filter(invoice=overdue).exists()
+    run_cycles(evening.date() + timedelta(days=1), django_capture_on_commit_callbacks)
+    assert_closed_for_good(overdue)

@@ -1,5 +1,5 @@
-"""Demo creditors and invoices for `make run` (never in production: seed_demo refuses when DEBUG
-is off).
+"""Demo creditors, invoices and their payments for `make run` (never in production: seed_demo
+refuses when DEBUG is off). It lives in payments, the highest app it writes to.
 
 `seed` is idempotent: creditors are keyed on their business ID and invoices on (creditor,
 number); an invoice that exists is left as it is, so a second run changes nothing. The

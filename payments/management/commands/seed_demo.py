@@ -2,9 +2,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_STAFF_TOTP_SECRET, PERSONAS, persona_ensure
+from payments import demo
 
 
 class Command(BaseCommand):
+    # Here, in the highest app the demo data needs (accounts' personas, invoices and their
+    # payments), so that no lower app imports upwards (STYLE.md "Layout").
     help = "Creates the demo personas and their data (idempotent; refused when DEBUG is off)."
 
     def handle(self, *args, **options) -> None:
@@ -15,13 +18,5 @@ class Command(BaseCommand):
             state = "created" if created else "exists"
             self.stdout.write(f"  {persona.email:<24} {persona.password:<26} ({state})")
         self.stdout.write(f"  staff TOTP secret: {DEMO_STAFF_TOTP_SECRET}")
-        for hook in seed_hooks():
-            hook(self.stdout)
+        demo.seed(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-
-
-def seed_hooks() -> list:
-    """Each app that has demo data exposes `demo.seed(stdout)`; later apps join this list."""
-    from invoices import demo as invoices_demo
-
-    return [invoices_demo.seed]

@@ -15,7 +15,6 @@ from accounts.demo import PERSONAS, persona_ensure
 from accounts.models import User
 from accounts.staff import STAFF_POWERS_ATTR
 from creditor.selectors import creditor_invoices
-from invoices import demo
 from invoices.models import (
     Charge,
     ChargeKind,
@@ -31,6 +30,7 @@ from invoices.models import (
 )
 from invoices.references import is_valid_national_reference, is_valid_reference
 from invoices.selectors import invoices_visible_to, with_balance
+from payments import demo
 from payments.models import Allocation, Payment
 
 MODELS = [

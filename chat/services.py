@@ -568,9 +568,11 @@ def chat_feedback(
 
 
 def chat_email_transcript(*, chat: Chat, customer: User) -> None:
+    """Mails the customer a link to the transcript in the message centre; as every mail of the
+    message centre, it carries the link, never the conversation (a mailbox is not the portal)."""
     from chat.tasks import send_chat_transcript
 
-    if chat.customer_id != customer.pk or chat.state != ChatState.ENDED:
+    if chat.customer_id != customer.pk or chat.state != ChatState.ENDED or not chat.contact_id:
         raise ChatError(_("The transcript can be sent once the chat has ended."))
     if not customer.email:
         raise ChatError(_("Your profile has no email address."))

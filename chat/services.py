@@ -70,7 +70,7 @@ def agent_group(user_id: int) -> str:
 # --- Telling the sockets -------------------------------------------------------------------
 
 
-def _send_now(group: str, event: dict) -> None:
+def send_now(group: str, event: dict) -> None:
     try:
         async_to_sync(get_channel_layer().group_send)(group, {"type": "chat.event", "event": event})
     except Exception:  # Redis away: the rows are saved; clients catch up when they reconnect
@@ -78,7 +78,7 @@ def _send_now(group: str, event: dict) -> None:
 
 
 def _tell(group: str, event: dict) -> None:
-    transaction.on_commit(lambda: _send_now(group, event))
+    transaction.on_commit(lambda: send_now(group, event))
 
 
 def _name(user: User | None) -> str:
@@ -156,8 +156,8 @@ def _tell_queue(languages: Iterable[str]) -> None:
     def send() -> None:
         for language in set(languages):
             for chat in selectors.queue(language):
-                _send_now(chat_group(chat.pk), queue_event(chat))
-        _send_now(AGENTS_GROUP, {"type": "queue", "chats": _queue_rows()})
+                send_now(chat_group(chat.pk), queue_event(chat))
+        send_now(AGENTS_GROUP, {"type": "queue", "chats": _queue_rows()})
 
     transaction.on_commit(send)
 

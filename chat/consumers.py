@@ -5,6 +5,7 @@ Close codes: 4401 not signed in, 4403 not allowed (an agent without MFA), 4404 n
 of yours, 4429 too many connections.
 """
 
+import time
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
@@ -15,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.staff import STAFF_POWERS_ATTR, staff_verified
-from chat import limits, selectors, services
+from chat import limits, selectors, services, sessions
 from chat.models import Chat, ChatState, EndedBy
 from chat.services import AGENTS_GROUP, ChatError, agent_group, chat_group
 
@@ -29,6 +30,36 @@ def _int(value, default: int = 0) -> int:
 
 class _ChatSocket(AsyncJsonWebsocketConsumer):
     counted = False
+    is_agent = False
+    session_checked_at = 0.0
+
+    async def _watch_session(self) -> None:
+        """At connect: remembers the session and listens for its sign-out."""
+        self.session_key = self.scope["session"].session_key or ""
+        self.session_checked_at = time.monotonic()
+        self.session_group = sessions.session_group(self.session_key)
+        await self.channel_layer.group_add(self.session_group, self.channel_name)
+
+    async def _session_ok(self, *, activity: bool) -> bool:
+        """False (and the socket closed, 4401) once the session no longer signs this user in.
+        Read again at most once in CHAT_SESSION_RECHECK_SECONDS."""
+        now = time.monotonic()
+        if now - self.session_checked_at < settings.CHAT_SESSION_RECHECK_SECONDS:
+            return True
+        self.session_checked_at = now
+        valid = await database_sync_to_async(sessions.session_still_valid)(
+            self.session_key, self.user.pk, agent=self.is_agent, activity=activity
+        )
+        if not valid:
+            await self.close(code=4401)
+        return valid
+
+    async def websocket_receive(self, message) -> None:
+        if await self._session_ok(activity=True):
+            await super().websocket_receive(message)
+
+    async def session_ended(self, message: dict) -> None:
+        await self.close(code=4401)
 
     @property
     def user(self):
@@ -42,6 +73,8 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
         return self.counted
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "session_group", None):
+            await self.channel_layer.group_discard(self.session_group, self.channel_name)
         if self.counted:
             await database_sync_to_async(limits.connection_closed)(self.user.pk)
             self.counted = False
@@ -94,6 +127,7 @@ class CustomerChatConsumer(_ChatSocket):
             await self.close(code=4429)
             return
         self.rate = limits.ConnectionRate(settings.CHAT_MESSAGES_PER_MINUTE_PER_CONNECTION)
+        await self._watch_session()
         self.group = chat_group(self.chat.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -163,7 +197,8 @@ class CustomerChatConsumer(_ChatSocket):
         event = message["event"]
         if event.get("agents_only") or event.get("who") == "customer":
             return  # transfer notes are for agents; the customer's own typing is not news
-        await self.send_json(event)
+        if await self._session_ok(activity=False):
+            await self.send_json(event)
 
 
 class AgentConsoleConsumer(_ChatSocket):
@@ -178,11 +213,13 @@ class AgentConsoleConsumer(_ChatSocket):
             await self.close(code=4403)
             return
         setattr(self.user, STAFF_POWERS_ATTR, True)
+        self.is_agent = True
         if not await self._count_connection():
             await self.close(code=4429)
             return
         self.rate = limits.ConnectionRate(settings.CHAT_MESSAGES_PER_MINUTE_PER_CONNECTION)
         self.groups_joined: set[str] = set()
+        await self._watch_session()
         for group in (AGENTS_GROUP, agent_group(self.user.pk)):
             await self._join(group)
         await self.accept()
@@ -218,7 +255,7 @@ class AgentConsoleConsumer(_ChatSocket):
 
     async def chat_event(self, message: dict) -> None:
         event = message["event"]
-        if event.get("who") == "agent":
+        if event.get("who") == "agent" or not await self._session_ok(activity=False):
             return
         await self.send_json(event)
         if event["type"] == "assigned":

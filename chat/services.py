@@ -70,7 +70,7 @@ def agent_group(user_id: int) -> str:
 # --- Telling the sockets -------------------------------------------------------------------
 
 
-def _send_now(group: str, event: dict) -> None:
+def send_now(group: str, event: dict) -> None:
     try:
         async_to_sync(get_channel_layer().group_send)(group, {"type": "chat.event", "event": event})
     except Exception:  # Redis away: the rows are saved; clients catch up when they reconnect
@@ -78,7 +78,7 @@ def _send_now(group: str, event: dict) -> None:
 
 
 def _tell(group: str, event: dict) -> None:
-    transaction.on_commit(lambda: _send_now(group, event))
+    transaction.on_commit(lambda: send_now(group, event))
 
 
 def _name(user: User | None) -> str:
@@ -156,8 +156,8 @@ def _tell_queue(languages: Iterable[str]) -> None:
     def send() -> None:
         for language in set(languages):
             for chat in selectors.queue(language):
-                _send_now(chat_group(chat.pk), queue_event(chat))
-        _send_now(AGENTS_GROUP, {"type": "queue", "chats": _queue_rows()})
+                send_now(chat_group(chat.pk), queue_event(chat))
+        send_now(AGENTS_GROUP, {"type": "queue", "chats": _queue_rows()})
 
     transaction.on_commit(send)
 
@@ -568,9 +568,11 @@ def chat_feedback(
 
 
 def chat_email_transcript(*, chat: Chat, customer: User) -> None:
+    """Mails the customer a link to the transcript in the message centre; as every mail of the
+    message centre, it carries the link, never the conversation (a mailbox is not the portal)."""
     from chat.tasks import send_chat_transcript
 
-    if chat.customer_id != customer.pk or chat.state != ChatState.ENDED:
+    if chat.customer_id != customer.pk or chat.state != ChatState.ENDED or not chat.contact_id:
         raise ChatError(_("The transcript can be sent once the chat has ended."))
     if not customer.email:
         raise ChatError(_("Your profile has no email address."))

@@ -158,7 +158,10 @@ def transcript_view(request: HttpRequest, pk: int) -> JsonResponse:
     except ChatError as error:
         return JsonResponse({"error": error.message}, status=409)
     return JsonResponse(
-        {"message": _("The transcript is on its way to %(email)s.") % {"email": request.user.email}}
+        {
+            "message": _("A link to the conversation is on its way to %(email)s.")
+            % {"email": request.user.email}
+        }
     )
 
 

@@ -452,4 +452,7 @@ CHAT_SILENCE_MINUTES = env_int("CHAT_SILENCE_MINUTES", 15)
 CHAT_ABANDON_MINUTES = env_int("CHAT_ABANDON_MINUTES", 3)
 # An agent is online while the console's heartbeat is younger than this.
 CHAT_PRESENCE_SECONDS = env_int("CHAT_PRESENCE_SECONDS", 90)
+# An open socket re-reads its session (sign-out, expiry, a flushed session, an agent's second
+# factor) at most this often, on what it receives and relays (chat.sessions).
+CHAT_SESSION_RECHECK_SECONDS = env_int("CHAT_SESSION_RECHECK_SECONDS", 5)
 CELERY_BEAT_SCHEDULE["end-silent-chats"] = {"task": "chat.tasks.end_silent_chats", "schedule": 60}

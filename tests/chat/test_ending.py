@@ -5,7 +5,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from chat.models import Chat, ChatState, EndedBy
@@ -176,11 +178,11 @@ def test_a_chat_where_the_customer_said_nothing_leaves_no_contact(agent, alice):
     assert Chat.objects.get(pk=chat.pk).state == ChatState.ENDED
 
 
-def test_the_transcript_is_mailed_on_request_without_agents_notes(make_agent, alice):
+def test_the_transcript_mail_carries_a_link_to_the_message_centre_never_the_chat(make_agent, alice):
     first, _ = make_agent("first@example.test", first_name="Eka")
     chat = chat_start(customer=alice, language="en")
     second, _ = make_agent("second@example.test", first_name="Toka")
-    chat_customer_says(chat=chat, customer=alice, body="My question")
+    chat_customer_says(chat=chat, customer=alice, body="My question about invoice ABC-77")
     chat_transfer(chat=chat, agent=first, to=second, note="secret note")
     chat_agent_says(chat=chat, agent=second, body="My answer")
     chat = chat_end(chat=chat, by=EndedBy.CUSTOMER, user=alice)
@@ -188,5 +190,18 @@ def test_the_transcript_is_mailed_on_request_without_agents_notes(make_agent, al
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [alice.email]
-    assert "My question" in message.body and "My answer" in message.body
-    assert "secret note" not in message.body
+    link = settings.SITE_URL + reverse("messaging:thread", args=[chat.contact_id])
+    assert link in message.body
+    for said in ("My question", "ABC-77", "My answer", "secret note", "Eka", "Toka"):
+        assert said not in message.body
+    # The link leads the customer to the whole conversation, behind the portal's sign-in.
+    page = signed_in(alice).get(link)
+    assert page.status_code == 200
+    assert "My question about invoice ABC-77" in page.content.decode()
+
+
+def test_a_chat_without_a_transcript_mails_nothing(agent, alice):
+    chat = chat_end(chat=chat_start(customer=alice, language="en"), by=EndedBy.CUSTOMER, user=alice)
+    with pytest.raises(ChatError):
+        chat_email_transcript(chat=chat, customer=alice)
+    assert mail.outbox == []

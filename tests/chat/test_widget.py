@@ -112,7 +112,9 @@ def test_another_customer_gets_404_on_ending_rating_or_mailing_a_chat(agent, ali
     assert chat.state == ChatState.ACTIVE
 
 
-def test_after_the_chat_the_customer_rates_it_and_gets_the_transcript(agent, alice, alice_client):
+def test_after_the_chat_the_customer_rates_it_and_gets_a_link_to_the_transcript(
+    agent, alice, alice_client
+):
     agent_user, _ = agent
     chat = chat_start(customer=alice, language="en")
     chat_customer_says(chat=chat, customer=alice, body="Question")
@@ -123,7 +125,9 @@ def test_after_the_chat_the_customer_rates_it_and_gets_the_transcript(agent, ali
     chat.refresh_from_db()
     assert (chat.contact.feedback.csat, chat.contact.feedback.nps) == (4, 8)
     assert alice_client.post(f"/chat/{chat.pk}/transcript/").status_code == 200
-    assert "Answer" in mail.outbox[-1].body
+    # A link to the conversation in the message centre, not the conversation itself.
+    assert f"/messages/{chat.contact_id}/" in mail.outbox[-1].body
+    assert "Answer" not in mail.outbox[-1].body
 
 
 def test_a_transcript_is_not_sent_before_the_end(agent, alice, alice_client):

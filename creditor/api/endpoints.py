@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import File, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
+from ninja.responses import Status
 from ninja.security import HttpBearer
 
 from collection.detail import collection_outlook
@@ -273,7 +274,7 @@ def invoice_import(request, file: File[UploadedFile]):
     name = file.name or "upload"
 
     def refused(message: str, problems: list | None = None):
-        return 422, {"detail": message, "problems": problems or []}
+        return Status(422, {"detail": message, "problems": problems or []})
 
     if not name.lower().endswith(UPLOAD_SUFFIXES):
         return refused(_("Upload a Finvoice XML file (.xml) or a CSV file in our format (.csv)."))
@@ -291,12 +292,15 @@ def invoice_import(request, file: File[UploadedFile]):
             _("Nothing was imported: the file has problems."),
             [{"position": p.position, "message": p.render(_)} for p in failed.problems],
         )
-    return 201, {
-        "filename": result.filename,
-        "created": [{"id": i.pk, "number": i.number} for i in result.created],
-        "skipped": result.skipped,
-        "notices": [{"position": p.position, "message": p.render(_)} for p in result.notices],
-    }
+    return Status(
+        201,
+        {
+            "filename": result.filename,
+            "created": [{"id": i.pk, "number": i.number} for i in result.created],
+            "skipped": result.skipped,
+            "notices": [{"position": p.position, "message": p.render(_)} for p in result.notices],
+        },
+    )
 
 
 # --- Contacts -------------------------------------------------------------------------------

@@ -229,3 +229,20 @@ def test_no_scope_is_refused_and_viewers_and_other_creditors_cannot_manage_keys(
     assert response.status_code == 404
     row.refresh_from_db()
     assert row.revoked_at is None
+
+
+def test_without_accept_language_the_creditor_s_language_is_used(creditor, invoice):
+    from invoices.models import CreditorSettings
+
+    CreditorSettings.objects.update_or_create(
+        creditor=creditor, defaults={"reminder_message_language": "sv"}
+    )
+    read_only = key(creditor, write=False)
+    upload = SimpleUploadedFile("a.csv", b"x")
+    response = call("/invoices/import", read_only, "post", data={"file": upload})
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Den här API-nyckeln saknar behörigheten write."
+    english = call(
+        "/invoices/import", read_only, "post", data={"file": upload}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert english.json()["detail"] == "This API key has no write scope."

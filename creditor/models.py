@@ -28,6 +28,8 @@ class CreditorAuditAction(models.TextChoices):
     USER_JOINED = "user_joined", _("User joined")
     ROLE_CHANGED = "role_changed", _("Role changed")
     USER_REMOVED = "user_removed", _("User removed")
+    API_KEY_CREATED = "api_key_created", _("API key created")
+    API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
 
 
 class CreditorAuditEvent(models.Model):
@@ -151,3 +153,7 @@ class InvoiceUpload(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (UploadState.DONE, UploadState.FAILED)
+
+
+# The creditor API's keys live with the API (creditor/api/keys.py); imported here for Django.
+from creditor.api.keys import CreditorApiKey  # noqa: E402, F401

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from creditor import views
+from creditor.api import views as api_views
 
 app_name = "creditor"
 
@@ -20,4 +21,8 @@ urlpatterns = [
     path("settings/", views.settings_view, name="settings"),
     path("settings/preview/", views.settings_preview_view, name="settings_preview"),
     path("letters/<int:pk>/pdf/", views.letter_pdf_view, name="letter_pdf"),
+    path("settings/api-keys/", api_views.api_keys_view, name="api_keys"),
+    path(
+        "settings/api-keys/<int:pk>/revoke/", api_views.api_key_revoke_view, name="api_key_revoke"
+    ),
 ]

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from accounts import views as accounts_views
+from creditor.api.endpoints import api as creditor_api
 from myropo import views
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("messages/", include("messaging.urls")),
     path("chat/", include("chat.urls")),
     path("creditor/", include("creditor.urls")),
+    path("api/creditor/v1/", creditor_api.urls),
     path("offline/", views.offline, name="offline"),
     path("healthz", views.healthz, name="healthz"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

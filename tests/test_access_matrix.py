@@ -35,6 +35,7 @@ from accounts.models import Membership, OrganisationInvoice, Role
 from accounts.services import membership_invite
 from arrangements.services import plan_create
 from collection.models import Letter
+from creditor.api.keys import issue_key
 from creditor.models import InvoiceUpload
 from invoices.models import CreditorUser, Invoice, InvoiceAccess
 from invoices.selectors import with_balance
@@ -116,6 +117,9 @@ ROUTES: dict[str, Route] = {
     "creditor:invoice_note": Route(_invoice, post="creditor admin"),
     "creditor:contact": Route(_contact, get="creditor"),
     "creditor:upload_detail": Route(lambda w: {"pk": w.objects["upload"].pk}, get="creditor"),
+    "creditor:api_key_revoke": Route(
+        lambda w: {"pk": w.objects["api_key"].pk}, post="creditor admin"
+    ),
     "invoices:detail": Route(_invoice, get="view"),
     "invoices:pdf": Route(_invoice, get="view"),
     "invoices:claim_remove": Route(
@@ -189,6 +193,10 @@ EXEMPT: dict[str, str] = {
     "(tests/chat/test_widget.py)",
     "chat:feedback": "a chat is its customer's own (tests/chat/test_widget.py)",
     "chat:transcript": "a chat is its customer's own (tests/chat/test_widget.py)",
+    "creditor_api:invoice_detail": "the creditor API: an API key, never a session (401 for "
+    "every persona here); its own matrix of keys is tests/creditor/test_api.py",
+    "creditor_api:contact_detail": "the creditor API: an API key, never a session; its own "
+    "matrix of keys is tests/creditor/test_api.py",
 }
 
 
@@ -316,6 +324,9 @@ def build_world() -> World:
         creditor=invoice.creditor, filename="laskut.csv", data=b"", size=0, state="done"
     )
     world.objects["attachment"] = Attachment.objects.get(message__contact=contact)
+    world.objects["api_key"] = issue_key(
+        creditor=invoice.creditor, actor=None, name="ERP", can_read=True, can_write=False
+    ).key
     return world
 
 

@@ -46,6 +46,7 @@ from collection.selectors import (
     reference_rates,
     unbooked_interest,
 )
+from invoices import hooks as invoice_hooks
 from invoices.credits import subtract_credits
 from invoices.models import CLOSED_STAGES, Charge, ChargeKind, Invoice
 
@@ -128,7 +129,7 @@ class Owed:
     limitation_ends: date | None = None
 
 
-INVOICE_COLUMNS = ("id", "principal", "due_date", "original_due_date", "debtor_type", "stage")
+INVOICE_COLUMNS = invoice_hooks.PAYOFF_FIELDS
 
 
 def _years_after(day: date, years: int) -> date:

@@ -81,6 +81,10 @@ PayoffsProvider = Callable[[Sequence["Invoice"], date], Mapping[int, Payoff]]
 
 _payoffs: list[PayoffsProvider] = []
 
+# The fields of an invoice a payoff provider reads (an invoice loaded with `.only()` of these
+# is enough).
+PAYOFF_FIELDS = ("id", "principal", "due_date", "original_due_date", "debtor_type", "stage")
+
 
 def register_payoffs(provider: PayoffsProvider) -> None:
     _payoffs[:] = [provider]

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import (
     Case,
     Count,
@@ -318,18 +319,26 @@ def invoice_list_rows(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
 class ListSummary:
     count: int
     open_total: Decimal
+    # The open invoices past their due date: the only ones whose payoff differs from their
+    # booked balance (interest accrues), so the only ones the list computes a payoff for.
+    overdue_ids: tuple[int, ...] = ()
 
 
-def invoice_list_summary(invoices: QuerySet[Invoice]) -> ListSummary:
-    """How many invoices there are and the open balance of the open ones, in one query.
+def invoice_list_summary(invoices: QuerySet[Invoice], *, today: date) -> ListSummary:
+    """How many invoices there are, the booked open balance of the open ones and which are
+    overdue, in one query.
 
     The count feeds the paginator, so that the list page stays within its query budget.
     """
+    open_ = ~Q(stage__in=CLOSED_STAGES)
     totals = with_balance(invoices).aggregate(
         count=Count("pk"),
-        open_total=Sum("open_balance", filter=~Q(stage__in=CLOSED_STAGES)),
+        open_total=Sum("open_balance", filter=open_),
+        overdue_ids=ArrayAgg("pk", filter=open_ & Q(due_date__lt=today), default=Value([])),
     )
-    return ListSummary(totals["count"], totals["open_total"] or Decimal("0.00"))
+    return ListSummary(
+        totals["count"], totals["open_total"] or Decimal("0.00"), tuple(totals["overdue_ids"])
+    )
 
 
 def balance_shown(invoice: Invoice, payoff: hooks.Payoff) -> Decimal:
@@ -340,22 +349,28 @@ def balance_shown(invoice: Invoice, payoff: hooks.Payoff) -> Decimal:
     return invoice.open_balance
 
 
-def list_amounts_due(
-    rows: Sequence[Invoice], invoices: QuerySet[Invoice], *, today: date, booked_total: Decimal
-) -> Decimal:
+def list_amounts_due(rows: Sequence[Invoice], summary: ListSummary, *, today: date) -> Decimal:
     """Sets each row's `amount_due` (`balance_shown`, the invoice page's figure) and returns the
     open total with the interest accrued through today on every overdue invoice of the list.
 
-    One payoff computation for the page's rows and the list's overdue invoices together:
-    a fixed number of queries whatever the page size (only overdue invoices accrue).
+    Only an overdue invoice accrues interest, so a list without one costs no query more;
+    otherwise one payoff computation for all the list's overdue invoices together, a fixed
+    number of queries whatever the page size or the number overdue.
     """
-    overdue = list(overdue_invoices(invoices, today=today).order_by())
-    by_id = {invoice.pk: invoice for invoice in overdue}
-    by_id.update({row.pk: row for row in rows})
-    payoffs = hooks.payoffs(list(by_id.values()), today) if by_id else {}
     for row in rows:
+        row.amount_due = row.open_balance
+    if not summary.overdue_ids:
+        return summary.open_total
+    on_page = {row.pk: row for row in rows if row.pk in set(summary.overdue_ids)}
+    elsewhere = [pk for pk in summary.overdue_ids if pk not in on_page]
+    overdue = list(on_page.values()) + list(
+        Invoice.objects.filter(pk__in=elsewhere).only(*hooks.PAYOFF_FIELDS) if elsewhere else []
+    )
+    payoffs = hooks.payoffs(overdue, today)
+    for row in on_page.values():
         row.amount_due = balance_shown(row, payoffs[row.pk])
-    return booked_total + sum((payoffs[i.pk].interest_accrued for i in overdue), Decimal("0.00"))
+    accrued = sum((payoffs[pk].interest_accrued for pk in summary.overdue_ids), Decimal("0.00"))
+    return summary.open_total + accrued
 
 
 def creditors_of(invoices: QuerySet[Invoice]) -> QuerySet[Creditor]:

@@ -107,7 +107,7 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
         date_to=filters.get("date_to"),
         search=filters.get("q", ""),
     )
-    summary = invoice_list_summary(invoices)
+    summary = invoice_list_summary(invoices, today=_today())
     page = CountedPaginator(invoice_list_rows(invoices), PAGE_SIZE, count=summary.count).get_page(
         request.GET.get("page")
     )
@@ -126,9 +126,7 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
         "ignored_filters": form.ignored_labels(),
         "page_url": f"{reverse('invoices:list')}?{query}{'&' if query else ''}page=",
         "page_range": page.paginator.get_elided_page_range(page.number),
-        "open_total": list_amounts_due(
-            page.object_list, invoices, today=_today(), booked_total=summary.open_total
-        ),
+        "open_total": list_amounts_due(page.object_list, summary, today=_today()),
         "today": _today(),
         "acting": acting,
         # Only when this list is empty: the contexts where the user's invoices are instead.

@@ -347,6 +347,31 @@ def test_list_needs_the_same_queries_whatever_the_page_size(
         alice_client.get(URL, {"state": "open"}, headers={"HX-Request": "true"})
 
 
+def test_every_page_shows_the_same_total_overdue_invoices_on_other_pages_included(
+    alice_client, alice, creditor
+):
+    from collection.models import ReferenceRate
+
+    for n in range(30):
+        claimed(
+            alice,
+            creditor=creditor,
+            issue_date=TODAY - timedelta(days=90),
+            due_date=TODAY + timedelta(days=n - 40),
+        )
+    ReferenceRate.objects.all().delete()
+    ReferenceRate.objects.create(
+        start=date(TODAY.year - 2, 1, 1), end=date(TODAY.year + 1, 12, 31), rate=Decimal("2.5")
+    )
+    first = alice_client.get(URL)
+    second = alice_client.get(URL, {"page": 2})
+    assert first.context["open_total"] == second.context["open_total"]
+    assert first.context["open_total"] > Decimal("3000.00")  # interest on the overdue ones
+    # the second page's rows show their payoffs, not their booked balances
+    rows = second.context["invoices"]
+    assert rows and all(row.amount_due > row.open_balance for row in rows)
+
+
 def test_post_is_not_allowed(alice_client):
     assert alice_client.post(URL).status_code == 405
 

@@ -437,7 +437,14 @@ class ContactAdmin(admin.ModelAdmin):
         report = PaymentReport.objects.filter(
             contact=contact, state=PaymentReportState.WAITING
         ).first()
+        # One query for the files of the whole thread (not one per message).
+        files = (
+            Attachment.objects.filter(message__contact=contact)
+            .select_related("message")
+            .order_by("message__created_at", "message_id", "id")
+        )
         extra = {
+            "files": files,
             "reply_form": StaffReplyAdminForm(language=contact.language),
             "resolve_form": ResolveForm(),
             "dispute": dispute,

@@ -4,6 +4,8 @@ responses, assignment, resolution, dispute decisions and full-text search."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.context import Acting
@@ -138,3 +140,32 @@ def test_the_queue_costs_a_fixed_number_of_queries(
         response = admin_client.get("/admin/messaging/contact/?state__exact=new")
     assert response.status_code == 200
     assert Message.objects.count() == 40
+
+
+def _thread_with_files(contact, staff, messages: int) -> None:
+    from messaging.attachments import clean_upload
+    from tests.messaging.conftest import pdf_bytes
+
+    for n in range(messages):
+        staff_reply(
+            contact=contact,
+            staff=staff,
+            body=f"Liite {n}",
+            internal=n % 2 == 1,
+            files=[clean_upload(name=f"liite{n}.pdf", data=pdf_bytes())],
+        )
+
+
+def test_the_contact_page_lists_its_attachments_in_a_fixed_number_of_queries(
+    admin_client, alice, staff, django_assert_max_num_queries
+):
+    small, large = make_contact(alice), make_contact(alice)
+    _thread_with_files(small, staff, 1)
+    _thread_with_files(large, staff, 8)
+    with CaptureQueriesContext(connection) as queries:
+        assert admin_client.get(f"/admin/messaging/contact/{small.pk}/change/").status_code == 200
+    with django_assert_max_num_queries(len(queries)):
+        page = admin_client.get(f"/admin/messaging/contact/{large.pk}/change/").content.decode()
+    assert all(f"liite{n}.pdf" in page for n in range(8))
+    # Only the internal notes' files are marked internal.
+    assert page.count("· internal") == 4

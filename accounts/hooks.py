@@ -37,3 +37,30 @@ def organisation_claim() -> OrganisationClaim:
     if not _organisation_claim:
         raise ImproperlyConfigured("No organisation claim registered (accounts.hooks).")
     return _organisation_claim[0]
+
+
+@dataclass(frozen=True)
+class InvitationTarget:
+    """What an invitation of a higher app's kind means (creditor registers "creditor").
+
+    `describe(invitation)` is the translated sentence the mail and the invitation page show;
+    `accept(invitation=, user=)` gives the invited user what was offered and returns the URL to
+    go to, or raises `refused` (an error with a translated `message`); `may_cancel(invitation,
+    actor)` says whether `actor` may cancel it. Each runs inside accounts' transaction.
+    """
+
+    describe: Callable[[Any], str]
+    accept: Callable[..., str]
+    may_cancel: Callable[[Any, Any], bool]
+    refused: type[Exception]
+
+
+_invitation_targets: dict[str, InvitationTarget] = {}
+
+
+def register_invitation_target(kind: str, target: InvitationTarget) -> None:
+    _invitation_targets[kind] = target
+
+
+def invitation_target(kind: str) -> InvitationTarget | None:
+    return _invitation_targets.get(kind)

@@ -310,6 +310,9 @@ class Authorization(models.Model):
 class InvitationKind(models.TextChoices):
     MEMBERSHIP = "membership", _("Join an organisation")
     AUTHORIZATION = "authorization", _("Authorization")
+    # A higher app's invitation (accounts.hooks.register_invitation_target): `target_id`
+    # names its object, the app decides what accepting does.
+    CREDITOR = "creditor", _("Work for a creditor (Ropo One)")
 
 
 class Invitation(models.Model):
@@ -328,6 +331,9 @@ class Invitation(models.Model):
         blank=True,
         related_name="invitation",
     )
+    # The object of a higher app's invitation (a creditor's id for kind "creditor"); accounts
+    # never imports that app, so this is a plain id, not a foreign key.
+    target_id = models.PositiveBigIntegerField(_("target"), null=True, blank=True)
     invited_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -345,7 +351,8 @@ class Invitation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="membership", organisation__isnull=False)
-                | Q(kind="authorization", authorization__isnull=False),
+                | Q(kind="authorization", authorization__isnull=False)
+                | Q(kind="creditor", target_id__isnull=False),
                 name="invitation_has_target",
             ),
         ]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.fi import hetu as stdnum_hetu
 from stdnum.fi import ytunnus as stdnum_ytunnus
 
+from accounts import hooks
 from accounts.models import (
     INVITATION_DAYS,
     AuditAction,
@@ -182,9 +183,16 @@ def invitation_url(invitation: Invitation) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def invitation_description(invitation: Invitation) -> str:
+    """The sentence a higher app's invitation is shown with ("" for accounts' own kinds)."""
+    target = hooks.invitation_target(invitation.kind)
+    return target.describe(invitation) if target else ""
+
+
 def _send_invitation_mail(invitation: Invitation, language: str) -> None:
     context = {"invitation": invitation, "url": invitation_url(invitation), "days": INVITATION_DAYS}
     with translation.override(language):
+        context["description"] = invitation_description(invitation)
         subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
         body = render_to_string("accounts/email/invitation_message.txt", context)
     send_mail(subject, body, None, [invitation.email])
@@ -243,7 +251,13 @@ def invitation_accept(*, token: str, user: User) -> Invitation:
             )
         )
     now = timezone.now()
-    if invitation.kind == InvitationKind.MEMBERSHIP:
+    target = hooks.invitation_target(invitation.kind)
+    if target is not None:
+        try:
+            invitation.next_url = target.accept(invitation=invitation, user=user)
+        except target.refused as error:
+            raise AccountsError(error.message) from None
+    elif invitation.kind == InvitationKind.MEMBERSHIP:
         organisation = invitation.organisation
         if Membership.objects.filter(organisation=organisation, user=user).exists():
             raise AccountsError(_("You are already a member of this organisation."))
@@ -390,9 +404,40 @@ def membership_invite(
 
 
 @transaction.atomic
+def invitation_send(
+    *, kind: str, target_id: int, email: str, role: str, invited_by: User
+) -> Invitation:
+    """A higher app's invitation (its kind registered in `accounts.hooks`): one open link per
+    email address and target, mailed on commit in the invitee's language (else the sender's).
+    The app has checked who may invite; accepting calls its hook."""
+    if hooks.invitation_target(kind) is None:
+        raise AccountsError(_("This kind of invitation is not available."))
+    email = email.strip().lower()
+    if Invitation.objects.filter(
+        _open_invitations(), kind=kind, target_id=target_id, email__iexact=email
+    ).exists():
+        raise AccountsError(_("This person has already been invited and has not answered yet."))
+    invitation = Invitation.objects.create(
+        kind=kind, email=email, target_id=target_id, role=role, invited_by=invited_by
+    )
+    existing = user_with_email(email)
+    language = existing.preferred_language if existing else invited_by.preferred_language
+    transaction.on_commit(lambda: _send_invitation_mail(invitation, language))
+    return invitation
+
+
+def open_invitations_for(kind: str, target_id: int):
+    return Invitation.objects.filter(_open_invitations(), kind=kind, target_id=target_id)
+
+
+@transaction.atomic
 def invitation_cancel(*, actor: User, invitation: Invitation) -> None:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.organisation_id:
+    target = hooks.invitation_target(invitation.kind)
+    if target is not None:
+        if not target.may_cancel(invitation, actor):
+            raise AccountsError(_("Only the sender can cancel this invitation."))
+    elif invitation.organisation_id:
         _require_admin(actor, invitation.organisation)
     elif invitation.invited_by_id != actor.pk:
         raise AccountsError(_("Only the sender can cancel this invitation."))

@@ -38,6 +38,7 @@ from accounts.services import (
     authorization_grant,
     invitation_accept,
     invitation_cancel,
+    invitation_description,
     invitation_from_token,
     membership_change_role,
     membership_invite,
@@ -385,6 +386,10 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 {"error": error.message, "invitation": found},
                 status=400 if isinstance(error, InvitationInvalid) else 403,
             )
+        next_url = getattr(accepted, "next_url", None)
+        if next_url:
+            messages.success(request, _("Invitation accepted."))
+            return redirect(next_url)
         if accepted.organisation_id:
             messages.success(
                 request,
@@ -399,7 +404,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         )
         acting_context_set(request, f"auth:{accepted.authorization_id}")
         return redirect("invoices:list")
-    return render(request, "accounts/invitation.html", {"invitation": found, "token": token})
+    return render(
+        request,
+        "accounts/invitation.html",
+        {"invitation": found, "token": token, "description": invitation_description(found)},
+    )
 
 
 # --- Acting context ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from invoices.models import Stage
+from invoices.models import CreditorRole, Stage
 
 ISO_DATE = "%Y-%m-%d"
 
@@ -329,3 +329,15 @@ class PeriodForm(forms.Form):
         if start and end and start > end:
             self.add_error("end", _("The end date is before the start date."))
         return cleaned
+
+
+# --- Users ----------------------------------------------------------------------------------
+
+
+class InviteUserForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"), choices=CreditorRole.choices)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=CreditorRole.choices)

@@ -28,6 +28,7 @@ class CreditorAuditAction(models.TextChoices):
     USER_JOINED = "user_joined", _("User joined")
     ROLE_CHANGED = "role_changed", _("Role changed")
     USER_REMOVED = "user_removed", _("User removed")
+    INVITATION_CANCELLED = "invitation_cancelled", _("Invitation cancelled")
     API_KEY_CREATED = "api_key_created", _("API key created")
     API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
 

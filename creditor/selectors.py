@@ -89,6 +89,30 @@ def creditor_members(creditor: Creditor) -> QuerySet[CreditorUser]:
     )
 
 
+USER_ACTIONS = (
+    "user_invited",
+    "user_joined",
+    "role_changed",
+    "user_removed",
+    "invitation_cancelled",
+)
+
+
+def users_history(creditor: Creditor, *, limit: int = 20) -> list[CreditorAuditEvent]:
+    return list(
+        CreditorAuditEvent.objects.filter(
+            creditor=creditor, action__in=USER_ACTIONS
+        ).select_related("actor")[:limit]
+    )
+
+
+def creditor_invitations(creditor: Creditor):
+    """The creditor's invitations not yet answered (accounts keeps them)."""
+    from accounts.services import open_invitations_for
+
+    return open_invitations_for("creditor", creditor.pk).select_related("invited_by")
+
+
 def creditor_uploads(creditor: Creditor) -> QuerySet[InvoiceUpload]:
     return InvoiceUpload.objects.filter(creditor=creditor).defer("data")
 

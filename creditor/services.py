@@ -226,3 +226,145 @@ def invoice_upload_start(*, creditor: Creditor, actor: User, filename: str, data
         )
         transaction.on_commit(lambda: import_upload.delay(upload.pk))
     return upload
+
+
+# --- Users ------------------------------------------------------------------------------------
+
+
+def _lock_admins(creditor: Creditor) -> list[CreditorUser]:
+    # Every admin row of the creditor, locked: two admins demoting or removing each other at
+    # the same moment cannot both succeed and leave the creditor without an admin.
+    return list(
+        CreditorUser.objects.select_for_update()
+        .filter(creditor=creditor, role=CreditorRole.ADMIN)
+        .order_by("pk")
+    )
+
+
+def _last_admin_refusal() -> CreditorPortalError:
+    return CreditorPortalError(
+        _("The creditor needs at least one administrator. Make someone else one first.")
+    )
+
+
+def creditor_user_invite(*, creditor: Creditor, actor: User, email: str, role: str):
+    """Invites `email` to work for the creditor with `role`, through accounts' invitations
+    (one signed link, single use, mailed in the invitee's language); accepting it is
+    `creditor_invitation_accept`."""
+    from accounts.services import AccountsError, invitation_send, user_with_email
+
+    email = (email or "").strip().lower()
+    if role not in CreditorRole.values:
+        raise CreditorPortalError(_("Choose a role."))
+    with transaction.atomic():
+        require_admin(creditor=creditor, actor=actor)
+        existing = user_with_email(email)
+        if existing and CreditorUser.objects.filter(creditor=creditor, user=existing).exists():
+            raise CreditorPortalError(_("This person already works for this creditor."))
+        try:
+            invitation = invitation_send(
+                kind="creditor", target_id=creditor.pk, email=email, role=role, invited_by=actor
+            )
+        except AccountsError as error:
+            raise CreditorPortalError(str(error.message)) from None
+        audit(
+            creditor=creditor,
+            actor=actor,
+            action=CreditorAuditAction.USER_INVITED,
+            data={"email": email, "role": role, "invitation_id": invitation.pk},
+        )
+    return invitation
+
+
+def creditor_invitation_accept(*, invitation, user: User) -> str:
+    """accounts' hook for a "creditor" invitation: the invited user joins with the role."""
+    creditor = Creditor.objects.filter(pk=invitation.target_id).first()
+    if creditor is None:
+        raise CreditorPortalError(_("This invitation has been cancelled."))
+    if CreditorUser.objects.filter(creditor=creditor, user=user).exists():
+        raise CreditorPortalError(_("You already work for this creditor."))
+    role = invitation.role if invitation.role in CreditorRole.values else CreditorRole.VIEWER
+    CreditorUser.objects.create(creditor=creditor, user=user, role=role)
+    audit(
+        creditor=creditor,
+        actor=user,
+        action=CreditorAuditAction.USER_JOINED,
+        data={"email": user.email, "role": role, "invitation_id": invitation.pk},
+    )
+    from django.urls import reverse
+
+    return reverse("creditor:home")
+
+
+def creditor_invitation_cancel(*, creditor: Creditor, actor: User, invitation) -> None:
+    from accounts.services import invitation_cancel
+
+    with transaction.atomic():
+        require_admin(creditor=creditor, actor=actor)
+        if invitation.kind != "creditor" or invitation.target_id != creditor.pk:
+            raise CreditorPortalError(_("This invitation is not this creditor's."))
+        invitation_cancel(actor=actor, invitation=invitation)
+        audit(
+            creditor=creditor,
+            actor=actor,
+            action=CreditorAuditAction.INVITATION_CANCELLED,
+            data={"email": invitation.email, "invitation_id": invitation.pk},
+        )
+
+
+def creditor_user_set_role(
+    *, creditor: Creditor, actor: User, membership: CreditorUser, role: str
+) -> CreditorUser:
+    """Admin or viewer; the last admin is never demoted. Audited old → new."""
+    if role not in CreditorRole.values:
+        raise CreditorPortalError(_("Choose a role."))
+    with transaction.atomic():
+        require_admin(creditor=creditor, actor=actor)
+        admins = _lock_admins(creditor)
+        membership = (
+            CreditorUser.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=membership.pk, creditor=creditor)
+            .first()
+        )
+        if membership is None:
+            raise CreditorPortalError(_("This person does not work for this creditor."))
+        if membership.role == role:
+            return membership
+        if membership.role == CreditorRole.ADMIN and len(admins) <= 1:
+            raise _last_admin_refusal()
+        old = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit(
+            creditor=creditor,
+            actor=actor,
+            action=CreditorAuditAction.ROLE_CHANGED,
+            data={"email": membership.user.email, "changes": {"role": [old, role]}},
+        )
+    return membership
+
+
+def creditor_user_remove(*, creditor: Creditor, actor: User, membership: CreditorUser) -> None:
+    """The user no longer works for the creditor (their account stays); never the last admin."""
+    with transaction.atomic():
+        require_admin(creditor=creditor, actor=actor)
+        admins = _lock_admins(creditor)
+        membership = (
+            CreditorUser.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=membership.pk, creditor=creditor)
+            .first()
+        )
+        if membership is None:
+            raise CreditorPortalError(_("This person does not work for this creditor."))
+        if membership.role == CreditorRole.ADMIN and len(admins) <= 1:
+            raise _last_admin_refusal()
+        email, role = membership.user.email, membership.role
+        membership.delete()
+        audit(
+            creditor=creditor,
+            actor=actor,
+            action=CreditorAuditAction.USER_REMOVED,
+            data={"email": email, "changes": {"role": [role, None]}},
+        )

@@ -21,6 +21,14 @@ urlpatterns = [
     path("settings/", views.settings_view, name="settings"),
     path("settings/preview/", views.settings_preview_view, name="settings_preview"),
     path("letters/<int:pk>/pdf/", views.letter_pdf_view, name="letter_pdf"),
+    path("users/", views.users_view, name="users"),
+    path("users/<int:pk>/role/", views.user_role_view, name="user_role"),
+    path("users/<int:pk>/remove/", views.user_remove_view, name="user_remove"),
+    path(
+        "users/invitations/<int:pk>/cancel/",
+        views.invitation_cancel_view,
+        name="invitation_cancel",
+    ),
     path("settings/api-keys/", api_views.api_keys_view, name="api_keys"),
     path(
         "settings/api-keys/<int:pk>/revoke/", api_views.api_key_revoke_view, name="api_key_revoke"

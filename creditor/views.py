@@ -31,10 +31,12 @@ from creditor.forms import (
     ArrangementSettingsForm,
     CreditForm,
     DisputeDecisionForm,
+    InviteUserForm,
     InvoiceSearchForm,
     NoteForm,
     PeriodForm,
     ReminderSettingsForm,
+    RoleForm,
     UploadForm,
 )
 from creditor.preview import reminder_preview_pdf
@@ -455,3 +457,112 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
             "query": query,
         },
     )
+
+
+# --- Users -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@creditor_view()
+def users_view(request: HttpRequest) -> HttpResponse:
+    """Who works for the creditor; an admin invites (accounts' invitations), sets roles and
+    removes users here. A viewer reads the page; their POST is refused (403)."""
+    access = request.creditor_access
+    if request.method == "POST" and not access.is_admin:
+        raise PermissionDenied
+    form = InviteUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.creditor_user_invite(
+                creditor=access.creditor,
+                actor=request.user,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except services.CreditorPortalError as error:
+            form.add_error("email", error.message)
+        else:
+            messages.success(
+                request,
+                _("An invitation was sent to %(email)s. The link is valid for 7 days.")
+                % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("creditor:users")
+    return render(
+        request,
+        "creditor/users.html",
+        {
+            "form": form,
+            "members": selectors.creditor_members(access.creditor),
+            "invitations": selectors.creditor_invitations(access.creditor)
+            if access.is_admin
+            else [],
+            "history": selectors.users_history(access.creditor),
+            "role_labels": dict(RoleForm.base_fields["role"].choices),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _member_or_404(request: HttpRequest, pk: int):
+    return get_object_or_404(selectors.creditor_members(_creditor(request)), pk=pk)
+
+
+@require_POST
+@creditor_view(admin=True)
+def user_role_view(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = _member_or_404(request, pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+        return redirect("creditor:users")
+    try:
+        services.creditor_user_set_role(
+            creditor=_creditor(request),
+            actor=request.user,
+            membership=membership,
+            role=form.cleaned_data["role"],
+        )
+    except services.CreditorPortalError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("The role of %(email)s was saved.") % {"email": membership.user.email}
+        )
+    return redirect("creditor:users")
+
+
+@require_POST
+@creditor_view(admin=True)
+def user_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = _member_or_404(request, pk)
+    try:
+        services.creditor_user_remove(
+            creditor=_creditor(request), actor=request.user, membership=membership
+        )
+    except services.CreditorPortalError as error:
+        messages.error(request, error.message)
+        return redirect("creditor:users")
+    messages.success(
+        request,
+        _("%(email)s no longer works for this creditor.") % {"email": membership.user.email},
+    )
+    if membership.user_id == request.user.pk:
+        return redirect("invoices:list")
+    return redirect("creditor:users")
+
+
+@require_POST
+@creditor_view(admin=True)
+def invitation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(selectors.creditor_invitations(_creditor(request)), pk=pk)
+    try:
+        services.creditor_invitation_cancel(
+            creditor=_creditor(request), actor=request.user, invitation=invitation
+        )
+    except services.CreditorPortalError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The invitation was cancelled."))
+    return redirect("creditor:users")

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from accounts.context import Acting
 from accounts.models import Membership, OrganisationInvoice, Role
-from accounts.services import membership_invite
+from accounts.services import invitation_send, membership_invite
 from arrangements.services import plan_create
 from collection.models import Letter
 from creditor.api.keys import issue_key
@@ -117,6 +117,15 @@ ROUTES: dict[str, Route] = {
     "creditor:invoice_note": Route(_invoice, post="creditor admin"),
     "creditor:contact": Route(_contact, get="creditor"),
     "creditor:upload_detail": Route(lambda w: {"pk": w.objects["upload"].pk}, get="creditor"),
+    "creditor:user_role": Route(
+        lambda w: {"pk": w.objects["creditor_membership"].pk}, post="creditor admin"
+    ),
+    "creditor:user_remove": Route(
+        lambda w: {"pk": w.objects["creditor_membership"].pk}, post="creditor admin"
+    ),
+    "creditor:invitation_cancel": Route(
+        lambda w: {"pk": w.objects["creditor_invitation"].pk}, post="creditor admin"
+    ),
     "creditor:api_key_revoke": Route(
         lambda w: {"pk": w.objects["api_key"].pk}, post="creditor admin"
     ),
@@ -265,7 +274,9 @@ def build_world() -> World:
             owner, grantee, scopes, organisation=organisation
         )
     clerk = UserFactory()
-    CreditorUser.objects.create(creditor=invoice.creditor, user=clerk)
+    world.objects["creditor_membership"] = CreditorUser.objects.create(
+        creditor=invoice.creditor, user=clerk
+    )
     users["creditor user"] = clerk
     for role in ("viewer", "admin"):
         member = UserFactory()
@@ -284,6 +295,13 @@ def build_world() -> World:
     )
     world.objects["invitation"] = membership_invite(
         organisation=organisation, invited_by=owner, email="new@example.test", role="viewer"
+    )
+    world.objects["creditor_invitation"] = invitation_send(
+        kind="creditor",
+        target_id=invoice.creditor_id,
+        email="clerk@example.test",
+        role="viewer",
+        invited_by=owner,
     )
     world.objects["letter"] = Letter.objects.create(
         invoice=invoice,

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from arrangements.models import PaymentPlan
 from arrangements.selectors import plan_progress
-from invoices.pdf import DATE_FORMAT, STATIC_DIR, LocalOnlyURLFetcher, _ascii_slug
+from invoices.pdf import DATE_FORMAT, _ascii_slug, render_pdf
 
 FILE_WORD = {"fi": "maksusuunnitelma", "sv": "betalningsplan", "en": "payment-plan"}
 
@@ -46,13 +46,8 @@ def plan_pdf_html(plan: PaymentPlan) -> str:
 
 
 def plan_pdf_bytes(plan: PaymentPlan) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(
-        string=plan_pdf_html(plan),
-        base_url=STATIC_DIR.as_uri() + "/",
-        url_fetcher=LocalOnlyURLFetcher(),
-    ).write_pdf()
+    # The plan carries its own <style>; only the shared setup (fonts, fetcher) is reused.
+    return render_pdf(plan_pdf_html(plan), stylesheet=False)
 
 
 def plan_pdf_filename(plan: PaymentPlan) -> str:

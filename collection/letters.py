@@ -30,9 +30,8 @@ from invoices.payment_codes import payment_codes_for
 from invoices.pdf import (
     DATE_FORMAT,
     GIRO_DATE_FORMAT,
-    STATIC_DIR,
-    LocalOnlyURLFetcher,
     _svg_data_uri,
+    render_pdf,
 )
 from invoices.selectors import with_balance
 from myropo.templatetags.money import format_euros
@@ -246,14 +245,7 @@ def letter_html(letter: Letter) -> str:
 
 
 def letter_pdf_bytes(letter: Letter) -> bytes:
-    from weasyprint import HTML
-
-    document = HTML(
-        string=letter_html(letter),
-        base_url=STATIC_DIR.as_uri() + "/",
-        url_fetcher=LocalOnlyURLFetcher(),
-    )
-    return document.write_pdf()
+    return render_pdf(letter_html(letter))
 
 
 def letter_render(*, letter_id: int) -> bool:

@@ -184,6 +184,13 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "Europe/Helsinki"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Letters (WeasyPrint, CPU-bound: a day's cycle queues ~35,000) have a queue and workers of
+# their own, so that they never wait behind mails and imports or make those wait. A worker
+# serving only `letters` runs LETTER_WORKER_CONCURRENCY processes (myropo/celery.py); one a
+# core is the most that helps. Tasks not routed go to `default`.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"invoices.tasks.render_letter": {"queue": "letters"}}
+LETTER_WORKER_CONCURRENCY = env_int("LETTER_WORKER_CONCURRENCY", 2)
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -51,6 +51,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--profile", choices=["invoice", "letter", "minimal"], help="cProfile one kind instead"
     )
+    parser.add_argument("--dump", metavar="DIR", help="write one invoice's and letter's HTML")
     parser.add_argument("--database", default="myropo_bench_letters", help="dropped and created")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
@@ -158,11 +159,10 @@ def run(args: argparse.Namespace) -> None:
     django.setup()
 
     from django.core.management import call_command
-    from weasyprint import HTML
 
-    from collection.letters import letter_pdf_bytes
+    from collection.letters import letter_html, letter_pdf_bytes
     from invoices.models import Invoice
-    from invoices.pdf import invoice_pdf_bytes
+    from invoices.pdf import invoice_pdf_bytes, invoice_pdf_html, render_pdf
 
     start = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
@@ -171,7 +171,8 @@ def run(args: argparse.Namespace) -> None:
     print(f"{len(invoices)} invoices, {len(letters)} letters (reminder and payment demand)")
 
     def minimal(_i: int) -> bytes:
-        return HTML(string=MINIMAL_HTML).write_pdf()
+        # The same per-thread setup as the real PDFs (fonts, fetcher), without the stylesheet.
+        return render_pdf(MINIMAL_HTML, stylesheet=False)
 
     def invoice(i: int) -> bytes:
         # A fresh instance, as the download view loads one: no balance cached between rounds.
@@ -188,6 +189,10 @@ def run(args: argparse.Namespace) -> None:
     for i in range(args.warmup):
         for render in kinds.values():
             assert render(i).startswith(b"%PDF-")
+
+    if args.dump:
+        Path(args.dump, "invoice.html").write_text(invoice_pdf_html(invoices[0]))
+        Path(args.dump, "letter.html").write_text(letter_html(letters[1]))
 
     if args.profile:
         profiler = cProfile.Profile()

@@ -33,6 +33,7 @@ from arrangements.models import (
 from arrangements.schedule import (
     PlanTerms,
     Schedule,
+    ScheduledInstallment,
     ScheduleError,
     ScheduleRefusal,
     TransferFee,
@@ -349,6 +350,19 @@ class PlanPreview:
     invoices: list[Invoice]
     schedule: Schedule
     rules: ArrangementRules
+    # The installments as the plan page will show them once accepted: the last one asks for
+    # what pays the invoices off on its date (the late-payment interest of the plan's months,
+    # Korkolaki 4 §) less the earlier ones, so paying the accepted figures closes the invoices.
+    rows: tuple[ScheduledInstallment, ...] = ()
+
+    @property
+    def total(self) -> Decimal:
+        return sum((row.amount for row in self.rows), ZERO)
+
+    @property
+    def interest(self) -> Decimal:
+        """The interest the plan's months add to the last installment, as projected."""
+        return max(self.total - self.schedule.total, ZERO)
 
 
 def _plan_invoices_check(invoices: list[Invoice], *, allow_outside: bool) -> ArrangementRules:
@@ -471,7 +485,21 @@ def plan_preview(
         raise ArrangementError(
             SCHEDULE_MESSAGES[error.code](error.params), requestable=error.code in REQUESTABLE
         ) from None
-    return PlanPreview(invoices=invoices, schedule=schedule, rules=rules)
+    return PlanPreview(
+        invoices=invoices, schedule=schedule, rules=rules, rows=_projected_rows(invoices, schedule)
+    )
+
+
+def _projected_rows(
+    invoices: list[Invoice], schedule: Schedule
+) -> tuple[ScheduledInstallment, ...]:
+    """`schedule`'s installments with the last one as `plan_progress` will ask for it on the
+    day of acceptance: the payoff on its due date (interest accrued through it, the fee the
+    plan books) less the earlier installments. Never less than scheduled."""
+    *earlier, last = schedule.installments
+    on_last_day = sum((p.total for p in payoffs_for(invoices, last.due_date).values()), ZERO)
+    asked = on_last_day + schedule.fee - sum((row.amount for row in earlier), ZERO)
+    return (*earlier, replace(last, amount=max(asked, last.amount)))
 
 
 def _next_installment_reference() -> str:
@@ -748,6 +776,14 @@ def arrangement_request_create(
         raise ArrangementError(_("Choose at least one open invoice."))
     if len({invoice.creditor_id for invoice in invoices}) > 1:
         raise ArrangementError(_("A request concerns the invoices of one creditor."))
+    if len(set(debtor_parties(invoices).values())) > 1:
+        # What staff approve becomes one plan or transfer: one debtor's, as `plan_preview`.
+        raise ArrangementError(
+            _(
+                "A payment plan covers the invoices of one debtor. Make a separate plan for "
+                "the invoices of each person or company."
+            )
+        )
     for invoice in invoices:
         if refusal := _refusal_for(invoice):
             raise ArrangementError(refusal)

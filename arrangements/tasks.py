@@ -35,6 +35,7 @@ def check_plans() -> dict:
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_missed_installment_notice(installment_id: int) -> bool:
     from arrangements.models import Installment
+    from arrangements.selectors import plan_progress
 
     installment = Installment.objects.select_related(
         "plan__creditor", "plan__actor", "plan__on_behalf_of"
@@ -43,10 +44,21 @@ def send_missed_installment_notice(installment_id: int) -> bool:
     recipient = _recipient(plan)
     if not recipient:
         return False
+    # The amount the plan page asks for this installment (the last one carries the interest).
+    status = next(
+        row
+        for row in plan_progress(plan, today=timezone.localdate()).rows
+        if row.installment.pk == installment.pk
+    )
     with translation.override(plan.language):
         body = render_to_string(
             "arrangements/email/missed_installment.txt",
-            {"plan": plan, "installment": installment, "site": settings.SITE_URL},
+            {
+                "plan": plan,
+                "installment": installment,
+                "amount": status.amount,
+                "site": settings.SITE_URL,
+            },
         )
         send_mail(_("A payment plan installment is unpaid"), body, None, [recipient])
     return True

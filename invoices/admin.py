@@ -29,6 +29,7 @@ from invoices.models import (
     Creditor,
     CreditorSettings,
     CreditorUser,
+    EventKind,
     Invoice,
     InvoiceAccess,
     InvoiceEvent,
@@ -250,6 +251,12 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: Invoice, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            # An invoice entered by hand starts its timeline with who entered it.
+            InvoiceEvent.objects.create(invoice=obj, kind=EventKind.CREATED, actor=request.user)
 
     def has_credit_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("invoices.add_credit")

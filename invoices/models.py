@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.fi import hetu as stdnum_hetu
 from stdnum.fi import ytunnus as stdnum_ytunnus
 
-from invoices.references import is_valid_reference
+from invoices.references import is_installment_reference, is_valid_reference
 
 ZERO = Decimal("0.00")
 
@@ -41,6 +41,19 @@ def validate_personal_identity_code(value: str) -> None:
 def validate_reference_number(value: str) -> None:
     if not is_valid_reference(value):
         raise ValidationError(_("Enter a valid reference number (Finnish or RF)."))
+
+
+def validate_invoice_reference(value: str) -> None:
+    """An invoice's reference, wherever it is entered (the importer checks the same): never
+    one of the range payment-plan installments own, whose payments it would take."""
+    if is_installment_reference(value):
+        raise ValidationError(
+            _(
+                "The reference %(reference)s is in the range MyRopo keeps for payment plan "
+                "installments (14 digits starting with 8). Give the invoice another reference."
+            ),
+            params={"reference": value},
+        )
 
 
 # Crockford-style alphabet without I, L, O, U: easy to read out over the phone and to type.
@@ -416,7 +429,9 @@ class Invoice(models.Model):
     due_date = models.DateField(_("due date"))
     original_due_date = models.DateField(_("original due date"))
     reference = models.CharField(
-        _("reference number"), max_length=25, validators=[validate_reference_number]
+        _("reference number"),
+        max_length=25,
+        validators=[validate_reference_number, validate_invoice_reference],
     )
     language = models.CharField(
         _("language"), max_length=2, choices=Language.choices, default=Language.FINNISH

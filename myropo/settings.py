@@ -386,6 +386,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own default handlers (console in DEBUG, mail to ADMINS) carry tracebacks
+        # without the redaction filter: replace them with ours.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # WeasyPrint logs every rendering step at INFO; only its warnings are worth a line.
         "weasyprint": {"level": "WARNING"},

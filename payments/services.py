@@ -666,7 +666,8 @@ def bank_account_notice_approve(*, notice: BankAccountNotice, staff: User) -> Re
     Four eyes: whoever typed an account (a staff member taking it over the phone, say)
     cannot also release money to it; a second staff member checks it.
     """
-    if not staff.is_staff:
+    # Customer service signed in with a second factor (accounts.staff), not any is_staff user.
+    if not has_staff_powers(staff):
         raise PaymentError(_("Only customer service can approve refunds."))
     with transaction.atomic():
         notice = BankAccountNotice.objects.select_for_update().get(pk=notice.pk)
@@ -694,6 +695,8 @@ def bank_account_notice_approve(*, notice: BankAccountNotice, staff: User) -> Re
 
 
 def bank_account_notice_reject(*, notice: BankAccountNotice, staff: User) -> None:
+    if not has_staff_powers(staff):
+        raise PaymentError(_("Only customer service can reject refund accounts."))
     with transaction.atomic():
         notice = BankAccountNotice.objects.select_for_update().get(pk=notice.pk)
         if notice.status != NoticeStatus.RECEIVED:

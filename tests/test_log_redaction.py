@@ -143,3 +143,15 @@ def test_logger_exception_through_the_configured_filter_hides_the_hetu():
         logger.removeHandler(capture)
     assert lines and "Traceback" in lines[0]
     assert HETU not in lines[0]
+
+
+@pytest.mark.parametrize("name", ["django", "django.request", "django.security.csrf"])
+def test_djangos_own_loggers_write_only_through_the_redacting_handlers(name):
+    logger = logging.getLogger(name)
+    while logger.propagate and not logger.handlers and logger.parent:
+        logger = logger.parent
+    # pytest's own capture handlers aside, every handler redacts.
+    handlers = [h for h in logger.handlers if not type(h).__module__.startswith("_pytest")]
+    assert handlers
+    for handler in handlers:
+        assert any(isinstance(f, RedactPersonalDataFilter) for f in handler.filters), handler

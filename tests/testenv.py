@@ -49,7 +49,7 @@ if __name__ == "__main__":
 # there (timeouts, rate-limit windows and TOTP steps behave as in real life); a test that needs
 # another day travels there itself with time_machine, which nests inside this one.
 # MYROPO_TEST_NOW moves the start (e.g. `MYROPO_TEST_NOW=2028-12-01T10:00 make test`): the suite
-# must pass on any day, and README's "Testing on another day" shows how to check it.
+# must pass on any day, and README's "The suite's clock" shows how to check it (`make test-later`).
 DEFAULT_TEST_NOW = "2026-05-13T10:00:00+03:00"
 
 

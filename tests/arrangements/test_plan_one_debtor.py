@@ -150,3 +150,20 @@ def test_a_plan_holding_someone_elses_invoice_is_not_shown_or_cancelled_by_them(
     assert client.post(reverse("arrangements:plan_cancel", args=[plan.pk])).status_code == 404
     plan.refresh_from_db()
     assert plan.state == "active"
+
+
+def test_a_request_to_customer_service_covers_one_debtor_too(alice, creditor):
+    from arrangements.models import ArrangementRequest
+    from arrangements.services import arrangement_request_create
+
+    mine = invoice(creditor, hetu=ALICE_HETU)
+    theirs = invoice(creditor, hetu=BOB_HETU)
+    with pytest.raises(ArrangementError, match="one debtor"):
+        arrangement_request_create(
+            kind="plan",
+            invoices=[mine, theirs],
+            terms={"installments": 12},
+            why_outside="too many installments",
+            acting=Acting(alice),
+        )
+    assert not ArrangementRequest.objects.exists()

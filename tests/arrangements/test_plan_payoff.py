@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from arrangements.models import PlanState
 from arrangements.pdf import plan_pdf_bytes
 from arrangements.selectors import plan_progress
-from arrangements.services import plan_create
+from arrangements.services import plan_create, plan_preview
 from arrangements.tasks import check_plans
 from collection.models import CollectionStep, ReferenceRate
 from collection.payoff import payoff_for
@@ -152,3 +152,61 @@ def test_the_plan_page_and_pdf_show_the_last_installment_with_the_plans_interest
     before_reference = text[: text.index(last.reference)][-60:]
     assert _compact(format_euros(charged, plan.language)) in before_reference
     assert _compact(format_euros(last.amount, plan.language)) not in before_reference
+
+
+def test_paying_the_figures_the_preview_showed_closes_the_invoice(
+    own_invoice, acting, today, django_capture_on_commit_callbacks
+):
+    invoice = own_invoice(
+        principal=D("600.00"),
+        due_date=today - timedelta(days=30),
+        issue_date=today - timedelta(days=50),
+    )
+    current = with_balance(Invoice.objects.filter(pk=invoice.pk)).select_related("creditor").get()
+    start = today + timedelta(days=7)
+    preview = plan_preview(invoices=[current], start=start, installments=3, today=today)
+    # The interest of the plan's months is in the last row and in the total the user accepts.
+    assert preview.interest > 0
+    assert preview.rows[-1].amount == preview.schedule.installments[-1].amount + preview.interest
+    assert preview.total == preview.schedule.total + preview.interest
+
+    plan = plan_create(invoices=[current], start=start, installments=3, acting=acting, today=today)
+    # What the plan page asks on the day of acceptance is what the preview showed.
+    assert [row.amount for row in plan_progress(plan, today=today).rows] == [
+        row.amount for row in preview.rows
+    ]
+    installments = list(plan.installments.order_by("number"))
+    for installment, row in zip(installments, preview.rows, strict=True):
+        pay_installment(
+            plan, installment, row.amount, installment.due_date, django_capture_on_commit_callbacks
+        )
+    plan.refresh_from_db()
+    invoice.refresh_from_db()
+    assert invoice.stage == Stage.PAID
+    assert plan.state == PlanState.COMPLETED
+
+
+def test_the_preview_page_shows_the_last_installment_with_the_interest(
+    alice_client, own_invoice, today
+):
+    invoice = own_invoice(
+        principal=D("600.00"),
+        due_date=today - timedelta(days=30),
+        issue_date=today - timedelta(days=50),
+    )
+    response = alice_client.get(
+        reverse("arrangements:plan", kwargs={"pk": invoice.pk}),
+        {
+            "invoice": [invoice.pk],
+            "start": (today + timedelta(days=7)).isoformat(),
+            "installments": "3",
+        },
+    )
+    preview = response.context["preview"]
+    html = _compact(response.content.decode())
+    assert (
+        _compact(format_euros(preview.rows[-1].amount, "fi")) in html
+        or _compact(format_euros(preview.rows[-1].amount, "en")) in html
+    )
+    assert preview.interest > 0
+    assert "No interest is added" not in response.content.decode()

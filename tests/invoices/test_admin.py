@@ -348,3 +348,54 @@ def test_invoice_access_cannot_be_added_or_deleted(staff_client, full_invoice):
     )
     assert response.status_code == 403
     assert InvoiceAccess.objects.exists()
+
+
+def _invoice_form_data(creditor, reference: str) -> dict:
+    return {
+        "creditor": creditor.pk,
+        "number": "H-1",
+        "debtor_type": "consumer",
+        "debtor_name": "Matti Meikäläinen",
+        "debtor_address": "Mannerheimintie 1",
+        "debtor_postcode": "00100",
+        "debtor_city": "Helsinki",
+        "issue_date": "2026-05-01",
+        "due_date": "2026-05-20",
+        "original_due_date": "2026-05-20",
+        "reference": reference,
+        "language": "fi",
+        "currency": "EUR",
+        "principal": "50.00",
+        "stage": "open",
+        "delivery_channel": "letter_post",
+    }
+
+
+def test_an_invoice_entered_by_hand_cannot_take_an_installment_reference(rf, staff):
+    from django.contrib.admin.sites import site
+
+    from invoices.references import installment_reference
+
+    request = rf.get("/")
+    request.user = staff
+    form_class = site._registry[Invoice].get_form(request)
+    creditor = CreditorFactory()
+    reference = installment_reference(42)
+    form = form_class(data=_invoice_form_data(creditor, reference))
+    assert not form.is_valid()
+    assert reference in " ".join(form.errors["reference"])
+    assert form_class(data=_invoice_form_data(creditor, "1232")).errors.get("reference") is None
+
+
+def test_an_invoice_entered_by_hand_starts_its_timeline_with_who_entered_it(rf, staff):
+    from django.contrib.admin.sites import site
+
+    request = rf.post("/")
+    request.user = staff
+    model_admin = site._registry[Invoice]
+    form = model_admin.get_form(request)(data=_invoice_form_data(CreditorFactory(), "1232"))
+    assert form.is_valid(), form.errors
+    invoice = form.save(commit=False)
+    model_admin.save_model(request, invoice, form, change=False)
+    event = InvoiceEvent.objects.get(invoice=invoice)
+    assert (event.kind, event.actor) == (EventKind.CREATED, staff)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.context import Acting
+from accounts.staff import STAFF_POWERS_ATTR
 from arrangements.models import RequestKind
 from arrangements.services import arrangement_request_create, arrangement_request_decide
 from messaging.models import Classification, Contact, ContactState, Outcome
@@ -67,6 +68,7 @@ def test_a_bank_account_notice_arrives_as_a_refund_contact_with_a_masked_iban(
     contact = Contact.objects.get(source=f"payments.BankAccountNotice:{notice.pk}")
     assert contact.classification == Classification.REFUND and contact.owner_user == alice
     assert "FI2112345600000785" not in contact.messages.get().body
+    setattr(staff, STAFF_POWERS_ATTR, True)  # as the admin's MFA-checked request marks it
     bank_account_notice_reject(notice=notice, staff=staff)
     contact.refresh_from_db()
     assert contact.outcome == Outcome.REQUEST_REJECTED

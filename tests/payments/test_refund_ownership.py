@@ -26,6 +26,7 @@ from payments.models import (
 from payments.services import (
     PaymentError,
     bank_account_notice_approve,
+    bank_account_notice_reject,
     bank_account_notice_submit,
 )
 from tests.factories import UserFactory
@@ -183,7 +184,9 @@ def clerk(db):
 
 @pytest.fixture
 def checker(db):
-    return UserFactory(email="checker@example.test", is_staff=True, is_superuser=True)
+    user = UserFactory(email="checker@example.test", is_staff=True, is_superuser=True)
+    setattr(user, STAFF_POWERS_ATTR, True)
+    return user
 
 
 def test_the_staff_member_who_entered_an_account_cannot_approve_its_refund(
@@ -210,6 +213,20 @@ def test_the_admin_action_refuses_the_entering_staff_members_approval(clerk, ban
     )
     assert response.status_code == 200
     assert "another staff member must approve it" in response.content.decode()
+    assert not Refund.objects.exists()
+
+
+def test_staff_signed_in_with_a_password_only_neither_approve_nor_reject(clerk, bank_overpayment):
+    notice = bank_account_notice_submit(
+        overpayment=bank_overpayment, user=clerk, iban=ALICE_IBAN, bic="", holder="Alice"
+    )
+    password_only = UserFactory(email="password@example.test", is_staff=True, is_superuser=True)
+    with pytest.raises(PaymentError):
+        bank_account_notice_approve(notice=notice, staff=password_only)
+    with pytest.raises(PaymentError):
+        bank_account_notice_reject(notice=notice, staff=password_only)
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.RECEIVED
     assert not Refund.objects.exists()
 
 

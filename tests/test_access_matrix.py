@@ -438,3 +438,54 @@ def test_access_matrix(name):
             if got != want:
                 failures.append(f"{persona} {method}: expected {want}, got {got}")
     assert not failures, f"{name} ({url}):\n" + "\n".join(failures)
+
+
+def test_no_two_routes_with_ids_share_a_name():
+    # The matrix knows routes by name: a second id route under a known name would hide.
+    names = [
+        name
+        for name, _route in _routes_with_ids(get_resolver().url_patterns)
+        if not name.startswith("admin:")
+    ]
+    assert sorted(name for name in set(names) if names.count(name) > 1) == []
+
+
+# Routes that take an object's id in the query string or the form, not in the path: each
+# persona reaches them with the world's invoice as that parameter.
+QUERY_ROUTES = {
+    "payments:pay": Route(
+        kwargs=lambda world: {"invoice": world.invoice.pk}, get="pay", post="pay"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(QUERY_ROUTES))
+def test_access_matrix_of_ids_in_the_query(name):
+    from urllib.parse import urlencode
+
+    route = QUERY_ROUTES[name]
+    world = build_world()
+    # the path without an id (e.g. /pay/), the object named in the query
+    url = f"{reverse(name)}?{urlencode(route.kwargs(world))}"
+    failures = []
+    for persona in PERSONAS:
+        client = client_for(world, persona)
+        for method, need in (("GET", route.get), ("POST", route.post)):
+            response = _request(client, method, url)
+            want = expected(world, persona, need)
+            got = _answer(response, ALLOWED_GET if method == "GET" else ALLOWED_POST)
+            if got != want:
+                failures.append(f"{persona} {method}: expected {want}, got {got}")
+    assert not failures, f"{name} ({url}):\n" + "\n".join(failures)
+
+
+def test_the_plan_form_never_shows_an_invoice_named_in_the_query_to_outsiders():
+    world = build_world()
+    number = world.invoice.number
+    query = {"invoice": world.invoice.pk, "start": world.invoice.due_date.isoformat()}
+    for persona, scopes in PERSONA_SCOPES.items():
+        if scopes is not None:
+            continue
+        response = client_for(world, persona).get(reverse("arrangements:plan_new"), query)
+        assert response.status_code in {200, 302, 400, 403, 404}, persona
+        assert number not in response.content.decode(), persona

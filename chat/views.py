@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -33,13 +34,25 @@ def _language() -> str:
     return (translation.get_language() or "fi")[:2]
 
 
+UNAVAILABLE = gettext_lazy("Chat is unavailable right now. You can send us a message instead.")
+
+
+def _layer_address() -> str:
+    """The Redis of the channel layer (which may be another than the cache's)."""
+    host = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
+    return host["address"] if isinstance(host, dict) else host
+
+
 def layer_reachable() -> bool:
-    """Is the channel layer's Redis answering? Half a second, then the widget says no."""
+    """Does the channel layer's Redis answer? Half a second, then the widget says no."""
     try:
         client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
+            _layer_address(), socket_connect_timeout=0.5, socket_timeout=0.5
         )
-        return bool(client.ping())
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
     except (redis.RedisError, OSError):
         return False
 
@@ -80,7 +93,7 @@ def status_view(request: HttpRequest) -> JsonResponse:
         data.update(
             available=False,
             open=False,
-            text=_("Chat is unavailable right now. You can send us a message instead."),
+            text=str(UNAVAILABLE),
         )
         return JsonResponse(data)
     running = selectors.running_chat_of(request.user)
@@ -109,6 +122,9 @@ def start_view(request: HttpRequest) -> JsonResponse:
         invoice = invoices_visible_to(request.user).filter(pk=int(request.POST["invoice"])).first()
         if invoice is None:
             raise Http404
+    if not layer_reachable():
+        # Nobody could answer over the sockets: the message centre is the way now.
+        return JsonResponse({"error": str(UNAVAILABLE)}, status=409)
     try:
         chat = chat_start(customer=request.user, language=_language(), invoice=invoice)
     except ChatError as error:

@@ -24,8 +24,11 @@ RETRY_AFTER_SECONDS = 5.0
 class FallbackRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
+        # Django makes a cache object per thread (and ASGI runs each request in a thread of
+        # its own): named after the server, every object of this process shares one memory, so
+        # what one request counted or kept the next one finds.
         self._memory = LocMemCache(
-            f"redis-fallback-{id(self)}",
+            f"redis-fallback-{server}",
             {"OPTIONS": {"MAX_ENTRIES": 10_000}, "KEY_PREFIX": params.get("KEY_PREFIX", "")},
         )
         self._redis_retry_at = 0.0

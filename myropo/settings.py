@@ -167,6 +167,12 @@ CHANNEL_LAYERS = {
                 {
                     "address": REDIS_URL,
                     "max_connections": env_int("CHANNELS_REDIS_MAX_CONNECTIONS", 1000),
+                    # Each socket waits on Redis in BZPOPMIN for up to 5 s (channels_redis's
+                    # brpop_timeout), and redis-py 6+ gives up reading after 5 s by default: the
+                    # two raced, and a quiet socket died (TimeoutError) under load. Reads wait
+                    # longer than the blocking call; a Redis that is gone refuses at once.
+                    "socket_timeout": env_int("CHANNELS_REDIS_SOCKET_TIMEOUT_SECONDS", 15),
+                    "socket_connect_timeout": 2,
                 }
             ],
             "prefix": env_str("CHANNELS_PREFIX", "myropo-asgi"),

@@ -52,3 +52,20 @@ def test_login_rate_limit_still_counts_while_redis_is_down(redis_down, alice, pa
     assert translated("Too many failed login attempts. Try again later.", "en") in (
         response.content.decode()
     )
+
+
+def test_what_one_request_keeps_while_redis_is_down_the_next_one_finds(redis_down):
+    # Each request of the ASGI server runs in a thread of its own, with its own cache object.
+    import threading
+
+    from django.core.cache import caches
+
+    def in_another_thread(action):
+        result = []
+        thread = threading.Thread(target=lambda: result.append(action(caches["default"])))
+        thread.start()
+        thread.join()
+        return result[0]
+
+    in_another_thread(lambda c: c.set("draft", "Can I pay next week?", timeout=60))
+    assert in_another_thread(lambda c: c.get("draft")) == "Can I pay next week?"

@@ -36,10 +36,14 @@
     return match ? match[1] : "";
   }
 
+  // Whatever the customer wrote and the chat could not deliver (typed, or sent while the socket
+  // was down) goes into the message form, so nothing typed is lost when chat becomes unavailable.
   function offline(text) {
     say(text);
     var draft = $("[data-chat-offline-body]");
-    if (input && input.value && !draft.value) draft.value = input.value;
+    var unsent = pending.concat(input && input.value.trim() ? [input.value.trim()] : []);
+    pending = [];
+    if (unsent.length && !draft.value) draft.value = unsent.join("\n\n");
     $("[data-chat-invoice-field]").value = invoice ? invoice.id : "";
     show("offline");
   }
@@ -116,7 +120,14 @@
       retry += 1;
       if (retry > 6) { offline(t("unavailable")); return; }
       say(t("reconnecting"));
-      setTimeout(connect, Math.min(1000 * Math.pow(2, retry - 1), 15000));
+      // Redis away (the server says so at once): the message centre now, not a minute of retries.
+      fetch(root.dataset.statusUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .catch(function () { return null; })
+        .then(function (data) {
+          if (data && data.available === false) { offline(t("unavailable")); return; }
+          setTimeout(connect, Math.min(1000 * Math.pow(2, retry - 1), 15000));
+        });
     });
   }
 

@@ -1,8 +1,8 @@
-"""The customer's widget: on every signed-in page, honest outside hours and without Redis, and
-the HTTP side of starting, ending, feedback, the transcript and the offline message."""
+"""The customer's widget: on every signed-in page, honest outside hours (and without Redis:
+test_faults.py), and the HTTP side of starting, ending, feedback, the transcript and the offline
+message."""
 
 import re
-import socket as sockets
 from datetime import datetime
 
 import pytest
@@ -20,12 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def _chat_on(settings):
     settings.CHAT_ENABLED = True
-
-
-def _closed_port() -> int:
-    with sockets.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("url", ["/invoices/", "/profile/", "/help/", "/messages/"])
@@ -74,16 +68,6 @@ def test_with_no_agent_online_the_widget_offers_a_message(alice_client):
     data = alice_client.get("/chat/status/").json()
     assert data["open"] is False
     assert data["text"] == "Nobody can take a chat right now. Send us a message instead."
-
-
-def test_with_redis_down_the_widget_says_unavailable_and_the_page_still_works(
-    agent, alice_client, settings
-):
-    settings.REDIS_URL = f"redis://127.0.0.1:{_closed_port()}/0"
-    data = alice_client.get("/chat/status/").json()
-    assert data["available"] is False
-    assert data["text"] == "Chat is unavailable right now. You can send us a message instead."
-    assert alice_client.get("/invoices/").status_code == 200
 
 
 def test_starting_a_chat_from_an_invoice_page_is_about_that_invoice(

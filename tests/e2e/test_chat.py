@@ -1,12 +1,16 @@
 """Live chat in two browsers: a customer and an agent chat both ways, the agent transfers the
 chat to a colleague, the customer ends it and gives feedback; outside hours the widget says
-when chat opens and hands the typed text to the message centre.
+when chat opens and hands the typed text to the message centre, and so does the widget when
+Redis goes away in the middle of a chat.
 
 Websockets need an ASGI server: the project's own (uvicorn) runs the real application in a
 thread of this process, on the test database and the real Redis channel layer.
 """
 
+import contextlib
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from datetime import datetime
@@ -199,3 +203,83 @@ def test_outside_hours_the_widget_says_when_chat_opens_and_keeps_the_text(
             )
         finally:
             context.close()
+
+
+@pytest.fixture
+def own_redis(settings):
+    """A Redis of this test's own (the machine's is shared): the channel layer, the cache and
+    the status check use it, so the test can really stop it."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(100):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            break
+        time.sleep(0.05)
+    layer = settings.CHANNEL_LAYERS["default"]
+    settings.CHANNEL_LAYERS = {
+        "default": {**layer, "CONFIG": {**layer["CONFIG"], "hosts": [{"address": url}]}}
+    }
+    settings.REDIS_URL = url
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+    yield server
+    if server.poll() is None:
+        server.kill()
+        server.wait(timeout=10)
+
+
+def test_when_redis_goes_away_mid_chat_the_widget_offers_a_message_with_the_text_typed(
+    open_wednesday, own_redis, browser, asgi_server, alice, screenshot
+):
+    _agent("eka@example.test", "Eka")
+    alice_client = Client()
+    alice_client.force_login(alice)
+    context, page = _browser_with_session(browser, asgi_server, alice_client)
+    try:
+        page.goto("/invoices/")
+        page.locator(".chat-toggle").click()
+        page.locator("[data-chat-begin]").click()
+        page.locator("[data-chat-input]").fill("Hello?")
+        page.locator("[data-chat-input]").press("Enter")
+        page.locator("li.chat-customer", has_text="Hello?").wait_for()
+        page.locator("[data-chat-input]").fill("Can I pay the rest next week?")
+
+        own_redis.kill()  # Redis is gone, not slow
+        own_redis.wait(timeout=10)
+
+        offline = page.locator("[data-chat-offline]")
+        offline.wait_for()
+        page.locator("[data-chat-status]").filter(
+            has_text="Chat is unavailable right now. You can send us a message instead."
+        ).wait_for()
+        assert (
+            page.locator("[data-chat-offline-body]").input_value()
+            == "Can I pay the rest next week?"
+        )
+        screenshot(page, "chat-redis-down")
+        page.locator(".chat-offline-form button[type=submit]").click()
+        page.wait_for_url("**/messages/new/**")
+        assert (
+            page.locator("main textarea[name=body]").input_value()
+            == "Can I pay the rest next week?"
+        )
+        # The page itself works on without Redis.
+        page.goto("/invoices/")
+        assert page.locator("main h1").count() == 1
+    finally:
+        context.close()
+    chat = Chat.objects.get(customer=alice)
+    assert chat.messages.filter(body="Hello?").exists()

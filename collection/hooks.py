@@ -14,7 +14,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Expression
 
 # Principal paid per invoice id, for a batch of ids (invoices without payments left out).
 PrincipalPaid = Callable[[Sequence[int]], dict[int, Decimal]]
@@ -23,20 +22,26 @@ ActivePlans = Callable[[Sequence[int]], set[int]]
 # The days on which a payment was allocated to each invoice (728/2003 10 §: a payment
 # interrupts limitation), for a batch of ids (invoices without payments left out).
 PaymentDays = Callable[[Sequence[int]], dict[int, set[date]]]
-# An expression for the date of the last payment on the invoice `OuterRef("pk")`.
-LastPaidOn = Callable[[], Expression]
 # What was paid per invoice id and component ("costs", "interest", "principal"), for a batch
 # of ids (invoices without payments left out): the payoff's booked components.
 PaidByComponent = Callable[[Sequence[int]], dict[int, dict[str, Decimal]]]
+# The money allocated to a creditor's invoices per month of payment from start to end, as
+# (first day of the month, amount) in month order (the statistics' "collected per month").
+# Over the invoices matching some Invoice lookups that have payments: {"paid": how many,
+# "delay": sum of (last payment day − due date), "payment_time": sum of (last payment day −
+# invoice date)} (timedeltas, None without payments).
+PaymentTimes = Callable[[dict[str, object]], dict]
+CollectedByMonth = Callable[[int, date, date], list[tuple[date, Decimal]]]
 
 
 @dataclass
 class _Providers:
     principal_paid: PrincipalPaid | None = None
     active_plans: ActivePlans | None = None
-    last_paid_on: LastPaidOn | None = None
     payment_days: PaymentDays | None = None
     paid_by_component: PaidByComponent | None = None
+    collected_by_month: CollectedByMonth | None = None
+    payment_times: PaymentTimes | None = None
 
 
 _providers = _Providers()
@@ -50,16 +55,20 @@ def register_active_plans(provider: ActivePlans) -> None:
     _providers.active_plans = provider
 
 
-def register_last_paid_on(provider: LastPaidOn) -> None:
-    _providers.last_paid_on = provider
-
-
 def register_payment_days(provider: PaymentDays) -> None:
     _providers.payment_days = provider
 
 
 def register_paid_by_component(provider: PaidByComponent) -> None:
     _providers.paid_by_component = provider
+
+
+def register_collected_by_month(provider: CollectedByMonth) -> None:
+    _providers.collected_by_month = provider
+
+
+def register_payment_times(provider: PaymentTimes) -> None:
+    _providers.payment_times = provider
 
 
 def _missing(what: str) -> ImproperlyConfigured:
@@ -90,21 +99,29 @@ def paid_by_component(ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:
     return _providers.paid_by_component(ids)
 
 
-def last_paid_on() -> Expression:
-    if _providers.last_paid_on is None:
-        raise _missing("the last payment date")
-    return _providers.last_paid_on()
+def collected_by_month(creditor_id: int, start: date, end: date) -> list[tuple[date, Decimal]]:
+    if _providers.collected_by_month is None:
+        raise _missing("the money collected per month")
+    return _providers.collected_by_month(creditor_id, start, end)
+
+
+def payment_times(invoice_lookups: dict[str, object]) -> dict:
+    if _providers.payment_times is None:
+        raise _missing("the payment times")
+    return _providers.payment_times(invoice_lookups)
 
 
 __all__ = [
     "active_plans",
-    "last_paid_on",
+    "collected_by_month",
     "paid_by_component",
     "payment_days",
+    "payment_times",
     "principal_paid",
     "register_active_plans",
-    "register_last_paid_on",
+    "register_collected_by_month",
     "register_paid_by_component",
     "register_payment_days",
+    "register_payment_times",
     "register_principal_paid",
 ]

@@ -40,7 +40,6 @@ from creditor.forms import (
     UploadForm,
 )
 from creditor.preview import reminder_preview_pdf
-from creditor.statistics import creditor_statistics
 from invoices.selectors import invoice_timeline, vat_summary
 from myropo.templatetags.money import format_euros
 
@@ -436,7 +435,7 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
     default = {"start": today.replace(day=1) - timedelta(days=365), "end": today}
     form = PeriodForm(request.GET or None, initial=default)
     period = form.cleaned_data if form.is_bound and form.is_valid() else default
-    stats = creditor_statistics(
+    stats = selectors.creditor_statistics(
         _creditor(request), start=period["start"], end=period["end"], today=today
     )
     if request.GET.get("format") == "csv":

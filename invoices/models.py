@@ -469,6 +469,13 @@ class Invoice(models.Model):
             models.Index(fields=["debtor_hetu", "due_date"], name="invoice_hetu_due"),
             models.Index(fields=["debtor_business_id", "due_date"], name="invoice_ytunnus_due"),
             models.Index(fields=["reference"], name="invoice_reference"),
+            # A creditor's statistics over a period read only these columns: an index-only
+            # scan reads ~60 MB instead of the table's ~420 MB at 1,000,000 invoices.
+            models.Index(
+                fields=["creditor", "due_date"],
+                include=["stage", "delivery_channel", "issue_date", "id"],
+                name="invoice_creditor_due_stats",
+            ),
             # The daily collection cycle walks the invoices that can still move, in id order.
             models.Index(
                 fields=["id"],

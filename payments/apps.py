@@ -11,17 +11,19 @@ class PaymentsConfig(AppConfig):
         from collection import hooks
         from invoices.hooks import register_invoice_viewer_context, register_paid_total
         from payments.selectors import (
+            collected_by_month,
             invoice_page_context,
-            last_paid_on,
             paid_by_component,
             paid_total,
             payment_days_by_invoice,
+            payment_times,
             principal_paid_by_invoice,
         )
 
         hooks.register_principal_paid(principal_paid_by_invoice)
-        hooks.register_last_paid_on(last_paid_on)
         register_invoice_viewer_context(invoice_page_context)
         register_paid_total(paid_total)
         hooks.register_payment_days(payment_days_by_invoice)
         hooks.register_paid_by_component(paid_by_component)
+        hooks.register_collected_by_month(collected_by_month)
+        hooks.register_payment_times(payment_times)

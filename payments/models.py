@@ -188,6 +188,10 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
+        indexes = [
+            # The statistics' money per month: the payments of a period, joined by id.
+            models.Index(fields=["paid_on"], include=["id"], name="payment_paid_on"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.amount} {self.paid_on}"

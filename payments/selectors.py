@@ -5,8 +5,17 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import DateField, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -207,13 +216,48 @@ def paid_total() -> Coalesce:
     return sum_per_invoice(Allocation)
 
 
-def last_paid_on() -> Subquery:
-    """The date of the last payment allocated to the invoice `OuterRef("pk")`."""
-    paid_on = (
-        Allocation.objects.filter(invoice=OuterRef("pk"))
+def payment_times(invoice_lookups: dict[str, object]) -> dict:
+    """Over the invoices matching `invoice_lookups` that have payments: how many, and the sums
+    of (last payment day − due date) and (last payment day − invoice date) as timedeltas.
+
+    Set-based: the allocations join their payments and invoices once (hash joins), grouped
+    per invoice, and the sums are taken over those groups.
+    """
+    last = Max("payment__paid_on")
+    per_invoice = (
+        Allocation.objects.filter(
+            **{f"invoice__{key}": value for key, value in invoice_lookups.items()}
+        )
         .order_by()
-        .values("invoice")
-        .annotate(last=Max("payment__paid_on"))
-        .values("last")
+        .values("invoice_id")
+        .annotate(
+            invoice_delay=ExpressionWrapper(
+                last - F("invoice__due_date"), output_field=DurationField()
+            ),
+            invoice_payment_time=ExpressionWrapper(
+                last - F("invoice__issue_date"), output_field=DurationField()
+            ),
+        )
     )
-    return Subquery(paid_on, output_field=DateField())
+    return per_invoice.aggregate(
+        paid=Count("invoice_id"),
+        delay=Sum("invoice_delay"),
+        payment_time=Sum("invoice_payment_time"),
+    )
+
+
+def collected_by_month(creditor_id: int, start: date, end: date) -> list[tuple[date, Decimal]]:
+    """The money allocated to the creditor's invoices per month of payment, start to end."""
+    rows = (
+        Allocation.objects.filter(
+            invoice__creditor_id=creditor_id,
+            payment__paid_on__gte=start,
+            payment__paid_on__lte=end,
+        )
+        .annotate(month=TruncMonth("payment__paid_on"))
+        .order_by("month")
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .values_list("month", "total")
+    )
+    return list(rows)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from creditor.statistics import creditor_statistics
+from creditor.selectors import creditor_statistics
 from invoices.models import EventKind, InvoiceEvent, Stage
 from payments.models import Allocation, Payment, PaymentSource
 from tests.factories import InvoiceFactory

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoices', '0011_request_event'),
+        ('invoices', '0012_invoice_reference_not_installment'),
     ]
 
     operations = [

@@ -193,9 +193,36 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Letters (WeasyPrint, CPU-bound: a day's cycle queues ~35,000) have a queue and workers of
 # their own, so that they never wait behind mails and imports or make those wait. A worker
 # serving only `letters` runs LETTER_WORKER_CONCURRENCY processes (myropo/celery.py); one a
-# core is the most that helps. Tasks not routed go to `default`.
+# core is the most that helps. The other queues keep kinds of work from waiting behind each
+# other: `cycle` (the daily engine runs, long and database-heavy), `mail` (notifications, the
+# mailbox poll: short, network-bound), `imports` (invoice and bank files). What is not routed
+# (the outbox flush, housekeeping) goes to `default`. README "Running at scale" shows a worker
+# per queue; tests/test_task_routes.py holds every task to its queue.
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"invoices.tasks.render_letter": {"queue": "letters"}}
+TASKS_BY_QUEUE = {
+    "cycle": [
+        "invoices.tasks.run_collection_cycle",
+        "arrangements.tasks.check_plans",
+    ],
+    "letters": ["invoices.tasks.render_letter"],
+    "mail": [
+        "arrangements.tasks.send_missed_installment_notice",
+        "arrangements.tasks.send_plan_confirmation",
+        "chat.tasks.send_chat_transcript",
+        "messaging.tasks.send_contact_notification",
+        "messaging.tasks.poll_mailbox",
+        "payments.tasks.send_payment_receipt",
+        "payments.tasks.send_overpayment_notice",
+        "payments.tasks.send_bank_account_notice_received",
+    ],
+    "imports": [
+        "creditor.tasks.import_upload",
+        "payments.tasks.import_bank_drop_folder",
+    ],
+}
+CELERY_TASK_ROUTES = {
+    task: {"queue": queue} for queue, tasks in TASKS_BY_QUEUE.items() for task in tasks
+}
 LETTER_WORKER_CONCURRENCY = env_int("LETTER_WORKER_CONCURRENCY", 2)
 
 # --- Authentication -------------------------------------------------------------------------

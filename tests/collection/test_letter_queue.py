@@ -19,8 +19,8 @@ def test_the_letter_task_goes_to_the_letters_queue():
     assert queue_of("invoices.tasks.render_letter") == "letters"
 
 
-def test_other_tasks_stay_on_the_default_queue():
-    assert queue_of("invoices.tasks.run_collection_cycle") == "default"
+def test_tasks_not_routed_stay_on_the_default_queue():
+    assert queue_of("myropo.tasks.send_pending_tasks") == "default"
 
 
 @override_settings(LETTER_WORKER_CONCURRENCY=5)

@@ -2,11 +2,13 @@
 responses, assignment, resolution, dispute decisions and full-text search."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.context import Acting
 from messaging.models import CannedResponse, Classification, Contact, ContactState, Message
@@ -169,3 +171,12 @@ def test_the_contact_page_lists_its_attachments_in_a_fixed_number_of_queries(
     assert all(f"liite{n}.pdf" in page for n in range(8))
     # Only the internal notes' files are marked internal.
     assert page.count("· internal") == 4
+
+
+def test_the_queue_rows_link_to_the_contact_keeping_the_filters(admin_client, alice):
+    contact = make_contact(alice)
+    page = admin_client.get("/admin/messaging/contact/?state__exact=new&o=2").content.decode()
+    kept = urlencode({"_changelist_filters": "state__exact=new&o=2"})
+    assert f'href="/admin/messaging/contact/{contact.pk}/change/?{escape(kept)}"' in page
+    plain = admin_client.get("/admin/messaging/contact/").content.decode()
+    assert f'href="/admin/messaging/contact/{contact.pk}/change/"' in plain

@@ -10,12 +10,14 @@ from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -26,6 +28,7 @@ from messaging.models import (
     Attachment,
     CannedResponse,
     Contact,
+    ContactSearch,
     Dispute,
     DisputeState,
     Feedback,
@@ -46,6 +49,11 @@ from messaging.services import (
 )
 
 SEARCH_CONFIGS = ("finnish", "swedish", "english")
+
+# A search matching at most this many contacts lists them through the GIN index (a name, a
+# number); one matching more walks the queue newest first, page by page, without a count.
+FEW_MATCHES = 500
+UNCOUNTED = "_messaging_contacts_uncounted"
 
 
 class KpiPeriodForm(forms.Form):
@@ -115,6 +123,47 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UncountedPaginator(Paginator):
+    """Pages without COUNT(*): the page's rows and one more tell whether another follows.
+
+    For lists whose count costs more than the page: the whole queue unfiltered, a search for
+    a common word (a count would visit every match). `count` is then a lower bound, at most
+    one past the page shown; the page template says "more than" instead of a number.
+    """
+
+    counted = False
+
+    def __init__(self, object_list, per_page, *, number: int):
+        super().__init__(object_list, per_page)
+        self.number = number
+
+    @cached_property
+    def rows(self) -> list:
+        bottom = (self.number - 1) * self.per_page
+        return list(self.object_list[bottom : bottom + self.per_page + 1])
+
+    @cached_property
+    def count(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.rows)
+
+    @property
+    def more(self) -> bool:
+        return len(self.rows) > self.per_page
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        if number != self.number:  # not the page fetched: the usual slice
+            return super().page(number)
+        return self._get_page(self.rows[: self.per_page], number, self)
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:  # as ChangeList reads it
+        return max(int(request.GET.get("p", 1)), 1)
+    except ValueError:
+        return 1
+
+
 class ContactChangeList(ChangeList):
     """The queue with each row's link built from one `reverse` for the page.
 
@@ -140,6 +189,14 @@ class ContactChangeList(ChangeList):
 
     def url_for_result(self, result) -> str:
         return self._change_url.format(quote(getattr(result, self.pk_attname)))
+
+    def get_results(self, request):
+        if self.model_admin.uncounted(request, self.queryset):
+            # "Show all" would load every row of a list whose size is not even known.
+            self.list_max_show_all = 0
+        super().get_results(request)
+        if isinstance(self.paginator, UncountedPaginator) and not self.multi_page:
+            self.result_list = self.paginator.rows  # fetched already: no second query
 
 
 class MessageInline(admin.TabularInline):
@@ -273,8 +330,28 @@ class ContactAdmin(admin.ModelAdmin):
             return queryset, False
         if term.lstrip("#").isdigit():
             return queryset.filter(pk=int(term.lstrip("#"))), False
-        matching = Message.objects.filter(search=message_search_query(term)).values("contact_id")
-        return queryset.filter(pk__in=matching), False
+        # One vector per contact (ContactSearch), not a lookup among all messages. The GIN
+        # index is asked first for a few matches: PostgreSQL's estimate for a word cannot tell
+        # a rare name from a common word, and walking the queue for a rare one reads it all.
+        query = message_search_query(term)
+        few = list(
+            ContactSearch.objects.filter(vector=query).values_list("contact_id", flat=True)[
+                : FEW_MATCHES + 1
+            ]
+        )
+        if len(few) <= FEW_MATCHES:
+            return queryset.filter(pk__in=few), False
+        setattr(request, UNCOUNTED, True)
+        return queryset.filter(search_document__vector=query), False
+
+    def uncounted(self, request: HttpRequest, queryset: QuerySet) -> bool:
+        """No COUNT(*) for the whole queue unfiltered nor for a search of a common word."""
+        return getattr(request, UNCOUNTED, False) or not queryset.query.where
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if self.uncounted(request, queryset):
+            return UncountedPaginator(queryset, per_page, number=_page_number(request))
+        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
 
     def get_changelist(self, request, **kwargs):
         return ContactChangeList

@@ -171,6 +171,8 @@ class Contact(ActedBy):
                 fields=["owner_organisation", "-last_message_at"], name="contact_owner_org"
             ),
             models.Index(fields=["state", "-last_message_at"], name="contact_state_recent"),
+            # The queue's own order: the unfiltered list and a search walk it newest first.
+            models.Index(fields=["-last_message_at", "-id"], name="contact_recent"),
             models.Index(fields=["creditor", "state"], name="contact_creditor_state"),
             models.Index(
                 fields=["sla_due_at"],
@@ -258,6 +260,35 @@ class Message(ActedBy):
 
     def __str__(self) -> str:
         return f"{self.get_author_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ContactSearch(models.Model):
+    """The words of all a contact's messages for staff's full-text search in the admin.
+
+    Written by the database only: triggers on messaging_message (migration 0004) keep it
+    current on every insert, edit and delete, whatever wrote the message (a service, a chat
+    transcript, retention, COPY), so that a search is one GIN lookup among contacts instead
+    of one among all messages. The vector concatenates the messages' own `search` vectors
+    (finnish + swedish + english), internal notes included, since only staff search. A
+    thread of more than 50,000 characters keeps the words of its newest 100,000 characters
+    without their positions (a tsvector may not pass 1 MB): words still match, quoted
+    phrases no longer do.
+    """
+
+    contact = models.OneToOneField(
+        Contact,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+        editable=False,
+    )
+    vector = SearchVectorField(editable=False)
+
+    class Meta:
+        indexes = [GinIndex(fields=["vector"], name="contact_search")]
+
+    def __str__(self) -> str:
+        return str(self.contact_id)
 
 
 def attachment_storage():

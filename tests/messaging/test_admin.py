@@ -180,3 +180,92 @@ def test_the_queue_rows_link_to_the_contact_keeping_the_filters(admin_client, al
     assert f'href="/admin/messaging/contact/{contact.pk}/change/?{escape(kept)}"' in page
     plain = admin_client.get("/admin/messaging/contact/").content.decode()
     assert f'href="/admin/messaging/contact/{contact.pk}/change/"' in plain
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("classification__exact=due_date", "due"),
+        ("channel__exact=phone", "phone"),
+        ("creditor__id__exact={creditor}", "creditor"),
+    ],
+)
+def test_the_queue_filters_by_classification_channel_and_creditor(
+    admin_client, alice, creditor, settings, query, expected
+):
+    settings.MESSAGING_CONTACTS_PER_HOUR = 1000
+    contacts = {
+        "due": make_contact(alice, classification=Classification.DUE_DATE),
+        "phone": make_contact(alice, channel="phone"),
+        "creditor": make_contact(alice),
+    }
+    Contact.objects.filter(pk=contacts["creditor"].pk).update(creditor=creditor)
+    url = f"/admin/messaging/contact/?{query.format(creditor=creditor.pk)}"
+    page = admin_client.get(url).content.decode()
+    listed = {
+        name for name, c in contacts.items() if f"/admin/messaging/contact/{c.pk}/change/" in page
+    }
+    assert listed == {expected}
+    assert "1 contact" in page
+
+
+@pytest.fixture
+def two_a_page(monkeypatch, settings):
+    from messaging.admin import ContactAdmin
+
+    settings.MESSAGING_CONTACTS_PER_HOUR = 1000
+    monkeypatch.setattr(ContactAdmin, "list_per_page", 2)
+
+
+def _shown(page: str, contacts) -> list[int]:
+    return [c.pk for c in contacts if f"/admin/messaging/contact/{c.pk}/change/" in page]
+
+
+def _get(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    return response.content.decode(), counts
+
+
+def test_the_whole_queue_pages_without_counting_its_contacts(admin_client, alice, two_a_page):
+    first, second, third = (make_contact(alice, body=f"Viesti {n}") for n in range(3))
+    page, counts = _get(admin_client, "/admin/messaging/contact/")
+    assert counts == []
+    assert _shown(page, [first, second, third]) == [second.pk, third.pk]  # newest first
+    assert "More than 2 contacts" in page and "?p=2" in page
+    assert 'class="showall"' not in page
+    page, counts = _get(admin_client, "/admin/messaging/contact/?p=2")
+    assert _shown(page, [first, second, third]) == [first.pk]
+    assert "3 contacts" in page
+    # A filtered queue still says how many: the backlog is worth a count.
+    page, counts = _get(admin_client, "/admin/messaging/contact/?state__exact=new")
+    assert len(counts) == 1 and "3 contacts" in page
+    # "Show all" asked for by hand loads no more than a page of an uncounted list.
+    page, _counts = _get(admin_client, "/admin/messaging/contact/?all=")
+    assert len(_shown(page, [first, second, third])) == 2
+
+
+def test_a_common_word_is_searched_page_by_page_without_a_count(
+    admin_client, alice, two_a_page, monkeypatch
+):
+    monkeypatch.setattr("messaging.admin.FEW_MATCHES", 2)
+    hits = [make_contact(alice, body=f"Sain muistutuksen {n}") for n in range(3)]
+    miss = make_contact(alice, body="Jotain muuta")
+    page, counts = _get(admin_client, "/admin/messaging/contact/?q=muistutuksen")
+    assert counts == []
+    assert _shown(page, [*hits, miss]) == [hits[1].pk, hits[2].pk]
+    assert "More than 2 contacts" in page
+    page, counts = _get(admin_client, "/admin/messaging/contact/?q=muistutuksen&p=2")
+    assert _shown(page, [*hits, miss]) == [hits[0].pk]
+
+
+def test_a_rare_word_is_found_through_the_index_and_counted(admin_client, alice, two_a_page):
+    hit = make_contact(alice, body="Terveisin Koskisalo")
+    others = [make_contact(alice, body=f"Sain muistutuksen {n}") for n in range(3)]
+    page, counts = _get(admin_client, "/admin/messaging/contact/?q=Koskisalo")
+    assert _shown(page, [hit, *others]) == [hit.pk]
+    assert len(counts) == 1 and "1 contact" in page
+    page, _counts = _get(admin_client, "/admin/messaging/contact/?q=Koskisalo&state__exact=open")
+    assert _shown(page, [hit]) == []

@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from accounts.staff import session_used_mfa, staff_verified
+from accounts.staff import has_staff_powers, session_used_mfa, staff_verified
 
 __all__ = ["MyRopoAdminSite", "session_used_mfa"]
 
@@ -40,7 +40,9 @@ class MyRopoAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         # The same check gives staff their powers in the customer portal (accounts.staff).
-        return staff_verified(request)
+        # StaffPowersMiddleware ran it for this request's user already: its answer is reused
+        # (the admin asks up to three times a page, each a query for the authenticator).
+        return has_staff_powers(request.user) or staff_verified(request)
 
     @method_decorator(never_cache)
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:

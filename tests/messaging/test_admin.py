@@ -269,3 +269,29 @@ def test_a_rare_word_is_found_through_the_index_and_counted(admin_client, alice,
     assert len(counts) == 1 and "1 contact" in page
     page, _counts = _get(admin_client, "/admin/messaging/contact/?q=Koskisalo&state__exact=open")
     assert _shown(page, [hit]) == []
+
+
+def test_the_queue_rows_are_those_django_renders(
+    admin_client, alice, staff, creditor, monkeypatch, settings
+):
+    from django.contrib.admin.templatetags.admin_list import results
+
+    settings.MESSAGING_CONTACTS_PER_HOUR = 1000
+    plain = make_contact(alice, body="<b>Ei</b> vastattu")
+    answered = make_contact(alice, classification=Classification.DUE_DATE, channel="phone")
+    staff_reply(contact=answered, staff=staff, body="Vastaus")
+    Contact.objects.filter(pk=answered.pk).update(
+        creditor=creditor, sla_due_at=timezone.now() + timedelta(hours=3)
+    )
+    Contact.objects.filter(pk=plain.pk).update(owner_user=None, email="x&y@example.test")
+
+    def tbody(url: str) -> str:
+        page = admin_client.get(url).content.decode()
+        return page[page.index("<tbody>") : page.index("</tbody>")]
+
+    urls = ["/admin/messaging/contact/?state__exact=new&o=-8", "/admin/messaging/contact/"]
+    ours = [tbody(url) for url in urls]
+    monkeypatch.setattr("messaging.templatetags.contact_queue.rows", lambda cl: list(results(cl)))
+    assert ours == [tbody(url) for url in urls]
+    assert f"/admin/messaging/contact/{answered.pk}/change/" in ours[1]
+    assert "x&amp;y@example.test" in ours[1] and "nowrap" in ours[1]

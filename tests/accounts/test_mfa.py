@@ -7,8 +7,10 @@ import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, TOTP, generate_totp_secret
 from django.conf import settings
+from django.db import connection
 from django.shortcuts import resolve_url
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.accounts.conftest import log_in_with_password, totp_code, wrong_totp_code
@@ -224,6 +226,15 @@ def test_staff_with_totp_who_used_the_code_get_the_admin_index(
     # The admin's own login page sends a permitted user on to where they were going.
     response = client.get("/admin/login/?next=/admin/accounts/user/")
     assert response["Location"] == "/admin/accounts/user/"
+
+
+def test_an_admin_page_checks_the_second_factor_once(staff_with_totp, password, totp_secret):
+    client = Client()
+    _log_in_with_totp(client, staff_with_totp.email, password, totp_secret)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/admin/messaging/contact/").status_code == 200
+    checks = [q for q in queries if "mfa_authenticator" in q["sql"]]
+    assert len(checks) == 1
 
 
 def test_staff_with_totp_whose_session_skipped_it_must_log_in_again(staff_with_totp):

@@ -8,8 +8,14 @@ class CollectionConfig(AppConfig):
 
     def ready(self) -> None:
         from collection.detail import invoice_detail_context
+        from collection.letters import explain_charge
         from collection.payoff import payoffs_for
-        from invoices.hooks import register_invoice_detail_context, register_payoffs
+        from invoices.hooks import (
+            register_charge_explainer,
+            register_invoice_detail_context,
+            register_payoffs,
+        )
 
         register_invoice_detail_context(invoice_detail_context)
         register_payoffs(payoffs_for)
+        register_charge_explainer(explain_charge)

@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from collection.decision import decide_next_step, simulate_schedule
-from collection.letters import explain_charge, rule_condition
+from collection.letters import explain_charge
 from collection.next_step import next_step_text, step_label
 from collection.rate_gaps import missing_half_years, missing_rate_text
 from collection.rules import DebtorKind
@@ -24,7 +24,7 @@ from collection.selectors import (
     reference_rates,
     unbooked_interest,
 )
-from invoices.models import ZERO, Charge, ChargeKind, Invoice
+from invoices.models import ZERO, Charge, Invoice
 
 
 @dataclass(frozen=True)
@@ -101,19 +101,11 @@ def collection_outlook(invoice: Invoice, today: date) -> CollectionOutlook:
 @dataclass(frozen=True)
 class ChargeRow:
     charge: Charge
-    text: str  # explain_charge's translated line, or "" where the stored explanation says more
+    text: str  # explain_charge's line in the active language
 
 
 def charge_rows(charges: list[Charge]) -> list[ChargeRow]:
-    rows = []
-    for charge in charges:
-        # Rows booked before the rule table (demo data, imports) name no rule we know:
-        # their own explanation says more than "Reminder fee 5,00 €" would.
-        known = bool(rule_condition(charge.rule)) or (
-            charge.kind == ChargeKind.INTEREST and charge.period_start and charge.period_end
-        )
-        rows.append(ChargeRow(charge, explain_charge(charge) if known else ""))
-    return rows
+    return [ChargeRow(charge, explain_charge(charge)) for charge in charges]
 
 
 def invoice_detail_context(invoice: Invoice, today: date) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 
 from accounts.models import User
@@ -97,15 +98,17 @@ def rule_condition(code: str) -> str:
 def explain_charge(charge: Charge) -> str:
     """E.g. "Reminder fee 5,00 € — creditor's fee 5,00 €, legal maximum 5,00 € (consumer, …)".
 
-    In the active language; charges booked before the rule table (no known rule code) fall
-    back to the explanation stored with them.
+    Rendered from the charge's rule code and parameters in the active language, amounts and
+    dates in its format. The text stored with the charge is an audit note in the language of
+    the moment it was booked (demo rows wrote Finnish): a reader never sees it (issue 12
+    item 4). A rule code the table does not know still gets its kind, amount and caps.
     """
     head = f"{charge.get_kind_display()} {format_euros(charge.amount)}"
     condition = rule_condition(charge.rule)
     if charge.kind == ChargeKind.INTEREST and charge.period_start and charge.period_end:
         period = gettext("%(start)s–%(end)s") % {
-            "start": charge.period_start.strftime("%d.%m.%Y"),
-            "end": charge.period_end.strftime("%d.%m.%Y"),
+            "start": date_format(charge.period_start, "SHORT_DATE_FORMAT"),
+            "end": date_format(charge.period_end, "SHORT_DATE_FORMAT"),
         }
         return f"{head} — {period}" + (f" ({condition})" if condition else "")
     parts = []
@@ -115,8 +118,6 @@ def explain_charge(charge: Charge) -> str:
         )
     if charge.legal_cap is not None:
         parts.append(gettext("legal maximum %(cap)s") % {"cap": format_euros(charge.legal_cap)})
-    if not parts and not condition:
-        return f"{head} — {charge.explanation}" if charge.explanation else head
     text = f"{head} — {', '.join(parts)}" if parts else head
     return f"{text} ({condition})" if condition else text
 

@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Expression
 
 if TYPE_CHECKING:
-    from invoices.models import Invoice
+    from invoices.models import Charge, Invoice
 
 # Each provider returns context for the invoice page (e.g. collection: the charges explained,
 # the letters and the collection outlook), given the invoice (with its balance) and today.
@@ -117,3 +117,24 @@ def paid_total() -> Expression:
         # Never "nothing paid": every paid invoice would show its whole balance again.
         raise ImproperlyConfigured("No paid-total provider registered (invoices.hooks).")
     return _paid_total[0]()
+
+
+# A charge in words of the active language, rendered from its rule code and its parameters
+# (amount, creditor's fee, legal maximum, period), never from the text stored with it, which
+# is an audit note in the language of the moment it was booked (registered by collection,
+# which holds the rule table).
+ChargeExplainer = Callable[["Charge"], str]
+
+_charge_explainer: list[ChargeExplainer] = []
+
+
+def register_charge_explainer(provider: ChargeExplainer) -> None:
+    _charge_explainer[:] = [provider]
+
+
+def explain_charge(charge: Charge) -> str:
+    if not _charge_explainer:
+        from myropo.templatetags.money import format_euros
+
+        return f"{charge.get_kind_display()} {format_euros(charge.amount)}"
+    return _charge_explainer[0](charge)

@@ -186,7 +186,8 @@ def _context(invoice: Invoice, language: str) -> dict:
         "vat_rows": vat_rows,
         "vat_total": sum((line.vat_total for line in lines), Decimal("0.00")),
         "lines_total": sum((line.gross_total for line in lines), Decimal("0.00")),
-        "charges": list(invoice.charges.all()),
+        # Each in the invoice's language from its rule code (collection), never the stored note.
+        "charges": [(charge, hooks.explain_charge(charge)) for charge in invoice.charges.all()],
         "amount": amount,
         "payoff": payoff,
         "giro_amount": format_euros(amount, "fi").removesuffix("\u00a0€"),

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.demo import PERSONAS, persona_ensure
 from accounts.models import Membership, Organisation, Role, User, VerifiedIdentity
+from collection.rules import DebtorKind, LegalRule, demand_rule, reminder_rule
 from invoices.models import (
     CLOSED_STAGES,
     AccessMethod,
@@ -284,39 +285,16 @@ def _lines(rng: random.Random, creditor: str, debtor_type: str, month: str) -> l
     return rows
 
 
-# --- Fee rules. The engine's table (collection.rules) is the source of truth once it exists;
-# these are the same DESIGN.md values, named the way a Charge names its rule.
-
-REMINDER_FEE = {
-    DebtorType.CONSUMER: (
-        Decimal("5.00"),
-        "reminder_fee.consumer",
-        "Maksumuistutuksen kulu kuluttajalta enintään 5,00 € (laki saatavien perinnästä 10 §).",
-    ),
-    DebtorType.COMPANY: (
-        Decimal("12.00"),
-        "reminder_fee.business",
-        "Maksumuistutuksen kulu elinkeinonharjoittajalta enintään 12,00 € "
-        "(laki saatavien perinnästä 10 e §).",
-    ),
-}
+# --- Fee rules: the engine's table (collection.rules), each charge naming the row that allowed
+# it, so that every page explains it from that code in the reader's language (issue 12 item 4).
 
 
-def _demand_fee_cap(debtor_type: str, principal: Decimal) -> Decimal:
-    """The legal maximum of the first payment demand (DESIGN.md, "Finnish rules")."""
-    if debtor_type == DebtorType.CONSUMER:
-        if principal <= 100:
-            return Decimal("14.00")
-        if principal <= 1000:
-            return Decimal("24.00")
-        return Decimal("50.00")
-    if principal <= 500:
-        return Decimal("50.00")
-    if principal <= 2500:
-        return Decimal("70.00")
-    if principal <= 10000:
-        return Decimal("90.00")
-    return Decimal("110.00")
+def _reminder_rule(debtor_type: str) -> LegalRule:
+    return reminder_rule(DebtorKind.from_debtor_type(debtor_type), 1)
+
+
+def _demand_rule(debtor_type: str, principal: Decimal) -> LegalRule:
+    return demand_rule(DebtorKind.from_debtor_type(debtor_type), principal, 1)
 
 
 # --- The invoices of one debtor ------------------------------------------------------------
@@ -451,20 +429,21 @@ def _fees(rng: random.Random, invoice: Invoice, label: str) -> tuple[list[Charge
     """The reminder and payment-demand fees of the invoice's history, each within its cap."""
     if label not in REMINDED_LABELS:
         return [], []
-    consumer = invoice.debtor_type == DebtorType.CONSUMER
     # The first chargeable reminder may go out 14 days after the due date at the earliest.
     reminder_on = invoice.due_date + timedelta(days=14)
-    fee, rule, explanation = REMINDER_FEE[invoice.debtor_type]
+    reminder = _reminder_rule(invoice.debtor_type)
+    fee = reminder.cap
+    assert fee is not None
     charges = [
         Charge(
             invoice=invoice,
             kind=ChargeKind.REMINDER_FEE,
             amount=fee,
             booked_on=reminder_on,
-            rule=rule,
+            rule=reminder.code,
             creditor_setting=fee,
             legal_cap=fee,
-            explanation=explanation,
+            explanation=f"Payment reminder 1, fee {fee} € ({reminder.describe()}).",
             idempotency_key="reminder:1",
         )
     ]
@@ -472,19 +451,20 @@ def _fees(rng: random.Random, invoice: Invoice, label: str) -> tuple[list[Charge
     if label in ("collection", "legal"):
         # A payment demand only after a reminder, and 14 days after it at the earliest.
         demand_on = reminder_on + timedelta(days=rng.randint(14, 20))
-        cap = _demand_fee_cap(invoice.debtor_type, invoice.principal)
-        law = "10 §" if consumer else "10 e §"
+        demand = _demand_rule(invoice.debtor_type, invoice.principal)
+        cap = demand.cap
+        assert cap is not None
         charges.append(
             Charge(
                 invoice=invoice,
                 kind=ChargeKind.DEMAND_FEE,
                 amount=cap,
                 booked_on=demand_on,
-                rule="demand_fee.first." + ("consumer" if consumer else "business"),
+                rule=demand.code,
                 creditor_setting=cap,
                 legal_cap=cap,
-                explanation=f"Ensimmäisen maksuvaatimuksen kulu enintään {cap} € pääomalla "
-                f"{invoice.principal} € (laki saatavien perinnästä {law}).",
+                explanation=f"Payment demand 1 on principal {invoice.principal} €, fee {cap} € "
+                f"({demand.describe()}).",
                 idempotency_key="demand:1",
             )
         )

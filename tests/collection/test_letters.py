@@ -156,14 +156,18 @@ def test_a_demand_fee_names_its_bracket(creditor):
     assert "1st payment demand, principal over €100.00 up to €1,000.00" in text
 
 
-def test_an_old_charge_without_a_known_rule_shows_its_stored_explanation(creditor):
+def test_an_old_charge_without_a_known_rule_is_explained_from_its_figures_not_its_stored_text(
+    creditor,
+):
+    # Issue 12 item 4: the stored text is the language of the moment it was booked.
     charge = Charge(
         invoice=InvoiceFactory(creditor=creditor),
-        kind=ChargeKind.REMINDER_FEE,
-        amount=D("5.00"),
+        kind=ChargeKind.DEMAND_FEE,
+        amount=D("24.00"),
         booked_on=DUE,
-        rule="reminder_fee.consumer",
-        explanation="Maksumuistutus",
+        rule="demand_fee.first.consumer",
+        legal_cap=D("24.00"),
+        explanation="Ensimmäisen maksuvaatimuksen kulu enintään 24.00 € pääomalla 144.59 €",
     )
     with translation.override("en"):
-        assert explain_charge(charge) == "Reminder fee €5.00 — Maksumuistutus"
+        assert explain_charge(charge) == "Payment demand fee €24.00 — legal maximum €24.00"

@@ -129,8 +129,10 @@ def test_balance_is_broken_into_principal_fees_interest_and_payments(alice_clien
     assert invoice.open_balance == Decimal("105.71")
     html = response.content.decode()
     assert "€105.71" in html
-    assert "Payment reminder 14 days after the due date" in html
-    assert "9.5 % a year for 20 days." in html
+    # Explained from the rule and figures in the page's language, not the stored notes.
+    assert "Reminder fee €5.00 — legal maximum €5.00" in html
+    assert "Payment reminder 14 days after the due date" not in html
+    assert "9.5 % a year for 20 days." not in html
 
 
 def test_bank_barcode_has_a_copy_button_and_the_qr_code_is_inline(alice_client, full_invoice):

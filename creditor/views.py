@@ -427,6 +427,42 @@ def _csv_rows(stats) -> list[list]:
     return rows
 
 
+def _chart_data(stats) -> dict:
+    """What the charts draw (static/js/creditor-statistics.js): the tables' own figures."""
+    return {
+        "lifecycle": {
+            "title": _("Share (%)"),
+            "labels": [
+                _("Paid before a reminder"),
+                _("Reminded"),
+                _("In collection"),
+                _("In legal collection"),
+            ],
+            "pct": [
+                float(stats.paid_before_reminder_pct),
+                float(stats.reminded_pct),
+                float(stats.in_collection_pct),
+                float(stats.in_legal_pct),
+            ],
+        },
+        "stages": {
+            "title": _("Invoices"),
+            "labels": [label for _value, label, _count in stats.by_stage],
+            "counts": [count for _value, _label, count in stats.by_stage],
+        },
+        "channels": {
+            "title": _("Paid without a reminder"),
+            "labels": [row.label for row in stats.by_channel],
+            "pct": [float(row.pct) for row in stats.by_channel],
+        },
+        "monthly": {
+            "title": _("Collected"),
+            "labels": [month.strftime("%Y-%m") for month, _total in stats.collected_by_month],
+            "totals": [float(total) for _month, total in stats.collected_by_month],
+        },
+    }
+
+
 @require_GET
 @never_cache
 @creditor_view()
@@ -453,6 +489,7 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
         {
             "form": form if form.is_bound else PeriodForm(initial=default),
             "stats": stats,
+            "chart_data": _chart_data(stats),
             "query": query,
         },
     )

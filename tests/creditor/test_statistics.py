@@ -2,16 +2,20 @@
 
 import csv
 import io
+import json
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from creditor.selectors import creditor_statistics
 from invoices.models import EventKind, InvoiceEvent, Stage
 from payments.models import Allocation, Payment, PaymentSource
 from tests.factories import InvoiceFactory
+from tests.invoices.test_admin import mfa_login
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +106,41 @@ def test_another_creditors_money_never_shows(other_client, known):
         reverse("creditor:statistics"), {"start": "2026-01-01", "end": "2026-05-13"}
     ).content.decode()
     assert "160" not in html
+
+
+def test_each_chart_is_drawn_by_the_vendored_library_under_the_csp_nonce(admin_client, known):
+    response = admin_client.get(
+        reverse("creditor:statistics"), {"start": "2026-01-01", "end": "2026-05-13"}
+    )
+    html = response.content.decode()
+    nonce = response.headers["Content-Security-Policy"].split("'nonce-", 1)[1].split("'", 1)[0]
+    for script in ("vendor/chartjs/chart.umd.min", "js/creditor-statistics"):
+        tag = re.search(rf'<script src="[^"]*{script}[^"]*"[^>]*>', html)
+        assert tag and f'nonce="{nonce}"' in tag.group(0), script
+    # Each chart is an image labelled by its heading and described by its table, which stays.
+    for chart in ("lifecycle", "stages", "channels", "monthly"):
+        canvas = re.search(rf'<canvas data-chart="{chart}"[^>]*>', html).group(0)
+        assert f'aria-describedby="table-{chart}"' in canvas and 'role="img"' in canvas
+        assert f'id="table-{chart}"' in html
+    # No inline script or handler: the only script without src is the JSON the charts read.
+    assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", html)
+    assert not re.search(r"\son[a-z]+=", html)
+    data = json.loads(re.search(r'id="statistics-data"[^>]*>(.*?)</script>', html, re.S)[1])
+    assert data["lifecycle"]["pct"] == [25.0, 75.0, 50.0, 25.0]
+    assert (
+        dict(zip(data["stages"]["labels"], data["stages"]["counts"], strict=True))["In collection"]
+        == 1
+    )
+    assert data["channels"]["pct"] == [100.0, 0.0, 0.0]  # e-invoice, email, letter
+    assert (data["monthly"]["labels"], data["monthly"]["totals"]) == (["2026-03"], [160.0])
+
+
+def test_a_bad_period_is_refused_in_the_users_language(creditor_admin, known):
+    creditor_admin.preferred_language = "fi"
+    creditor_admin.save()
+    client = mfa_login(Client(), creditor_admin)
+    url = reverse("creditor:statistics")
+    html = client.get(url, {"start": "2026-02-30", "end": "2026-05-13"}).content.decode()
+    assert "Syötä oikea päivämäärä." in html
+    html = client.get(url, {"start": "2026-05-13", "end": "2026-01-01"}).content.decode()
+    assert "Loppupäivä on ennen alkupäivää." in html

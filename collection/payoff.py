@@ -49,6 +49,7 @@ from collection.selectors import (
 from invoices import hooks as invoice_hooks
 from invoices.credits import subtract_credits
 from invoices.models import CLOSED_STAGES, Charge, ChargeKind, Invoice
+from myropo.sqlarrays import int_array
 
 ZERO = Decimal("0.00")
 COSTS, INTEREST, PRINCIPAL = "costs", "interest", "principal"
@@ -74,7 +75,7 @@ def _booked(ids: list[int]) -> dict[int, tuple[Decimal, Decimal, date | None]]:
             "SUM(amount) FILTER (WHERE kind = %s), "
             "MAX(COALESCE(period_end, booked_on)) FILTER (WHERE kind = %s) "
             f"FROM {table} WHERE invoice_id = ANY(%s::bigint[]) GROUP BY invoice_id",
-            [ChargeKind.INTEREST.value] * 3 + [ids],
+            [ChargeKind.INTEREST.value] * 3 + [int_array(ids)],
         )
         return {row[0]: (row[1] or ZERO, row[2] or ZERO, row[3]) for row in cursor.fetchall()}
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import connection
 
 from invoices.models import Credit
+from myropo.sqlarrays import int_array
 
 ZERO = Decimal("0.00")
 
@@ -33,7 +34,7 @@ def credited_by_id(ids: Sequence[int]) -> dict[int, Decimal]:
         cursor.execute(
             f"SELECT invoice_id, SUM(amount) FROM {table} "  # noqa: S608
             "WHERE invoice_id = ANY(%s::bigint[]) GROUP BY invoice_id",
-            [list(ids)],
+            [int_array(ids)],
         )
         return dict(cursor.fetchall())
 

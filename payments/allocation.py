@@ -60,6 +60,7 @@ from invoices.models import (
     InvoiceEvent,
     Stage,
 )
+from myropo.sqlarrays import int_array
 from myropo.templatetags.money import format_euros
 from payments.bulkcopy import copy_rows, reserve_ids
 from payments.hooks import invoices_allocated
@@ -281,8 +282,8 @@ def _lock_invoices(
             "SELECT id, creditor_id, principal, stage, language, due_date, debtor_type, "
             "original_due_date "
             "FROM invoices_invoice "
-            "WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-            [ids],
+            "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+            [int_array(ids)],
         )
         return {row[0]: row[1:] for row in cursor.fetchall()}
 
@@ -400,8 +401,8 @@ def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult
         if paid:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "UPDATE invoices_invoice SET stage = %s WHERE id = ANY(%s)",
-                    [Stage.PAID.value, sorted(paid)],
+                    "UPDATE invoices_invoice SET stage = %s WHERE id = ANY(%s::bigint[])",
+                    [Stage.PAID.value, int_array(sorted(paid))],
                 )
         _notify_overpayment_ids(overpayment_ids)
         invoices_allocated({invoice_id for _payment, invoice_id, _c, _a in allocations})

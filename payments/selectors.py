@@ -24,6 +24,7 @@ from accounts.staff import has_staff_powers
 from invoices.models import Creditor, CreditorSettings, DebtorType, Invoice
 from invoices.permissions import can
 from invoices.selectors import invoices_visible_to, sum_per_invoice, with_balance
+from myropo.sqlarrays import int_array
 from payments.allocation import allocation_order_for
 from payments.models import (
     Allocation,
@@ -174,7 +175,7 @@ def principal_paid_by_invoice(ids: Sequence[int]) -> dict[int, Decimal]:
         cursor.execute(
             f"SELECT invoice_id, SUM(amount) FROM {table} "  # noqa: S608
             "WHERE invoice_id = ANY(%s::bigint[]) AND component = %s GROUP BY invoice_id",
-            [list(ids), Component.PRINCIPAL.value],
+            [int_array(ids), Component.PRINCIPAL.value],
         )
         return dict(cursor.fetchall())
 
@@ -188,7 +189,7 @@ def paid_by_component(ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:
         cursor.execute(
             f"SELECT invoice_id, component, SUM(amount) FROM {table} "  # noqa: S608
             "WHERE invoice_id = ANY(%s::bigint[]) GROUP BY invoice_id, component",
-            [list(ids)],
+            [int_array(ids)],
         )
         for invoice_id, component, total in cursor.fetchall():
             paid.setdefault(invoice_id, {})[component] = total
@@ -204,7 +205,7 @@ def payment_days_by_invoice(ids: Sequence[int]) -> dict[int, set[date]]:
         cursor.execute(
             f"SELECT DISTINCT a.invoice_id, p.paid_on FROM {allocation} a "  # noqa: S608
             f"JOIN {payment} p ON p.id = a.payment_id WHERE a.invoice_id = ANY(%s::bigint[])",
-            [list(ids)],
+            [int_array(ids)],
         )
         for invoice_id, paid_on in cursor.fetchall():
             days.setdefault(invoice_id, set()).add(paid_on)

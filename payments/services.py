@@ -27,6 +27,7 @@ from accounts.models import User
 from accounts.staff import has_staff_powers
 from invoices.models import Invoice
 from myropo import inbox
+from myropo.sqlarrays import text_array
 from payments.allocation import ZERO, AllocationError, allocate_payment, allocate_payments
 from payments.bankfiles import BankEntry, BankFileInvalid, BankFileProblem, parse_camt054
 from payments.bankfiles.camt054 import gettext_noop
@@ -320,8 +321,8 @@ def _match_references(references: list[str]) -> dict[str, list[tuple[int, str]]]
         cursor.execute(
             "SELECT i.reference, i.id, c.iban FROM invoices_invoice i "
             "JOIN invoices_creditor c ON c.id = i.creditor_id "
-            "WHERE i.reference = ANY(%s) ORDER BY i.id",
-            [references],
+            "WHERE i.reference = ANY(%s::text[]) ORDER BY i.id",
+            [text_array(references)],
         )
         for reference, invoice_id, iban in cursor.fetchall():
             matches.setdefault(reference, []).append((invoice_id, _normal_iban(iban)))
@@ -409,8 +410,9 @@ def _existing_external_ids(external_ids: list[str]) -> set[str]:
         return set()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT external_id FROM payments_payment WHERE source = %s AND external_id = ANY(%s)",
-            [PaymentSource.BANK.value, external_ids],
+            "SELECT external_id FROM payments_payment "
+            "WHERE source = %s AND external_id = ANY(%s::text[])",
+            [PaymentSource.BANK.value, text_array(external_ids)],
         )
         return {row[0] for row in cursor.fetchall()}
 

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from arrangements.models import PaymentPlan
 from arrangements.selectors import plan_progress
 from invoices.pdf import DATE_FORMAT, _ascii_slug, render_pdf
+from invoices.references import PaymentCodeError, format_reference
 
 FILE_WORD = {"fi": "maksusuunnitelma", "sv": "betalningsplan", "en": "payment-plan"}
 
@@ -20,17 +21,27 @@ def _svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 
 
+def _spaced(reference: str) -> str:
+    """In groups of five, as on every giro (a paid installment has no codes to say it)."""
+    try:
+        return format_reference(reference)
+    except PaymentCodeError:
+        return reference
+
+
 def plan_pdf_html(plan: PaymentPlan) -> str:
     progress = plan_progress(plan, today=timezone.localdate(), with_codes=True)
     rows = [
         {
             "status": row,
+            "reference": _spaced(row.installment.reference),
             "barcode_src": _svg_data_uri(row.codes.barcode_svg)
             if row.codes and row.codes.barcode_svg
             else None,
         }
         for row in progress.rows
     ]
+    entries = list(plan.plan_invoices.select_related("invoice"))
     with translation.override(plan.language):
         return render_to_string(
             "arrangements/pdf/plan.html",
@@ -38,7 +49,9 @@ def plan_pdf_html(plan: PaymentPlan) -> str:
                 "plan": plan,
                 "progress": progress,
                 "rows": rows,
-                "entries": list(plan.plan_invoices.select_related("invoice")),
+                "entries": entries,
+                # A plan is one debtor's (plan_create refuses a mix): its invoices name it.
+                "debtor_name": entries[0].invoice.debtor_name if entries else "",
                 "language": plan.language,
                 "date_format": DATE_FORMAT.get(plan.language, DATE_FORMAT["en"]),
             },

@@ -36,7 +36,7 @@ from invoices.models import (
     InvoiceAccess,
     Stage,
 )
-from invoices.references import is_valid_national_reference
+from invoices.references import format_reference, is_valid_national_reference
 from invoices.selectors import with_balance
 from payments.models import Allocation
 from payments.services import bank_file_import
@@ -249,7 +249,19 @@ def test_the_pdf_confirmation_lists_the_installments(own_invoice, acting, today)
     text = "".join(page.extract_text() for page in PdfReader(BytesIO(plan_pdf_bytes(plan))).pages)
     assert "Payment plan confirmation" in text
     for installment in plan.installments.all():
-        assert installment.reference in text
+        assert format_reference(installment.reference) in text
+
+
+def test_the_pdf_confirmation_names_the_debtor_and_spaces_the_references(
+    own_invoice, acting, today
+):
+    # Issue 12 item 16: a reference in groups of five, as on every giro, and whose plan it is.
+    plan = _plan([own_invoice(debtor_name="Alice Aaltonen")], acting, today, language="en")
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(plan_pdf_bytes(plan))).pages)
+    assert "Debtor: Alice Aaltonen" in text
+    for installment in plan.installments.all():
+        spaced = format_reference(installment.reference)
+        assert " " in spaced and f"Reference number: {spaced}" in text
 
 
 def test_double_submission_returns_the_same_plan(own_invoice, acting, today):

@@ -146,6 +146,13 @@ def test_pdf_is_one_a4_page(finnish):
     assert float(box.height) == pytest.approx(841.9, abs=1)
 
 
+def test_pdf_prints_each_lines_vat_rate_with_a_percent_sign(finnish):
+    # Issue 12 item 16: "25,5 %", not a bare "25,5" under the column heading.
+    text = finnish.text.replace("\u00a0", " ")
+    assert "Rivi 1 1 1 000,00 € 25,5 % 1 000,00 €" in text
+    assert "Rivi 2 1 100,00 € 14 % 100,00 €" in text
+
+
 def test_pdf_is_titled_in_finnish(finnish):
     assert "LASKU" in finnish.text
 

@@ -8,10 +8,11 @@ class CollectionConfig(AppConfig):
 
     def ready(self) -> None:
         from collection.detail import invoice_detail_context
-        from collection.letters import explain_charge
+        from collection.letters import codes_due_date, explain_charge
         from collection.payoff import payoffs_for
         from invoices.hooks import (
             register_charge_explainer,
+            register_codes_due_date,
             register_invoice_detail_context,
             register_payoffs,
         )
@@ -19,3 +20,4 @@ class CollectionConfig(AppConfig):
         register_invoice_detail_context(invoice_detail_context)
         register_payoffs(payoffs_for)
         register_charge_explainer(explain_charge)
+        register_codes_due_date(codes_due_date)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -120,6 +121,20 @@ def explain_charge(charge: Charge) -> str:
         parts.append(gettext("legal maximum %(cap)s") % {"cap": format_euros(charge.legal_cap)})
     text = f"{head} — {', '.join(parts)}" if parts else head
     return f"{text} ({condition})" if condition else text
+
+
+def codes_due_date(invoice: Invoice, today: date) -> date | None:
+    """The pay-by date of the invoice's latest letter while it lies ahead, else None (codes
+    without a date); an invoice without letters: its due date, or today once that passed."""
+    latest = (
+        Letter.objects.filter(invoice=invoice)
+        .order_by("-letter_date", "-id")
+        .values_list("due_date", flat=True)
+        .first()
+    )
+    if latest is None:
+        return max(invoice.due_date, today)
+    return latest if latest >= today else None
 
 
 # --- The letter PDF --------------------------------------------------------------------------

@@ -138,3 +138,22 @@ def explain_charge(charge: Charge) -> str:
 
         return f"{charge.get_kind_display()} {format_euros(charge.amount)}"
     return _charge_explainer[0](charge)
+
+
+# The day an invoice's payment codes (barcode, giro) ask to be paid by as of `today`, or None
+# for codes without a date. Registered by collection: an invoice with letters carries its
+# latest letter's pay-by date, or none once that has passed, never its long-past own due date
+# (issue 12 item 16). Without a provider: its due date, or today once that has passed.
+CodesDueDate = Callable[["Invoice", date], date | None]
+
+_codes_due_date: list[CodesDueDate] = []
+
+
+def register_codes_due_date(provider: CodesDueDate) -> None:
+    _codes_due_date[:] = [provider]
+
+
+def codes_due_date(invoice: Invoice, today: date) -> date | None:
+    if not _codes_due_date:
+        return max(invoice.due_date, today)
+    return _codes_due_date[0](invoice, today)

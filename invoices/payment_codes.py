@@ -60,7 +60,7 @@ def _reference_display(reference: str) -> str:
 
 
 def payment_codes_for(
-    invoice: Invoice, *, amount: Decimal, due_date: date | None = None
+    invoice: Invoice, *, amount: Decimal, due_date: date | None = None, dated: bool = True
 ) -> PaymentCodes:
     """The codes to pay ``amount`` on ``invoice`` on ``due_date`` (default: its due date).
 
@@ -70,7 +70,8 @@ def payment_codes_for(
     EPC QR code needs a positive amount. The invoice is still printable without them.
     """
     creditor = invoice.creditor
-    due_date = due_date or invoice.due_date
+    # `dated=False`: codes without a due date (barcode 000000, an empty giro field).
+    due_date = (due_date or invoice.due_date) if dated else None
     barcode: str | None = None
     if amount > 0:
         try:

@@ -169,11 +169,15 @@ def _context(invoice: Invoice, language: str) -> dict:
     ]
     # As on the invoice page: the payoff on its due date, or today once that has passed
     # (interest through today included); a paid or credited invoice asks for nothing.
-    on = max(invoice.due_date, timezone.localdate())
+    # An invoice with letters asks for its latest letter's date, or for no date once that has
+    # passed (invoices.hooks.codes_due_date); the figure is the payoff on the date asked for.
+    today = timezone.localdate()
+    pay_by = hooks.codes_due_date(invoice, today)
+    on = max(pay_by, today) if pay_by else today
     payoff = hooks.payoff(invoice, on)
     payable = not invoice.is_closed and payoff.total > 0
     amount = payoff.total if payable else ZERO
-    codes = payment_codes_for(invoice, amount=amount, due_date=on)
+    codes = payment_codes_for(invoice, amount=amount, due_date=pay_by, dated=pay_by is not None)
     title = DOCUMENT_WORD.get(language, DOCUMENT_WORD["en"])
     return {
         "invoice": invoice,

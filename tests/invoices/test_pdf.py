@@ -238,6 +238,49 @@ def test_invoice_in_another_language_gets_its_title(db, language, title, amount)
     assert amount in text
 
 
+def _in_collection(letter_due: date):
+    from collection.models import Letter
+
+    invoice = make_invoice(stage=Stage.COLLECTION)
+    today = timezone.localdate()
+    Letter.objects.create(
+        invoice=invoice,
+        step="demand_1",
+        language="fi",
+        letter_date=min(letter_due, today) - timedelta(days=14),
+        due_date=letter_due,
+        pdf=b"%PDF-1.7",
+    )
+    return invoice
+
+
+def test_an_invoice_in_collection_prints_its_latest_letters_date_in_barcode_and_giro(db):
+    # Issue 12 item 16: the letter's pay-by date, not the long-past 5.3.2026 of the invoice.
+    letter_due = timezone.localdate() + timedelta(days=9)
+    invoice = _in_collection(letter_due)
+
+    text = pdf_text(invoice_pdf_bytes(invoice))
+
+    giro_day = f"{letter_due.day}.{letter_due.month}.{letter_due.year}"
+    assert f"Eräpäivä Förfallodag {giro_day}" in text
+    barcode = next(word for word in text.split() if len(word) == 54 and word.isdigit())
+    assert barcode.endswith(letter_due.strftime("%y%m%d"))
+    assert barcode == bank_barcode(
+        invoice.creditor.iban, payoff_for(invoice, letter_due).total, REFERENCE, letter_due
+    )
+
+
+def test_an_invoice_whose_last_letter_has_passed_prints_no_due_date_in_barcode_and_giro(db):
+    invoice = _in_collection(timezone.localdate() - timedelta(days=3))
+
+    text = pdf_text(invoice_pdf_bytes(invoice))
+
+    barcode = next(word for word in text.split() if len(word) == 54 and word.isdigit())
+    assert barcode.endswith("000000")
+    assert "Eräpäivä Förfallodag Euro" in text
+    assert "Eräpäivä Förfallodag 5.3.2026" not in text
+
+
 def test_paid_invoice_has_no_barcode_and_no_qr_code(db):
     invoice = make_invoice(principal=Decimal("64.00"))  # 64 + 5 fee − 69 paid = 0
 

@@ -202,39 +202,40 @@ def _reporting() -> Iterator[None]:
     query it compiled; the per-invoice hash joins spill to disk with the default 4 MB.
     """
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
         yield
 
 
 def _figures(lookups: dict[str, object]) -> dict:
-    with _reporting():
-        return _fold(_groups(lookups), _payment_times(lookups))
+    return _fold(_groups(lookups), _payment_times(lookups))
 
 
 def collection_statistics(today: date, *, creditor_id: int | None = None) -> CollectionStatistics:
     """The figures over all invoices, or one creditor's."""
     lookups = _lookups(today, creditor_id=creditor_id)
-    return CollectionStatistics(creditor_id=creditor_id, creditor_name="", **_figures(lookups))
+    with _reporting():
+        figures = _figures(lookups)
+    return CollectionStatistics(creditor_id=creditor_id, creditor_name="", **figures)
 
 
 def collection_statistics_by_creditor(today: date) -> list[CollectionStatistics]:
     """The figures of each creditor with invoices past due, by creditor name."""
     lookups = _lookups(today)
     per_creditor: dict[tuple[int, str], list[dict]] = defaultdict(list)
-    rows = _groups(lookups, "creditor_id", "creditor__name")
-    # The database's collation orders the names; the dict keeps that order.
-    for row in rows.order_by("creditor__name", "creditor_id"):
-        per_creditor[row["creditor_id"], row["creditor__name"]].append(row)
-    # The payment times one creditor at a time: one hash join each, over its own invoices.
-    return [
-        CollectionStatistics(
-            creditor_id=creditor_id,
-            creditor_name=name,
-            **_fold(rows, _payment_times({**lookups, "creditor_id": creditor_id})),
-        )
-        for (creditor_id, name), rows in per_creditor.items()
-    ]
+    with _reporting():
+        rows = _groups(lookups, "creditor_id", "creditor__name")
+        # The database's collation orders the names; the dict keeps that order.
+        for row in rows.order_by("creditor__name", "creditor_id"):
+            per_creditor[row["creditor_id"], row["creditor__name"]].append(row)
+        # The payment times one creditor at a time: one hash join each, over its own invoices.
+        return [
+            CollectionStatistics(
+                creditor_id=creditor_id,
+                creditor_name=name,
+                **_fold(rows, _payment_times({**lookups, "creditor_id": creditor_id})),
+            )
+            for (creditor_id, name), rows in per_creditor.items()
+        ]
 
 
 def period_statistics(creditor_id: int, *, start: date, end: date, today: date) -> PeriodStatistics:

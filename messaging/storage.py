@@ -1,8 +1,17 @@
-"""A file-system storage without URLs: what it holds is served only through a checking view."""
+"""Storages without URLs: what they hold is served only through a checking view."""
 
 from django.core.files.storage import FileSystemStorage
+from storages.backends.s3 import S3Storage
 
 
-class PrivateFileSystemStorage(FileSystemStorage):
-    def url(self, name: str | None) -> str:
+class _NoURL:
+    def url(self, name: str | None, *args, **kwargs) -> str:
         raise ValueError("Private files have no URL; serve them through a view that checks access.")
+
+
+class PrivateFileSystemStorage(_NoURL, FileSystemStorage):
+    pass
+
+
+class PrivateS3Storage(_NoURL, S3Storage):
+    """FILE_STORAGE=s3: the bucket is private; no signed link is ever handed out."""

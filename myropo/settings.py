@@ -383,17 +383,48 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Message attachments: a storage of their own, outside MEDIA_ROOT and without a URL, so that
-# they are only ever served by the view that checks who may see the contact. An S3-compatible
-# backend is a matter of ATTACHMENTS_STORAGE_BACKEND (and its options) here.
+# they are only ever served by the view that checks who may see the contact.
 ATTACHMENTS_ROOT = Path(env_str("ATTACHMENTS_ROOT", str(BASE_DIR / "private" / "attachments")))
+# Where files live: `filesystem` (one machine, or a shared volume) or `s3` (django-storages'
+# S3 backend; any S3-compatible service through AWS_S3_ENDPOINT_URL), so that several web and
+# worker machines see the same files. Attachments go to a private bucket (or a prefix of the
+# one bucket) and still have no URL.
+FILE_STORAGE = env_str("FILE_STORAGE", "filesystem")
+if FILE_STORAGE not in ("filesystem", "s3"):
+    raise ImproperlyConfigured(f"FILE_STORAGE must be filesystem or s3, not {FILE_STORAGE!r}")
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", "")
+AWS_PRIVATE_BUCKET_NAME = env_str("AWS_PRIVATE_BUCKET_NAME", "") or AWS_STORAGE_BUCKET_NAME
+if FILE_STORAGE == "s3" and not AWS_STORAGE_BUCKET_NAME:
+    raise ImproperlyConfigured("FILE_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+
+
+def _s3(bucket: str, location: str, backend: str = "storages.backends.s3.S3Storage") -> dict:
+    return {
+        "BACKEND": backend,
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "location": location,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+            # Empty: boto3 finds credentials itself (instance role, ~/.aws, its own env vars).
+            "access_key": env_str("AWS_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY", "") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if FILE_STORAGE == "filesystem"
+    else _s3(AWS_STORAGE_BUCKET_NAME, "media"),
     "attachments": {
-        "BACKEND": env_str(
-            "ATTACHMENTS_STORAGE_BACKEND", "messaging.storage.PrivateFileSystemStorage"
-        ),
+        "BACKEND": "messaging.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": str(ATTACHMENTS_ROOT), "base_url": None},
-    },
+    }
+    if FILE_STORAGE == "filesystem"
+    else _s3(AWS_PRIVATE_BUCKET_NAME, "attachments", "messaging.storage.PrivateS3Storage"),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

@@ -7,7 +7,7 @@ PYTHON_FOR_VENV = $(shell scripts/find-python)
 # `make run` is the local development portal: DEBUG on, demo data, console email.
 RUN_ENV := DEBUG=1 PAYMENTS_SANDBOX=1
 
-.PHONY: run test test-later install services migrate messages catalogs lint format lock clean
+.PHONY: run test test-later test-scale install services migrate messages catalogs lint format lock clean
 
 $(BIN)/.installed: requirements.lock
 	@py="$(PYTHON_FOR_VENV)"; [ -n "$$py" ] || exit 1; \
@@ -47,6 +47,12 @@ test: services messages
 test-later: services messages
 	@$(BIN)/python -m tests.testenv collectstatic --noinput -v 0
 	MYROPO_TEST_NOW=$$(date -d '+2 years' +%Y-%m-%dT12:00) $(BIN)/python -m pytest -m "not e2e" -n 2 -q
+
+# Two web processes and two Celery workers against the test database and Redis (README,
+# "Running at scale"); skipped by `make test`.
+test-scale: services messages
+	@$(BIN)/python -m tests.testenv collectstatic --noinput -v 0
+	$(BIN)/python -m pytest -m scale -n 0 -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -88,3 +88,13 @@ def alice_own_invoice(alice, creditor):
         debtor_type="consumer",
         debtor_hetu=ALICE_HETU,
     )
+
+
+def pytest_collection_modifyitems(config, items):
+    """The scale-out test starts real processes (~30 s): only `-m scale` runs it."""
+    if "scale" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="starts real processes; run with -m scale")
+    for item in items:
+        if item.get_closest_marker("scale"):
+            item.add_marker(skip)

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from collection.decision import STAGE_AFTER, Decision, decide_next_step
 from collection.interest import ReferenceRate as Rate
-from collection.models import CollectionRun, CollectionStep, Letter
+from collection.models import CollectionRecall, CollectionRun, CollectionStep, Letter
 from collection.rules import (
     MIN_LETTER_PAYMENT_DAYS,
     STEP_ORDER,
@@ -190,6 +190,7 @@ LEFT JOIN LATERAL (
 LEFT JOIN {letter} l ON l.invoice_id = i.id AND l.step = last.step
 WHERE i.stage = ANY(%(stages)s::varchar[]) AND NOT i.disputed AND i.due_date < %(today)s
   AND i.id > %(after_id)s
+  AND NOT EXISTS (SELECT 1 FROM {recall} r WHERE r.invoice_id = i.id)
 ORDER BY i.id
 LIMIT %(limit)s
 ) candidates
@@ -207,6 +208,7 @@ def _candidates(today: date, *, after_id: int, limit: int) -> list[tuple[int, bo
         step=quote(CollectionStep._meta.db_table),
         charge=quote(Charge._meta.db_table),
         letter=quote(Letter._meta.db_table),
+        recall=quote(CollectionRecall._meta.db_table),
     )
     defaults = CreditorSettings()
     params = {
@@ -240,9 +242,11 @@ def _candidates(today: date, *, after_id: int, limit: int) -> list[tuple[int, bo
 
 
 def _count_candidates(today: date) -> int:
-    return Invoice.objects.filter(
-        stage__in=COLLECTABLE_STAGES, disputed=False, due_date__lt=today
-    ).count()
+    return (
+        Invoice.objects.filter(stage__in=COLLECTABLE_STAGES, disputed=False, due_date__lt=today)
+        .filter(recall__isnull=True)
+        .count()
+    )
 
 
 def queue_letters(letter_ids: Sequence[int]) -> None:

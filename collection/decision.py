@@ -121,6 +121,8 @@ class Reason(StrEnum):
     ACTIVE_PLAN = "active_plan"
     TRANSFER = "due_date_transfer"
     HELD = "held"  # a payment report: collection waits while staff look for the payment
+    PAUSED = "paused"  # the creditor paused it (Ropo One) until it resumes
+    RECALLED = "recalled"  # the creditor took it back from collection, for good
     STATUTE_BARRED = "statute_barred"
     NO_PRIOR_REMINDER = "no_prior_reminder"
     HANDED_OVER = "handed_over"  # legal collection: the portal only records it
@@ -138,6 +140,7 @@ class FeeReason(StrEnum):
     TOTAL_CAP = "total_cost_cap"  # refused: it would break the total-cost cap
     NOT_SENT_IN_TIME = "invoice_not_sent_in_time"  # 10 b § 1 mom
     STOP_REQUESTED = "stop_requested"  # 4 c §: no costs after the request
+    RECALLED = "recalled"  # the creditor recalled the invoice: nothing more is charged
     COMPENSATION_OFFSET = "compensation_offset"  # 10 i §: only beyond the 40 €
     STATUTE_BARRED = "statute_barred"
 
@@ -169,7 +172,8 @@ class InvoiceSituation:
     (payments, acknowledgements: a plan made, a due-date transfer); `sent_on` the day the
     invoice was sent; `stop_requested_on` a consumer's 4 c § request; `channel` how letters
     reach the debtor; `held_until` the last day a hold (a payment report staff are checking)
-    keeps the next step waiting.
+    keeps the next step waiting; `paused` a creditor's pause until it resumes; `recalled_on`
+    the day the creditor recalled the invoice from collection (nothing happens after it).
     """
 
     kind: DebtorKind
@@ -190,6 +194,8 @@ class InvoiceSituation:
     stop_requested_on: date | None = None
     channel: Channel = Channel.LETTER_POST
     held_until: date | None = None
+    paused: bool = False
+    recalled_on: date | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", DebtorKind(self.kind))
@@ -430,6 +436,8 @@ def admit_cost(
         return verdict(ZERO, FeeReason.COUNT_REACHED, rule_code)
     if is_statute_barred(s, on):
         return verdict(ZERO, FeeReason.STATUTE_BARRED, "never.statute_barred")
+    if s.recalled_on is not None:
+        return verdict(ZERO, FeeReason.RECALLED, None)
     if (
         s.kind is DebtorKind.CONSUMER
         and s.stop_requested_on is not None
@@ -532,6 +540,7 @@ _FEE_TEXT = {
     "total cap {total_cap} €",
     FeeReason.NOT_SENT_IN_TIME: "no fee: the invoice was not sent 14 days before its due date",
     FeeReason.STOP_REQUESTED: "no fee: the debtor asked to stop voluntary collection (4 c §)",
+    FeeReason.RECALLED: "no fee: the creditor recalled the invoice from collection",
     FeeReason.COMPENSATION_OFFSET: "creditor's fee {setting} €, charged only beyond the 40 € "
     "standard compensation (10 i §)",
     FeeReason.STATUTE_BARRED: "no fee: statute-barred",
@@ -549,6 +558,8 @@ def decide_next_step(
         return _stop(Reason.CREDITED, "Credited: nothing more happens.")
     if s.principal <= 0:
         return _stop(Reason.NOTHING_UNPAID, "No unpaid capital: no collection step.")
+    if s.recalled_on is not None:
+        return _stop(Reason.RECALLED, "Recalled by the creditor: collection has ended for good.")
     if s.stage is Stage.LEGAL or s.taken(Step.LEGAL):
         return _stop(Reason.HANDED_OVER, "Handed over to legal collection.")
     if s.disputed:
@@ -557,6 +568,8 @@ def decide_next_step(
             "Disputed: collection is paused until customer service resolves it.",
             "never.disputed",
         )
+    if s.paused:
+        return _stop(Reason.PAUSED, "Paused by the creditor: nothing happens until it resumes.")
     if s.in_active_plan:
         return _stop(Reason.ACTIVE_PLAN, "In an active payment plan: collection is paused.")
     if s.transfer_until is not None and today <= s.transfer_until:

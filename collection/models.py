@@ -205,6 +205,7 @@ class StopRequest(models.Model):
 
 class HoldReason(models.TextChoices):
     PAYMENT_REPORT = "payment_report", _("Payment report: staff are looking for the payment")
+    CREDITOR_PAUSE = "creditor_pause", _("Paused by the creditor")
 
 
 class CollectionHold(models.Model):
@@ -217,8 +218,11 @@ class CollectionHold(models.Model):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="collection_holds")
     reason = models.CharField(_("reason"), max_length=16, choices=HoldReason.choices)
-    until = models.DateField(_("collection waits until"))
+    # None: until released (a creditor's pause, resumed by the creditor).
+    until = models.DateField(_("collection waits until"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=64)
+    # Why, in the words of whoever asked (a creditor's pause); not shown to the debtor.
+    note = models.TextField(_("reason"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -246,4 +250,30 @@ class CollectionHold(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.invoice_id} {self.get_reason_display()} → {self.until:%Y-%m-%d}"
+        until = f"{self.until:%Y-%m-%d}" if self.until else "…"
+        return f"{self.invoice_id} {self.get_reason_display()} → {until}"
+
+
+class CollectionRecall(models.Model):
+    """The creditor recalled the invoice from collection (Ropo One): it leaves the cycle for
+    good, no letter goes and nothing more is charged; the debtor's invoice page says so."""
+
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="recall")
+    recalled_at = models.DateTimeField(_("recalled at"), auto_now_add=True)
+    recalled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("recall from collection")
+        verbose_name_plural = _("recalls from collection")
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="recall_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.recalled_at:%Y-%m-%d}"

@@ -87,6 +87,14 @@ _STOP_SENTENCES: dict[Reason, str] = {
     Reason.HELD: gettext_noop(
         "Collection waits while customer service looks for the payment you reported."
     ),
+    Reason.PAUSED: gettext_noop(
+        "The creditor has paused collection of this invoice: no letters are sent and no fees "
+        "are charged until it resumes."
+    ),
+    Reason.RECALLED: gettext_noop(
+        "The creditor has recalled this invoice from collection: MyRopo sends no more letters "
+        "and charges nothing more. Ask the creditor about the invoice."
+    ),
     Reason.STATUTE_BARRED: gettext_noop("The debt is statute-barred and is not collected."),
     Reason.NO_PRIOR_REMINDER: gettext_noop(
         "The creditor sends no payment reminders, and an invoice never moves to collection "

@@ -36,7 +36,14 @@ from collection.decision import (
     decide_next_step,
     simulate_schedule,
 )
-from collection.models import CollectionHold, CollectionStep, Letter, ReferenceRate, StopRequest
+from collection.models import (
+    CollectionHold,
+    CollectionRecall,
+    CollectionStep,
+    Letter,
+    ReferenceRate,
+    StopRequest,
+)
 from collection.rules import (
     MIN_LETTER_PAYMENT_DAYS,
     STEP_ORDER,
@@ -343,9 +350,12 @@ def facts_for_rows(rows: Sequence[dict]) -> dict[int, InvoiceFacts]:
     interruptions: dict[int, set[date]] = defaultdict(set)
     for invoice_id, days in hooks.payment_days(ids).items():
         interruptions[invoice_id].update(days)
-    # In the same query: 4 c § stop requests and the holds not released (payment reports).
+    # In the same query: 4 c § stop requests, the holds not released (payment reports, with an
+    # end; a creditor's pause, without one) and the creditor's recall.
     stop_on: dict[int, date] = {}
     held_until: dict[int, date] = {}
+    paused: set[int] = set()
+    recalled_on: dict[int, date] = {}
     for invoice_id, what, at, until in _rows_for(
         f"SELECT invoice_id, 'ack', created_at, NULL::date FROM {_table(InvoiceEvent)} "  # noqa: S608
         "WHERE invoice_id = ANY(%s::bigint[]) AND kind = ANY(%s::varchar[]) AND "
@@ -353,13 +363,24 @@ def facts_for_rows(rows: Sequence[dict]) -> dict[int, InvoiceFacts]:
         f"SELECT invoice_id, 'stop', requested_at, NULL FROM {_table(StopRequest)} "
         "WHERE invoice_id = ANY(%s::bigint[]) UNION ALL "
         f"SELECT invoice_id, 'hold', NULL, MAX(until) FROM {_table(CollectionHold)} "
-        "WHERE invoice_id = ANY(%s::bigint[]) AND released_at IS NULL GROUP BY invoice_id",
-        [ids, [kind.value for kind in ACKNOWLEDGEMENTS], ids, ids],
+        "WHERE invoice_id = ANY(%s::bigint[]) AND released_at IS NULL AND until IS NOT NULL "
+        "GROUP BY invoice_id UNION ALL "
+        "SELECT DISTINCT invoice_id, 'pause', NULL::timestamptz, NULL::date "
+        f"FROM {_table(CollectionHold)} "
+        "WHERE invoice_id = ANY(%s::bigint[]) AND released_at IS NULL AND until IS NULL "
+        "UNION ALL "
+        f"SELECT invoice_id, 'recall', recalled_at, NULL::date FROM {_table(CollectionRecall)} "
+        "WHERE invoice_id = ANY(%s::bigint[])",
+        [ids, [kind.value for kind in ACKNOWLEDGEMENTS], ids, ids, ids, ids],
     ):
         if what == "ack":
             interruptions[invoice_id].add(at.astimezone(HELSINKI).date())
         elif what == "stop":
             stop_on[invoice_id] = at.astimezone(HELSINKI).date()
+        elif what == "pause":
+            paused.add(invoice_id)
+        elif what == "recall":
+            recalled_on[invoice_id] = at.astimezone(HELSINKI).date()
         else:
             held_until[invoice_id] = until
     in_plan = active_plan_invoice_ids(ids)
@@ -393,6 +414,8 @@ def facts_for_rows(rows: Sequence[dict]) -> dict[int, InvoiceFacts]:
             channel=row.get("delivery_channel") or Channel.LETTER_POST,
             stop_requested_on=stop_on.get(invoice_id),
             held_until=held_until.get(invoice_id),
+            paused=invoice_id in paused,
+            recalled_on=recalled_on.get(invoice_id),
         )
         result[invoice_id] = InvoiceFacts(
             id=invoice_id,

@@ -23,7 +23,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from collection.models import CollectionHold, HoldReason, StopRequest, StopRequestChannel
+from collection.models import (
+    CollectionHold,
+    CollectionRecall,
+    HoldReason,
+    StopRequest,
+    StopRequestChannel,
+)
 from collection.rules import DebtorKind
 from invoices.models import Charge, ChargeKind, EventKind, Invoice, Stage
 from invoices.services import invoice_record_event
@@ -32,6 +38,9 @@ __all__ = [
     "CollectionError",
     "collection_hold",
     "collection_hold_release",
+    "collection_pause",
+    "collection_recall",
+    "collection_resume",
     "collection_stop_request",
     "costs_charged_after",
 ]
@@ -198,3 +207,99 @@ def collection_hold_release(*, source: str, actor: User | None = None) -> int:
                 data={"hold": hold.source, "released": True},
             )
     return len(holds)
+
+
+# --- The creditor's pause and recall (Ropo One calls these) -----------------------------------
+
+PAUSE_SOURCE = "creditor-pause"
+
+
+def _active_pauses(invoice: Invoice):
+    return CollectionHold.objects.filter(
+        invoice=invoice, reason=HoldReason.CREDITOR_PAUSE, released_at__isnull=True
+    )
+
+
+def _collectable(invoice: Invoice, reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise CollectionError(_("Give the reason."))
+    if invoice.stage in CLOSED:
+        raise CollectionError(_("The invoice is closed: there is no collection to change."))
+    if CollectionRecall.objects.filter(invoice=invoice).exists():
+        raise CollectionError(_("The invoice has been recalled from collection."))
+    return reason
+
+
+def collection_pause(*, invoice: Invoice, reason: str, actor: User | None) -> CollectionHold:
+    """The creditor pauses the collection of one invoice until it resumes it: the cycle takes
+    no step (`decide_next_step` stops on `paused`). The reason stays with the creditor."""
+    with transaction.atomic():
+        invoice = _locked(invoice)
+        reason = _collectable(invoice, reason)
+        if _active_pauses(invoice).exists():
+            raise CollectionError(_("Collection of this invoice is already paused."))
+        count = CollectionHold.objects.filter(
+            invoice=invoice, reason=HoldReason.CREDITOR_PAUSE
+        ).count()
+        hold = CollectionHold.objects.create(
+            invoice=invoice,
+            reason=HoldReason.CREDITOR_PAUSE,
+            until=None,
+            source=f"{PAUSE_SOURCE}:{invoice.pk}:{count + 1}",
+            note=reason[:2000],
+            created_by=actor,
+        )
+        invoice_record_event(
+            invoice=invoice,
+            kind=EventKind.NOTE,
+            actor=actor,
+            detail=_("The creditor paused collection."),
+            data={"hold": hold.source, "paused": True, "reason": reason[:2000]},
+        )
+    return hold
+
+
+def collection_resume(*, invoice: Invoice, reason: str, actor: User | None) -> int:
+    """Ends the creditor's pause: the next cycle decides the invoice again."""
+    with transaction.atomic():
+        invoice = _locked(invoice)
+        reason = _collectable(invoice, reason)
+        holds = list(_active_pauses(invoice).select_for_update())
+        if not holds:
+            raise CollectionError(_("Collection of this invoice is not paused."))
+        now = timezone.now()
+        for hold in holds:
+            hold.released_at = now
+            hold.save(update_fields=["released_at"])
+        invoice_record_event(
+            invoice=invoice,
+            kind=EventKind.NOTE,
+            actor=actor,
+            detail=_("The creditor resumed collection."),
+            data={"hold": holds[0].source, "released": True, "reason": reason[:2000]},
+        )
+    return len(holds)
+
+
+def collection_recall(*, invoice: Invoice, reason: str, actor: User | None) -> CollectionRecall:
+    """The creditor takes the invoice back from collection, for good: the cycle never picks it
+    again, no cost is admitted any more (`admit_cost`), and the debtor's page says so. A pause
+    in force ends with it."""
+    with transaction.atomic():
+        invoice = _locked(invoice)
+        reason = _collectable(invoice, reason)
+        now = timezone.now()
+        _active_pauses(invoice).update(released_at=now)
+        recall = CollectionRecall.objects.create(invoice=invoice, recalled_by=actor, reason=reason)
+        invoice_record_event(
+            invoice=invoice,
+            kind=EventKind.NOTE,
+            actor=actor,
+            detail=_(
+                "The creditor recalled the invoice from collection: MyRopo sends no more "
+                "letters and charges nothing more."
+            ),
+            data={"recalled": True, "reason": reason},
+        )
+    return recall

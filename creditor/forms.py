@@ -341,3 +341,14 @@ class InviteUserForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=CreditorRole.choices)
+
+
+class CollectionActForm(forms.Form):
+    """Pause, resume or recall: the reason is required (it is audited)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give the reason.")},
+    )

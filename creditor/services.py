@@ -368,3 +368,62 @@ def creditor_user_remove(*, creditor: Creditor, actor: User, membership: Credito
             action=CreditorAuditAction.USER_REMOVED,
             data={"email": email, "changes": {"role": [role, None]}},
         )
+
+
+# --- Pause, resume, recall ------------------------------------------------------------------
+
+
+def _collection_act(
+    *, creditor: Creditor, actor: User, invoice: Invoice, reason: str, act: str
+) -> None:
+    from collection.services import (
+        CollectionError,
+        collection_pause,
+        collection_recall,
+        collection_resume,
+    )
+
+    do, action = {
+        "pause": (collection_pause, CreditorAuditAction.COLLECTION_PAUSED),
+        "resume": (collection_resume, CreditorAuditAction.COLLECTION_RESUMED),
+        "recall": (collection_recall, CreditorAuditAction.RECALLED),
+    }[act]
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        require_admin(creditor=creditor, actor=actor)
+        _mine(creditor, invoice)
+        try:
+            do(invoice=invoice, reason=reason, actor=actor)
+        except CollectionError as error:
+            raise CreditorPortalError(str(error.message)) from None
+        audit(
+            creditor=creditor,
+            actor=actor,
+            action=action,
+            invoice=invoice,
+            data={"reason": reason, "stage": invoice.stage},
+        )
+
+
+def creditor_collection_pause(*, creditor: Creditor, actor: User, invoice: Invoice, reason: str):
+    _collection_act(creditor=creditor, actor=actor, invoice=invoice, reason=reason, act="pause")
+
+
+def creditor_collection_resume(*, creditor: Creditor, actor: User, invoice: Invoice, reason: str):
+    _collection_act(creditor=creditor, actor=actor, invoice=invoice, reason=reason, act="resume")
+
+
+def creditor_recall(*, creditor: Creditor, actor: User, invoice: Invoice, reason: str):
+    _collection_act(creditor=creditor, actor=actor, invoice=invoice, reason=reason, act="recall")
+
+
+def collection_state(invoice: Invoice) -> dict:
+    """Whether the creditor has paused or recalled the invoice's collection (for its page)."""
+    from collection.models import CollectionHold, CollectionRecall, HoldReason
+
+    return {
+        "recall": CollectionRecall.objects.filter(invoice=invoice).first(),
+        "pause": CollectionHold.objects.filter(
+            invoice=invoice, reason=HoldReason.CREDITOR_PAUSE, released_at__isnull=True
+        ).first(),
+    }

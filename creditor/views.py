@@ -29,6 +29,7 @@ from creditor import selectors, services
 from creditor.access import creditor_switch, creditor_view
 from creditor.forms import (
     ArrangementSettingsForm,
+    CollectionActForm,
     CreditForm,
     DisputeDecisionForm,
     InviteUserForm,
@@ -141,6 +142,9 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "credit_form": CreditForm(),
             "dispute_form": DisputeDecisionForm(),
             "note_form": NoteForm(),
+            "pause_form": CollectionActForm(auto_id="pause_%s"),
+            "recall_form": CollectionActForm(auto_id="recall_%s"),
+            **services.collection_state(invoice),
             "contacts": selectors.creditor_contacts(_creditor(request)).filter(invoices=invoice),
         },
     )
@@ -308,6 +312,52 @@ def invoice_dispute_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     return _act(request, pk, DisputeDecisionForm, act)
+
+
+def _collection_view(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+    def act(invoice, data):
+        service(
+            creditor=_creditor(request),
+            actor=request.user,
+            invoice=invoice,
+            reason=data["reason"],
+        )
+        messages.success(request, done)
+
+    return _act(request, pk, CollectionActForm, act)
+
+
+@require_POST
+@creditor_view(admin=True)
+def invoice_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _collection_view(
+        request,
+        pk,
+        services.creditor_collection_pause,
+        _("Collection of the invoice is paused until you resume it."),
+    )
+
+
+@require_POST
+@creditor_view(admin=True)
+def invoice_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _collection_view(
+        request,
+        pk,
+        services.creditor_collection_resume,
+        _("Collection of the invoice continues from the next cycle."),
+    )
+
+
+@require_POST
+@creditor_view(admin=True)
+def invoice_recall_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _collection_view(
+        request,
+        pk,
+        services.creditor_recall,
+        _("The invoice was recalled from collection: nothing more is sent or charged."),
+    )
 
 
 @require_POST

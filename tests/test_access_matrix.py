@@ -115,6 +115,9 @@ ROUTES: dict[str, Route] = {
     "creditor:invoice_credit": Route(_invoice, post="creditor admin"),
     "creditor:invoice_dispute": Route(_invoice, post="creditor admin"),
     "creditor:invoice_note": Route(_invoice, post="creditor admin"),
+    "creditor:invoice_pause": Route(_invoice, post="creditor admin"),
+    "creditor:invoice_resume": Route(_invoice, post="creditor admin"),
+    "creditor:invoice_recall": Route(_invoice, post="creditor admin"),
     "creditor:contact": Route(_contact, get="creditor"),
     "creditor:upload_detail": Route(lambda w: {"pk": w.objects["upload"].pk}, get="creditor"),
     "creditor:user_role": Route(

@@ -18,7 +18,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from collection.models import CollectionHold, CollectionRun, Letter, ReferenceRate, StopRequest
+from collection.models import (
+    CollectionHold,
+    CollectionRecall,
+    CollectionRun,
+    Letter,
+    ReferenceRate,
+    StopRequest,
+)
 from collection.rate_gaps import half_year_label, missed_interest_book, missed_interest_report
 from invoices.admin import (
     ChargeInline,
@@ -57,7 +64,15 @@ class StopRequestInline(ReadOnlyInlineMixin, admin.StackedInline):
 
 class CollectionHoldInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = CollectionHold
-    fields = ["reason", "until", "source", "created_at", "released_at"]
+    fields = ["reason", "until", "note", "source", "created_by", "created_at", "released_at"]
+    readonly_fields = fields
+
+
+class CollectionRecallInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """The creditor recalled the invoice from collection (Ropo One): customer service sees why."""
+
+    model = CollectionRecall
+    fields = ["recalled_at", "recalled_by", "reason"]
     readonly_fields = fields
 
 
@@ -75,6 +90,7 @@ class InvoiceAdmin(BaseInvoiceAdmin):
         LetterInline,
         StopRequestInline,
         CollectionHoldInline,
+        CollectionRecallInline,
         InvoiceEventInline,
     ]
 

@@ -173,3 +173,17 @@ def test_the_refusals_are_in_the_admins_language(admin_client, creditor_admin, d
     page = admin_client.post(url("pause", due_invoice), {"reason": "Syy"}, follow=True)
     assert "Tämän laskun perintä on jo keskeytetty." in page.content.decode()
     assert CollectionHold.objects.filter(invoice=due_invoice).count() == 1
+
+
+def test_customer_service_sees_the_recall_and_its_reason_in_the_admin(
+    admin_client, staff, due_invoice
+):
+    from django.test import Client
+
+    from tests.invoices.test_admin import mfa_login
+
+    admin_client.post(url("recall", due_invoice), {"reason": "Perimme itse"})
+    staff_client = mfa_login(Client(), staff)
+    page = staff_client.get(reverse("admin:invoices_invoice_change", args=[due_invoice.pk]))
+    assert page.status_code == 200
+    assert "Perimme itse" in page.content.decode()

@@ -195,7 +195,7 @@ def start_servers(count: int) -> list[tuple[subprocess.Popen, int]]:
         )
         servers.append((process, port))
     for _process, port in servers:
-        for _ in range(200):
+        for _ in range(900):  # up to ~2 min: on a loaded machine Django's start takes a while
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                     break
@@ -397,6 +397,12 @@ def run(args: argparse.Namespace) -> None:
         f"chat round trip:     p50 {statistics.median(chat_times):.2f} ms, "
         f"p99 {percentile(chat_times, 99):.2f} ms, {sent / measured['elapsed']:.0f} msgs/s saved, "
         f"{measured['delivered'] / measured['elapsed']:.0f} deliveries/s"
+    )
+    p50, p99 = statistics.median(chat_times), percentile(chat_times, 99)
+    verdict = "met" if p50 <= 5 and p99 <= 50 else "missed"
+    print(
+        f"goal (p50 <= 5 ms, p99 <= 50 ms): {verdict}; machine: {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} (shared with other work)"
     )
     ratio = statistics.median(chat_times) / statistics.median(floor_times)
     print(f"ratio chat/redis p50: {ratio:.1f}")

@@ -277,3 +277,18 @@ def active_plan_invoice_ids(ids: Sequence[int]) -> set[int]:
             [list(ids)],
         )
         return {invoice_id for (invoice_id,) in cursor.fetchall()}
+
+
+def invoice_plan_context(invoice: Invoice, today: date) -> dict:
+    """The invoice page of an invoice in an active plan shows the plan and its next
+    installment's codes instead of the invoice's full amount (issue 12 item 13); registered
+    with `invoices.hooks` in ArrangementsConfig.ready()."""
+    plan = (
+        PaymentPlan.objects.filter(state=PlanState.ACTIVE, plan_invoices__invoice=invoice)
+        .select_related("creditor")
+        .first()
+    )
+    if plan is None:
+        return {}
+    progress = plan_progress(plan, today=today, with_codes=True)
+    return {"active_plan": plan, "plan_next": progress.next_due}

@@ -169,6 +169,8 @@ class Action:
     label: str
     url: str
     primary: bool = False
+    # Pays or arranges the invoice itself: not offered while a payment plan holds it.
+    arranging: bool = False
 
 
 # Filled in by later apps: an action appears as soon as its URL name exists, and only for a
@@ -193,7 +195,7 @@ def invoice_actions(invoice: Invoice, allowed: frozenset[str]) -> list[Action]:
             url = reverse(url_name, kwargs={"pk": invoice.pk})
         except NoReverseMatch:
             continue
-        actions.append(Action(str(label), url, primary))
+        actions.append(Action(str(label), url, primary, arranging=scope in ("pay", "arrange")))
     return actions
 
 
@@ -238,6 +240,10 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         **invoice_viewer_context(invoice, request.user),
         "claims": claims_for_debtor(request.user, invoice),
     }
+    if context.get("active_plan"):
+        # The plan's installments pay the invoice (arrangements): no Pay, Plan or Due date.
+        context["actions"] = [a for a in context["actions"] if not a.arranging]
+        context["overdue"] = False  # the plan's own dates are what is due
     return render(request, "invoices/invoice_detail.html", context)
 
 

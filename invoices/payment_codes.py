@@ -35,10 +35,21 @@ class PaymentCodes:
     amount: Decimal
     due_date: date | None
     barcode: str | None
-    barcode_svg: str | None
     qr_payload: str | None
-    qr_svg: str | None
-    qr_png_data_uri: str | None
+
+    # Drawn when a template asks, not with the codes: the page shows the SVGs, a PDF the PNG,
+    # and nobody both (each drawing is cached per payload, invoices.references).
+    @property
+    def barcode_svg(self) -> str | None:
+        return code128_svg(self.barcode) if self.barcode else None
+
+    @property
+    def qr_svg(self) -> str | None:
+        return epc_qr_svg(self.qr_payload) if self.qr_payload else None
+
+    @property
+    def qr_png_data_uri(self) -> str | None:
+        return epc_qr_png_data_uri(self.qr_payload) if self.qr_payload else None
 
 
 def format_iban(iban: str) -> str:
@@ -98,8 +109,5 @@ def payment_codes_for(
         amount=amount,
         due_date=due_date,
         barcode=barcode,
-        barcode_svg=code128_svg(barcode) if barcode else None,
         qr_payload=qr_payload,
-        qr_svg=epc_qr_svg(qr_payload) if qr_payload else None,
-        qr_png_data_uri=epc_qr_png_data_uri(qr_payload) if qr_payload else None,
     )

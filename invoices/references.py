@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 import segno
 from schwifty import BIC, IBAN
@@ -418,6 +419,10 @@ def epc_qr_payload(
     return payload
 
 
+# A code is a pure function of its payload, and encoding one (segno's mask search) was a sixth
+# of the invoice page's time, twice over (the SVG and the PNG): each is drawn once per process
+# and payload. The payload carries the amount and date, so a day's codes are a few hundred.
+@lru_cache(maxsize=512)
 def _epc_qr(payload: str) -> segno.QRCode:
     if len(payload.encode("utf-8")) > _EPC_MAX_BYTES:
         raise PaymentCodeError(f"An EPC QR payload is at most {_EPC_MAX_BYTES} bytes.")
@@ -429,11 +434,13 @@ def _epc_qr(payload: str) -> segno.QRCode:
     return qr
 
 
+@lru_cache(maxsize=512)
 def epc_qr_svg(payload: str, *, scale: int = 4) -> str:
     """The EPC QR code as an SVG element to inline in HTML."""
     return _epc_qr(payload).svg_inline(scale=scale)
 
 
+@lru_cache(maxsize=512)
 def epc_qr_png_data_uri(payload: str, scale: int = 4) -> str:
     """The EPC QR code as a ``data:image/png`` URI, for PDFs."""
     return _epc_qr(payload).png_data_uri(scale=scale)
@@ -486,6 +493,7 @@ def code128_widths(digits: str) -> str:
     return "".join(CODE128_PATTERNS[value] for value in code128c_symbols(digits))
 
 
+@lru_cache(maxsize=512)
 def code128_svg(digits: str, *, height: int = 50, scale: int = 2) -> str:
     """An SVG of ``digits`` as Code 128 set C, for the giro form's bank barcode.
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoices', '0011_request_event'),
+        ('invoices', '0013_statistics_indexes'),
     ]
 
     operations = [

@@ -257,6 +257,10 @@ def wrk(port: int, path: str, clients: int, args, cookies: dict[str, str], scrip
         )
     )
     non200 = int(re.search(r"NON200 (\d+)", out).group(1))
+    if requests == 0:
+        # Nothing answered within the run: wrk reports no timeout for a request still
+        # waiting at the end, but every client's request failed as far as a user can tell.
+        socket_errors = max(socket_errors, clients)
     return Result(
         rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         p50_ms=int(re.search(r"P50 (\d+)", out).group(1)) / 1000,

@@ -419,9 +419,9 @@ def epc_qr_payload(
     return payload
 
 
-# A code is a pure function of its payload, and encoding one (segno's mask search) was a sixth
-# of the invoice page's time, twice over (the SVG and the PNG): each is drawn once per process
-# and payload. The payload carries the amount and date, so a day's codes are a few hundred.
+# A code is a pure function of its payload, and encoding it twice per view (segno's mask search,
+# for the SVG and the PNG) was a seventh of the invoice page's time: each is drawn once per
+# process and payload. The payload carries the amount and date, so codes change daily.
 @lru_cache(maxsize=512)
 def _epc_qr(payload: str) -> segno.QRCode:
     if len(payload.encode("utf-8")) > _EPC_MAX_BYTES:

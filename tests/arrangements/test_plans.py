@@ -83,6 +83,10 @@ def test_preview_then_accept_makes_plan_installments_fee_and_events(
     preview = alice_client.get(url, form)
     assert preview.status_code == 200
     assert 'data-testid="plan-fee"' in preview.content.decode()
+    # Issue 12 item 14: the summary in one piece, the schedule a styled table.
+    summary = preview.content.decode().split('id="plan-summary"')[1].split("</dl>")[0]
+    assert all(word in summary for word in ("Balance", "Payment plan fee", "Total"))
+    assert '<table class="table">' in preview.content.decode()
     assert not PaymentPlan.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_client.post(url, {**form, "action": "accept"})

@@ -19,6 +19,9 @@ TEST_ENV = {
     "CHANNELS_PREFIX": f"myropo-test-asgi-{os.getpid()}",
     "CELERY_TASK_ALWAYS_EAGER": "1",
     "PAYMENTS_SANDBOX": "1",
+    # Redis-down tests point at a closed port (refused at once); a loaded machine must not
+    # turn a slow read into "Redis is down" mid-test (myropo/settings.py, CACHES).
+    "CACHE_REDIS_SOCKET_TIMEOUT_MS": "5000",
 }
 
 for key, value in TEST_ENV.items():

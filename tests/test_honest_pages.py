@@ -99,7 +99,10 @@ def test_an_authorization_cannot_grant_messaging_before_it_exists(alice_client, 
     assert 'value="message"' not in html
 
 
-def test_the_language_choice_names_each_language_in_itself(alice_client):
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_language_choice_names_each_language_in_itself(alice_client, alice, language):
+    alice.preferred_language = language
+    alice.save(update_fields=["preferred_language"])
     html = alice_client.get("/profile/").content.decode()
     for name in ("Suomi", "Svenska", "English"):
         assert f">{name}</option>" in html

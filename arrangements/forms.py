@@ -1,7 +1,11 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from myropo.templatetags.money import format_euros
 
 # A date input holds ISO dates whatever the page language: "15.12.2026" shows an empty picker.
 ISO_DATE = "%Y-%m-%d"
@@ -26,9 +30,34 @@ class TransferForm(forms.Form):
             attrs["max"] = window.latest.isoformat()
 
 
+class InvoiceCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes of which some are shown but cannot be ticked (`unavailable` ids)."""
+
+    def __init__(self, *args, unavailable=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unavailable = set(unavailable)
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value in self.unavailable:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+def invoice_choice_label(invoice, refusal: str | None = None) -> str:
+    """What tells a person's invoices apart: number, what is open and the due date, and
+    why it cannot be in a plan when it cannot."""
+    label = gettext("%(number)s · %(amount)s open · due %(date)s") % {
+        "number": invoice.number,
+        "amount": format_euros(invoice.open_balance),
+        "date": date_format(invoice.due_date, "SHORT_DATE_FORMAT"),
+    }
+    return f"{label} — {refusal}" if refusal else label
+
+
 class PlanForm(forms.Form):
     invoice = forms.TypedMultipleChoiceField(
-        label=_("Invoices"), coerce=int, widget=forms.CheckboxSelectMultiple
+        label=_("Invoices"), coerce=int, widget=InvoiceCheckboxes
     )
     start = forms.DateField(
         label=_("First installment"),
@@ -51,18 +80,41 @@ class PlanForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, invoices=(), groups=(), min_start=None, max_start=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        invoices=(),
+        groups=(),
+        refusals=None,
+        min_start=None,
+        max_start=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        refusals = refusals or {}
         if groups:
             # One heading per (creditor, debtor): a plan takes the invoices of one group.
             self.fields["invoice"].choices = [
-                (label, [(invoice.pk, invoice.number) for invoice in members])
+                (
+                    label,
+                    [
+                        (invoice.pk, invoice_choice_label(invoice, refusals.get(invoice.pk)))
+                        for invoice in members
+                    ],
+                )
                 for label, members in groups
             ]
         else:
             self.fields["invoice"].choices = [
-                (invoice.pk, f"{invoice.creditor.name} {invoice.number}") for invoice in invoices
+                (
+                    invoice.pk,
+                    f"{invoice.creditor.name} "
+                    f"{invoice_choice_label(invoice, refusals.get(invoice.pk))}",
+                )
+                for invoice in invoices
             ]
+        # Shown, so that the person sees where the invoice is, but not offered.
+        self.fields["invoice"].widget.unavailable = set(refusals)
         attrs = self.fields["start"].widget.attrs
         if min_start:
             attrs["min"] = min_start.isoformat()

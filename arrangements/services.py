@@ -93,7 +93,7 @@ class PlanStateError(ArrangementError):
     pass
 
 
-def _refusal_for(invoice: Invoice) -> str | None:
+def arrangement_refusal(invoice: Invoice) -> str | None:
     """Why nothing can be arranged on this invoice at all (no request either)."""
     if invoice.stage == Stage.PAID:
         return _("Invoice %(number)s is already paid.") % {"number": invoice.number}
@@ -158,7 +158,7 @@ def transfer_options(invoice: Invoice, *, today: date, used: int | None = None) 
     limit, weeks = transfer_limit(settings, invoice.debtor_type)
     if used is None:
         used = DueDateTransfer.objects.filter(invoice=invoice).count()
-    refusal = _refusal_for(invoice) or _barred_refusal(invoice, today)
+    refusal = arrangement_refusal(invoice) or _barred_refusal(invoice, today)
     if refusal is None and in_active_plan([invoice.pk]):
         refusal = _("Invoice %(number)s is in a payment plan; its installments set the dates.") % {
             "number": invoice.number
@@ -387,7 +387,7 @@ def _plan_invoices_check(invoices: list[Invoice], *, allow_outside: bool) -> Arr
             )
         )
     for invoice in invoices:
-        if refusal := _refusal_for(invoice):
+        if refusal := arrangement_refusal(invoice):
             raise ArrangementError(refusal)
         if invoice.open_balance <= 0:
             raise ArrangementError(
@@ -785,7 +785,7 @@ def arrangement_request_create(
             )
         )
     for invoice in invoices:
-        if refusal := _refusal_for(invoice):
+        if refusal := arrangement_refusal(invoice):
             raise ArrangementError(refusal)
     with transaction.atomic():
         _lock_invoices([invoice.pk for invoice in invoices])

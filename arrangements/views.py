@@ -28,6 +28,7 @@ from arrangements.selectors import (
 )
 from arrangements.services import (
     ArrangementError,
+    arrangement_refusal,
     arrangement_request_create,
     due_date_transfer,
     installment_order_lines,
@@ -135,6 +136,11 @@ def plan_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         data,
         invoices=candidates,
         groups=groups,
+        refusals={
+            invoice.pk: refusal
+            for invoice in candidates
+            if (refusal := arrangement_refusal(invoice))
+        },
         min_start=min_start,
         max_start=max_start,
         initial={"invoice": [pk] if pk else [], "start": today + timedelta(days=14)},

@@ -11,7 +11,7 @@ from django.utils import translation
 from accounts.context import Acting
 from arrangements.models import PaymentPlan
 from arrangements.services import ArrangementError, plan_create
-from invoices.models import InvoiceAccess
+from invoices.models import InvoiceAccess, Stage
 from tests.accounts.helpers import (
     ALICE_HETU,
     BOB_HETU,
@@ -167,3 +167,23 @@ def test_a_request_to_customer_service_covers_one_debtor_too(alice, creditor):
             acting=Acting(alice),
         )
     assert not ArrangementRequest.objects.exists()
+
+
+def test_the_plan_form_tells_invoices_apart_and_shows_why_one_cannot_be_planned(
+    alice, alice_client, alice_with_her_company
+):
+    """Each choice names the invoice's open amount and due date; one in legal collection is
+    shown but cannot be ticked, with the reason beside it."""
+    own, other_own, _company = alice_with_her_company
+    other_own.stage = Stage.LEGAL
+    other_own.save(update_fields=["stage"])
+    alice.preferred_language = "en"
+    alice.save(update_fields=["preferred_language"])
+
+    page = alice_client.get(reverse("arrangements:plan", args=[own.pk])).content.decode()
+
+    assert f"{own.number} · €300.00 open · due 9 Mar 2026" in page
+    legal = page.split(f'value="{other_own.pk}"', 1)[1].split("</label>", 1)[0]
+    assert "disabled" in legal and "legal collection" in legal
+    mine = page.split(f'value="{own.pk}"', 1)[1].split("</label>", 1)[0]
+    assert "disabled" not in mine

@@ -98,6 +98,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests first")
     parser.add_argument("--database", default="myropo_bench_queue", help="dropped and created")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use the kept database as it is (no load)"
+    )
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE")
     args = parser.parse_args()
     if "bench" not in args.database:
@@ -393,11 +396,12 @@ def main() -> None:
         os.environ.setdefault(key, value)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myropo.settings")
 
-    recreate_database(maintenance_url, args.database)
+    if not args.reuse:
+        recreate_database(maintenance_url, args.database)
     try:
         run(args, bench_url)
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             from django.db import connections
 
             connections.close_all()
@@ -452,14 +456,15 @@ def run(args: argparse.Namespace, bench_url: str) -> None:
     call_command("migrate", interactive=False, verbosity=0)
     print(f"migrated {args.database} in {time.perf_counter() - start:.1f} s")
 
-    with psycopg.connect(bench_url, autocommit=True) as conn, conn.cursor() as cursor:
-        start = time.perf_counter()
-        timings = load(args, cursor)
-        total = time.perf_counter() - start
-    for label, (rows, seconds) in timings.items():
-        rate = f"  ({rows / seconds:,.0f} rows/s)" if rows and seconds else ""
-        print(f"  {label:<14} {rows:>10,} rows  {seconds:6.1f} s{rate}")
-    print(f"loaded {args.contacts:,} contacts with {args.messages:,} messages in {total:.1f} s")
+    if not args.reuse:
+        with psycopg.connect(bench_url, autocommit=True) as conn, conn.cursor() as cursor:
+            start = time.perf_counter()
+            timings = load(args, cursor)
+            total = time.perf_counter() - start
+        for label, (rows, seconds) in timings.items():
+            rate = f"  ({rows / seconds:,.0f} rows/s)" if rows and seconds else ""
+            print(f"  {label:<14} {rows:>10,} rows  {seconds:6.1f} s{rate}")
+        print(f"loaded {args.contacts:,} contacts with {args.messages:,} messages in {total:.1f} s")
 
     client = staff_client(User.objects.filter(is_staff=True).order_by("pk").first())
 
@@ -498,6 +503,7 @@ def run(args: argparse.Namespace, bench_url: str) -> None:
                     print(f"-- {name}")
                     print("\n".join(f"   {line}" for (line,) in plan))
 
+        print("load average before timing: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         queue = measure(
             {
                 "django": lambda: client.get(QUEUE_URL),
@@ -520,6 +526,7 @@ def run(args: argparse.Namespace, bench_url: str) -> None:
             warmup=args.warmup,
         )
 
+    print("load average after timing: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     (page_ms, page_p90), (sql_ms, sql_p90) = queue["django"], queue["sql"]
     (search_ms, search_p90), (search_sql_ms, search_sql_p90) = search["django"], search["sql"]
     print(

@@ -328,7 +328,9 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_QUERY_EMAIL = False
 SOCIALACCOUNT_STORE_TOKENS = False
 
-# Sessions end after 30 minutes without a request (the timer restarts on every request).
+# Sessions end after 30 minutes without a request (the timer restarts on every request; the
+# store writes the new expiry at most once a minute, myropo.sessions).
+SESSION_ENGINE = "myropo.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

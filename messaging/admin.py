@@ -10,14 +10,12 @@ from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -47,6 +45,15 @@ from messaging.services import (
     payment_report_decide,
     staff_reply,
 )
+from messaging.staff_queue import (
+    ASSIGNED_LOOKUPS,
+    SLA_LOOKUPS,
+    UncountedPaginator,
+    assigned_filter,
+    queue_page,
+    sla_filter,
+)
+from messaging.staff_queue import parse as parse_queue
 
 SEARCH_CONFIGS = ("finnish", "swedish", "english")
 
@@ -94,18 +101,10 @@ class SlaBreachedFilter(admin.SimpleListFilter):
     parameter_name = "sla"
 
     def lookups(self, request, model_admin):
-        return [("breached", _("Target missed")), ("due", _("Not answered yet"))]
+        return SLA_LOOKUPS
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "breached":
-            return queryset.filter(
-                Q(first_response_at__isnull=True, sla_due_at__lt=now)
-                | Q(first_response_at__gt=F("sla_due_at"))
-            )
-        if self.value() == "due":
-            return queryset.filter(first_response_at__isnull=True).exclude(state="resolved")
-        return queryset
+        return sla_filter(queryset, self.value())
 
 
 class AssignedFilter(admin.SimpleListFilter):
@@ -113,48 +112,10 @@ class AssignedFilter(admin.SimpleListFilter):
     parameter_name = "assigned"
 
     def lookups(self, request, model_admin):
-        return [("mine", _("Mine")), ("none", _("Unassigned"))]
+        return ASSIGNED_LOOKUPS
 
     def queryset(self, request, queryset):
-        if self.value() == "mine":
-            return queryset.filter(assigned_to=request.user)
-        if self.value() == "none":
-            return queryset.filter(assigned_to__isnull=True)
-        return queryset
-
-
-class UncountedPaginator(Paginator):
-    """Pages without COUNT(*): the page's rows and one more tell whether another follows.
-
-    For lists whose count costs more than the page: the whole queue unfiltered, a search for
-    a common word (a count would visit every match). `count` is then a lower bound, at most
-    one past the page shown; the page template says "more than" instead of a number.
-    """
-
-    counted = False
-
-    def __init__(self, object_list, per_page, *, number: int):
-        super().__init__(object_list, per_page)
-        self.number = number
-
-    @cached_property
-    def rows(self) -> list:
-        bottom = (self.number - 1) * self.per_page
-        return list(self.object_list[bottom : bottom + self.per_page + 1])
-
-    @cached_property
-    def count(self) -> int:
-        return (self.number - 1) * self.per_page + len(self.rows)
-
-    @property
-    def more(self) -> bool:
-        return len(self.rows) > self.per_page
-
-    def page(self, number) -> Page:
-        number = self.validate_number(number)
-        if number != self.number:  # not the page fetched: the usual slice
-            return super().page(number)
-        return self._get_page(self.rows[: self.per_page], number, self)
+        return assigned_filter(queryset, self.value(), request.user)
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -355,6 +316,18 @@ class ContactAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return ContactChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        """The queue's own small page for its filters, search and pages (messaging.staff_queue);
+        Django's changelist for the rest (sorting by a column, "show all", popups)."""
+        query = parse_queue(request.GET) if request.method == "GET" else None
+        if query is not None and not extra_context:
+            if not self.has_view_or_change_permission(request):
+                raise PermissionDenied
+            page = queue_page(request, self, query)
+            if page is not None:
+                return page
+        return super().changelist_view(request, extra_context)
 
     # --- The actions of the change page ----------------------------------------------------
 

@@ -138,7 +138,8 @@ def test_the_queue_costs_a_fixed_number_of_queries(
     settings.MESSAGING_CONTACTS_PER_HOUR = 1000
     for n in range(40):
         make_contact(alice, body=f"Viesti {n}")
-    with django_assert_max_num_queries(15):
+    # The session, the user, the second factor, the count, the rows, the creditor filter.
+    with django_assert_max_num_queries(6):
         response = admin_client.get("/admin/messaging/contact/?state__exact=new")
     assert response.status_code == 200
     assert Message.objects.count() == 40
@@ -274,24 +275,85 @@ def test_a_rare_word_is_found_through_the_index_and_counted(admin_client, alice,
 def test_the_queue_rows_are_those_django_renders(
     admin_client, alice, staff, creditor, monkeypatch, settings
 ):
+    """The queue's own page (messaging.staff_queue) writes each row as Django's changelist
+    does: the same cells, classes, texts, times and links."""
+    import re
+
     from django.contrib.admin.templatetags.admin_list import results
+
+    from accounts.models import Organisation, User
 
     settings.MESSAGING_CONTACTS_PER_HOUR = 1000
     plain = make_contact(alice, body="<b>Ei</b> vastattu")
     answered = make_contact(alice, classification=Classification.DUE_DATE, channel="phone")
     staff_reply(contact=answered, staff=staff, body="Vastaus")
+    company = make_contact(alice, channel="email")
+    nameless = User.objects.create(email="nimeton@example.test")
     Contact.objects.filter(pk=answered.pk).update(
         creditor=creditor, sla_due_at=timezone.now() + timedelta(hours=3)
     )
     Contact.objects.filter(pk=plain.pk).update(owner_user=None, email="x&y@example.test")
+    Contact.objects.filter(pk=company.pk).update(
+        owner_user=None,
+        owner_organisation=Organisation.objects.create(name="Pieni & Oy", business_id="1234567-1"),
+        assigned_to=nameless,
+    )
 
     def tbody(url: str) -> str:
         page = admin_client.get(url).content.decode()
-        return page[page.index("<tbody>") : page.index("</tbody>")]
+        rows = page[page.index("<tbody>") : page.index("</tbody>")]
+        return re.sub(r">\s+<", "><", rows).strip()
 
-    urls = ["/admin/messaging/contact/?state__exact=new&o=-8", "/admin/messaging/contact/"]
+    urls = ["/admin/messaging/contact/?state__exact=new", "/admin/messaging/contact/"]
     ours = [tbody(url) for url in urls]
+    monkeypatch.setattr("messaging.admin.parse_queue", lambda params: None)
     monkeypatch.setattr("messaging.templatetags.contact_queue.rows", lambda cl: list(results(cl)))
     assert ours == [tbody(url) for url in urls]
     assert f"/admin/messaging/contact/{answered.pk}/change/" in ours[1]
     assert "x&amp;y@example.test" in ours[1] and "nowrap" in ours[1]
+    assert "Pieni &amp; Oy (1234567-1)" in ours[1] and "nimeton@example.test" in ours[1]
+
+
+def _template(response) -> str:
+    return response.templates[0].name
+
+
+def test_the_queue_is_its_own_small_page_and_sorting_goes_to_the_changelist(admin_client, alice):
+    make_contact(alice)
+    queue = "admin/messaging/contact/queue.html"
+    for query in [
+        "",
+        "?state__exact=new&assigned=none&sla=due",
+        "?q=virhe",
+        "?channel__exact=phone",
+    ]:
+        assert _template(admin_client.get(f"/admin/messaging/contact/{query}")) == queue
+    # A column to sort by, a value the filters do not offer, a page past the end: Django's.
+    for query in ["?o=2", "?state__exact=bogus", "?creditor__id__exact=x", "?p=9", "?all="]:
+        response = admin_client.get(f"/admin/messaging/contact/{query}")
+        assert response.status_code in (200, 302)
+        assert response.status_code == 302 or _template(response) != queue
+
+
+def test_the_queue_filters_keep_the_search_and_the_search_keeps_the_filters(admin_client, alice):
+    make_contact(alice, body="Laskussa on virhe")
+    page = admin_client.get(
+        "/admin/messaging/contact/?q=virhe&state__exact=new&assigned=none"
+    ).content.decode()
+    assert '<input type="hidden" name="q" value="virhe">' in page
+    assert '<input type="hidden" name="state__exact" value="new">' in page
+    assert '<input type="hidden" name="assigned" value="none">' in page
+    assert '<option value="new" selected>' in page
+    assert 'href="?state__exact=new&amp;assigned=none&amp;q=virhe&amp;o=2"' in page
+
+
+def test_the_queue_needs_staff_with_the_second_factor(client, staff, alice, monkeypatch):
+    from myropo.admin_site import MyRopoAdminSite, staff_verified
+
+    monkeypatch.setattr(
+        MyRopoAdminSite, "has_permission", lambda self, request: staff_verified(request)
+    )
+    make_contact(alice)
+    client.force_login(staff)  # a password only: no second factor in this session
+    response = client.get("/admin/messaging/contact/?state__exact=new")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]

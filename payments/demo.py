@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.demo import PERSONAS, persona_ensure
 from accounts.models import Membership, Organisation, Role, User, VerifiedIdentity
+from collection.models import ReferenceRate
 from collection.rules import DebtorKind, LegalRule, demand_rule, reminder_rule
 from invoices.models import (
     CLOSED_STAGES,
@@ -678,9 +679,44 @@ def _persona_identity(user: User, debtor: Debtor) -> None:
     ).exclude(invoice__debtor_hetu="", invoice__debtor_business_id="").delete()
 
 
+# Labelled so that nobody takes it for the Bank of Finland's figure (README, "Demo logins").
+DEMO_RATE_SOURCE = "DEMO: the last entered rate carried forward; enter the published rate"
+
+
+def half_year_of(day: date) -> tuple[date, date]:
+    if day.month <= 6:
+        return date(day.year, 1, 1), date(day.year, 6, 30)
+    return date(day.year, 7, 1), date(day.year, 12, 31)
+
+
+def ensure_demo_reference_rates(today: date) -> list[ReferenceRate]:
+    """Half-years after the last entered reference rate, up to today's, get that rate again.
+
+    Only the migration's half-year is real data; without a row for today's half-year every demo
+    invoice would show no interest and the "rate not entered" notice. The rows say they are
+    demo values, and staff can overwrite them in the admin.
+    """
+    latest = ReferenceRate.objects.order_by("-start").first()
+    if latest is None:
+        return []
+    added = []
+    start = latest.end + timedelta(days=1)
+    while start <= today:
+        first, last = half_year_of(start)
+        added.append(
+            ReferenceRate.objects.create(
+                start=first, end=last, rate=latest.rate, source=DEMO_RATE_SOURCE
+            )
+        )
+        start = last + timedelta(days=1)
+    return added
+
+
 @transaction.atomic
 def seed(stdout) -> None:
     today = timezone.localdate()
+    for rate in ensure_demo_reference_rates(today):
+        stdout.write(f"  reference rate {rate.start}..{rate.end}: {rate.rate} % (demo value)")
     creditors = {spec.key: _ensure_creditor(spec) for spec in CREDITORS}
     specs = {spec.key: spec for spec in CREDITORS}
     CreditorUser.objects.update_or_create(

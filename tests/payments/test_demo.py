@@ -241,3 +241,24 @@ def test_seed_demo_is_refused_when_debug_is_off(db):
     with pytest.raises(CommandError):
         call_command("seed_demo", stdout=io.StringIO())
     assert not Invoice.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_reference_rates_reach_today_and_say_they_are_demo_values():
+    from datetime import date
+
+    from collection.models import ReferenceRate
+
+    real = ReferenceRate.objects.get()  # the migration's half-year, 1.1.–30.6.2026
+    added = demo.ensure_demo_reference_rates(date(2027, 8, 1))
+    assert [(rate.start, rate.end) for rate in added] == [
+        (date(2026, 7, 1), date(2026, 12, 31)),
+        (date(2027, 1, 1), date(2027, 6, 30)),
+        (date(2027, 7, 1), date(2027, 12, 31)),
+    ]
+    assert {rate.rate for rate in added} == {real.rate}
+    assert all(rate.source.startswith("DEMO") for rate in added)
+    # Idempotent: a second seed on the same day adds nothing and keeps the real row as it was.
+    assert demo.ensure_demo_reference_rates(date(2027, 8, 1)) == []
+    real.refresh_from_db()
+    assert real.source != demo.DEMO_RATE_SOURCE

@@ -8,7 +8,6 @@ place, so that invoices never imports the engine.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -43,9 +42,6 @@ class LetterInline(ReadOnlyInlineMixin, admin.TabularInline):
     fields = ["step", "letter_date", "due_date", "language", "rendered_at", "sent_at", "download"]
     readonly_fields = fields
     ordering = ["letter_date", "id"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Letter]:
-        return super().get_queryset(request).defer("pdf")
 
     @admin.display(description=_("PDF"))
     def download(self, letter: Letter) -> str:

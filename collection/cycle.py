@@ -406,7 +406,8 @@ def _take_steps(
         if step in LETTER_STEPS:
             # The decision's date: ≥ 10 days after the latest delivery (Ombudsman 2024).
             assert decision.pay_by is not None
-            letters.append((facts.id, step.value, facts.language, today, decision.pay_by, now))
+            # `pdf` empty: not rendered yet (the letters task renders it after the commit).
+            letters.append((facts.id, step.value, facts.language, today, decision.pay_by, "", now))
         totals.counts[step.value] += 1
 
     charge_ids = _insert_returning(
@@ -416,7 +417,7 @@ def _take_steps(
     _insert_returning(InvoiceEvent, EVENT_COLUMNS, events, conflict=None, returning=None)
     letter_ids = _insert_returning(
         Letter,
-        ("invoice_id", "step", "language", "letter_date", "due_date", "created_at"),
+        ("invoice_id", "step", "language", "letter_date", "due_date", "pdf", "created_at"),
         letters,
         conflict=("invoice_id", "step"),
         returning="id",

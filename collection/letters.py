@@ -16,6 +16,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -266,14 +267,28 @@ def letter_pdf_bytes(letter: Letter) -> bytes:
 
 def letter_render(*, letter_id: int) -> bool:
     """Render the letter's PDF unless it exists (a letter is never re-rendered); True if now."""
-    letter = Letter.objects.defer("pdf").get(pk=letter_id)
-    if Letter.objects.filter(pk=letter_id, pdf__isnull=False).exists():
+    letter = Letter.objects.get(pk=letter_id)
+    if letter.pdf:
         return False
-    pdf = letter_pdf_bytes(letter)
-    updated = Letter.objects.filter(pk=letter_id, pdf__isnull=True).update(
-        pdf=pdf, rendered_at=timezone.now()
+    return letter_store(letter, letter_pdf_bytes(letter))
+
+
+def letter_store(letter: Letter, pdf: bytes) -> bool:
+    """Save a rendered PDF to the `letters` storage and name it on the row, unless another
+    worker got there first: then its file stays and this one is removed. True if stored."""
+    field = Letter._meta.get_field("pdf")
+    name = field.storage.save(field.generate_filename(letter, "letter.pdf"), ContentFile(pdf))
+    updated = Letter.objects.filter(pk=letter.pk, pdf="").update(
+        pdf=name, rendered_at=timezone.now()
     )
+    if not updated:
+        field.storage.delete(name)
     return bool(updated)
+
+
+def letter_pdf_read(letter: Letter) -> bytes:
+    with letter.pdf.open("rb") as file:
+        return file.read()
 
 
 def letter_filename(letter: Letter) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -132,11 +133,24 @@ class CollectionStep(models.Model):
         return f"{self.get_step_display()} {self.taken_on:%Y-%m-%d}"
 
 
+def letter_storage():
+    """The private `letters` storage (settings.STORAGES): no URL, served by the letter views."""
+    return storages["letters"]
+
+
+def letter_path(letter: "Letter", filename: str) -> str:
+    # Named by us, never by what the letter says: the month, the invoice and the step (one
+    # letter per invoice and step, letter_once_per_step).
+    return f"{letter.letter_date:%Y/%m}/{letter.invoice_id}-{letter.step}.pdf"
+
+
 class Letter(models.Model):
     """A reminder or collection letter; the PDF is kept as rendered, a record of what was sent.
 
-    The bytes live in the database with the step and charges they document, so a backup never
-    holds a charge without its letter. Rendered by a Celery task after the step's transaction.
+    The bytes live in the `letters` storage (a private folder, or a private bucket with
+    FILE_STORAGE=s3) so that every web and worker machine reads the same file; a backup of the
+    database needs that storage backed up with it. Rendered by a Celery task after the step's
+    transaction; `pdf` stays empty until then.
     """
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="letters")
@@ -144,7 +158,14 @@ class Letter(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     letter_date = models.DateField(_("letter date"))
     due_date = models.DateField(_("pay by"))
-    pdf = models.BinaryField(_("PDF"), null=True, editable=False)
+    pdf = models.FileField(
+        _("PDF"),
+        storage=letter_storage,
+        upload_to=letter_path,
+        max_length=200,
+        blank=True,
+        editable=False,
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     rendered_at = models.DateTimeField(_("rendered"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

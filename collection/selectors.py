@@ -24,7 +24,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from collection import hooks
 from collection import interest as pure_interest
@@ -487,10 +487,7 @@ def interest_total(invoice: Invoice, as_of: date) -> Decimal:
 
 
 def letters_for(invoice: Invoice) -> list[Letter]:
-    """The invoice's reminder and collection letters, oldest first, without their PDF bytes."""
+    """The invoice's rendered reminder and collection letters, oldest first."""
     return list(
-        Letter.objects.filter(invoice=invoice)
-        .filter(Q(pdf__isnull=False))
-        .defer("pdf")
-        .order_by("letter_date", "id")
+        Letter.objects.filter(invoice=invoice).exclude(pdf="").order_by("letter_date", "id")
     )

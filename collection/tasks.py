@@ -44,7 +44,7 @@ def render_letter(letter_id: int) -> None:
         )
     if not claimed:
         return
-    letter = Letter.objects.defer("pdf").select_related("invoice__creditor").get(pk=letter_id)
+    letter = Letter.objects.select_related("invoice__creditor").get(pk=letter_id)
     try:
         messages = letter_messages(letter)
         if messages:

@@ -1,7 +1,5 @@
 """The letter archive's download: a letter's PDF, for those who see the invoice."""
 
-from io import BytesIO
-
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -13,6 +11,21 @@ from collection.models import Letter
 from invoices.selectors import invoices_visible_to
 
 
+def letter_pdf_response(letter: Letter) -> FileResponse:
+    """The stored PDF, streamed from the `letters` storage (which has no URL of its own)."""
+    if not letter.pdf:  # not rendered yet: the archive lists only rendered letters
+        raise Http404
+    response = FileResponse(
+        letter.pdf.open("rb"),
+        as_attachment=False,
+        filename=letter_filename(letter),
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @login_required
 @require_GET
 @never_cache
@@ -22,11 +35,4 @@ def letter_pdf_view(request: HttpRequest, pk: int) -> FileResponse:
         pk=pk,
         invoice__in=invoices_visible_to(request.user),
     )
-    if letter.pdf is None:  # not rendered yet: the archive lists only rendered letters
-        raise Http404
-    return FileResponse(
-        BytesIO(bytes(letter.pdf)),
-        as_attachment=False,
-        filename=letter_filename(letter),
-        content_type="application/pdf",
-    )
+    return letter_pdf_response(letter)

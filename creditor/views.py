@@ -22,9 +22,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collection.detail import charge_rows, collection_outlook
-from collection.letters import letter_filename
 from collection.models import Letter
 from collection.selectors import letters_for
+from collection.views import letter_pdf_response
 from creditor import selectors, services
 from creditor.access import creditor_switch, creditor_view
 from creditor.forms import (
@@ -159,14 +159,7 @@ def letter_pdf_view(request: HttpRequest, pk: int) -> FileResponse:
         pk=pk,
         invoice__creditor=_creditor(request),
     )
-    if letter.pdf is None:
-        raise Http404
-    return FileResponse(
-        BytesIO(bytes(letter.pdf)),
-        as_attachment=False,
-        filename=letter_filename(letter),
-        content_type="application/pdf",
-    )
+    return letter_pdf_response(letter)
 
 
 # --- Settings → Reminder and collection ------------------------------------------------------

@@ -393,10 +393,13 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Message attachments: a storage of their own, outside MEDIA_ROOT and without a URL, so that
 # they are only ever served by the view that checks who may see the contact.
 ATTACHMENTS_ROOT = Path(env_str("ATTACHMENTS_ROOT", str(BASE_DIR / "private" / "attachments")))
+# Rendered reminder and collection letters: the same kind of private storage, served only by
+# the letter views that check who sees the invoice.
+LETTERS_ROOT = Path(env_str("LETTERS_ROOT", str(BASE_DIR / "private" / "letters")))
 # Where files live: `filesystem` (one machine, or a shared volume) or `s3` (django-storages'
 # S3 backend; any S3-compatible service through AWS_S3_ENDPOINT_URL), so that several web and
-# worker machines see the same files. Attachments go to a private bucket (or a prefix of the
-# one bucket) and still have no URL.
+# worker machines see the same files. Attachments and letters go to a private bucket (or a
+# prefix of the one bucket) and still have no URL.
 FILE_STORAGE = env_str("FILE_STORAGE", "filesystem")
 if FILE_STORAGE not in ("filesystem", "s3"):
     raise ImproperlyConfigured(f"FILE_STORAGE must be filesystem or s3, not {FILE_STORAGE!r}")
@@ -428,11 +431,17 @@ STORAGES = {
     if FILE_STORAGE == "filesystem"
     else _s3(AWS_STORAGE_BUCKET_NAME, "media"),
     "attachments": {
-        "BACKEND": "messaging.storage.PrivateFileSystemStorage",
+        "BACKEND": "myropo.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": str(ATTACHMENTS_ROOT), "base_url": None},
     }
     if FILE_STORAGE == "filesystem"
-    else _s3(AWS_PRIVATE_BUCKET_NAME, "attachments", "messaging.storage.PrivateS3Storage"),
+    else _s3(AWS_PRIVATE_BUCKET_NAME, "attachments", "myropo.storage.PrivateS3Storage"),
+    "letters": {
+        "BACKEND": "myropo.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(LETTERS_ROOT), "base_url": None},
+    }
+    if FILE_STORAGE == "filesystem"
+    else _s3(AWS_PRIVATE_BUCKET_NAME, "letters", "myropo.storage.PrivateS3Storage"),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

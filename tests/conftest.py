@@ -30,6 +30,26 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def letter_folder(settings, tmp_path, monkeypatch):
+    """Rendered letters of each test go to its own folder (the real storage class, another
+    place). The field resolved its storage when the model was defined, so it is pointed at the
+    new one too."""
+    from django.core.files.storage import storages
+
+    from collection.models import Letter
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "letters": {
+            "BACKEND": "myropo.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "letters"), "base_url": None},
+        },
+    }
+    monkeypatch.setattr(Letter._meta.get_field("pdf"), "storage", storages["letters"])
+    return tmp_path / "letters"
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

@@ -25,6 +25,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -312,7 +313,7 @@ def build_world() -> World:
         language="fi",
         letter_date=today,
         due_date=today + timedelta(days=14),
-        pdf=b"%PDF-1.4 test",
+        pdf=ContentFile(b"%PDF-1.4 test", name="letter.pdf"),
         rendered_at=timezone.now(),
     )
     world.objects["order"] = PaymentOrder.objects.create(

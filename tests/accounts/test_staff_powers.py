@@ -7,6 +7,7 @@ the portal leaves an audit row.
 """
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 
@@ -75,7 +76,7 @@ def test_password_only_staff_see_no_one_elses_letter(password_only, alice_invoic
         language="fi",
         letter_date=alice_invoice.due_date,
         due_date=alice_invoice.due_date,
-        pdf=b"%PDF-1.4",
+        pdf=ContentFile(b"%PDF-1.4", name="letter.pdf"),
     )
     assert password_only.get(reverse("letters:pdf", args=[letter.pk])).status_code == 404
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -216,7 +217,7 @@ def reminder_letter(alice_invoice):
         language="en",
         letter_date=date(2026, 3, 15),
         due_date=date(2026, 3, 29),
-        pdf=b"%PDF-1.7 a reminder",
+        pdf=ContentFile(b"%PDF-1.7 a reminder", name="letter.pdf"),
     )
 
 
@@ -239,7 +240,7 @@ def test_bob_gets_404_on_alices_letter(bob_client, reminder_letter):
 
 
 def test_a_letter_not_rendered_yet_is_not_listed(alice_client, alice_invoice, reminder_letter):
-    Letter.objects.filter(pk=reminder_letter.pk).update(pdf=None)
+    Letter.objects.filter(pk=reminder_letter.pk).update(pdf="")
     assert reverse("letters:pdf", args=[reminder_letter.pk]) not in page(
         alice_client, alice_invoice
     )
@@ -318,7 +319,7 @@ def test_invoice_page_needs_a_fixed_number_of_queries_however_long_its_history(
             language="en",
             letter_date=date(2026, 3, 15) + timedelta(days=14 * n),
             due_date=date(2026, 3, 29) + timedelta(days=14 * n),
-            pdf=b"%PDF-1.7",
+            pdf=ContentFile(b"%PDF-1.7", name="letter.pdf"),
         )
     for n in range(20):
         invoice_record_event(

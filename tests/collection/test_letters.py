@@ -14,7 +14,7 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from collection.cycle import run_collection_cycle
-from collection.letters import explain_charge
+from collection.letters import explain_charge, letter_pdf_read
 from collection.models import Letter
 from collection.selectors import letters_for
 from invoices.models import Charge, ChargeKind, CreditorSettings, InvoiceAccess
@@ -47,7 +47,7 @@ def reminded(creditor, alice, django_capture_on_commit_callbacks):
 
 
 def pdf_text(letter: Letter) -> str:
-    reader = PdfReader(io.BytesIO(bytes(letter.pdf)))
+    reader = PdfReader(io.BytesIO(letter_pdf_read(letter)))
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
@@ -86,10 +86,10 @@ def test_a_letter_is_rendered_only_once(reminded):
     from collection.letters import letter_render
 
     letter = Letter.objects.get(invoice=reminded)
-    first = bytes(letter.pdf)
+    first = (letter.pdf.name, letter_pdf_read(letter))
     assert letter_render(letter_id=letter.pk) is False
     letter.refresh_from_db()
-    assert bytes(letter.pdf) == first
+    assert (letter.pdf.name, letter_pdf_read(letter)) == first
 
 
 def test_the_notification_goes_to_the_debtor_and_users_who_want_it_with_a_link(reminded):
@@ -118,6 +118,32 @@ def test_the_archive_lists_the_letter_and_alice_can_open_it(reminded, alice_clie
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_the_pdf_is_kept_in_the_private_letter_storage_not_the_database(reminded, letter_folder):
+    letter = Letter.objects.get(invoice=reminded)
+    assert letter.pdf.name.endswith(f"/{reminded.pk}-reminder_1.pdf")
+    assert (letter_folder / letter.pdf.name).read_bytes() == letter_pdf_read(letter)
+    with pytest.raises(ValueError, match="no URL"):
+        letter.pdf.url  # noqa: B018
+
+
+def test_alice_gets_the_stored_pdf_inline_with_its_name_and_nosniff(reminded, alice_client):
+    letter = Letter.objects.get(invoice=reminded)
+    response = alice_client.get(reverse("letters:pdf", args=[letter.pk]))
+    assert b"".join(response.streaming_content) == letter_pdf_read(letter)
+    assert response["Content-Disposition"] == (
+        f'inline; filename="reminder-1-{reminded.number}.pdf"'
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_an_unrendered_letter_is_404_even_for_alice(reminded, alice_client):
+    letter = Letter.objects.get(invoice=reminded)
+    Letter.objects.filter(pk=letter.pk).update(pdf="", rendered_at=None)
+    assert alice_client.get(reverse("letters:pdf", args=[letter.pk])).status_code == 404
+    assert letters_for(reminded) == []
 
 
 def test_bob_gets_404_for_alices_letter(reminded, bob_client):

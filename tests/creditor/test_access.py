@@ -52,22 +52,36 @@ def test_the_invoice_list_shows_only_the_current_creditors_invoices(
     assert other_invoice.number not in html
 
 
-def test_another_creditors_invoice_and_letter_are_404(admin_client, other_invoice):
+def _stored_letter(invoice):
     from django.utils import timezone
 
+    from collection.letters import letter_store
     from collection.models import Letter
 
     letter = Letter.objects.create(
-        invoice=other_invoice,
+        invoice=invoice,
         step="reminder_1",
         language="fi",
         letter_date=timezone.localdate(),
         due_date=timezone.localdate(),
-        pdf=b"%PDF-1.4 test",
-        rendered_at=timezone.now(),
     )
+    assert letter_store(letter, b"%PDF-1.4 test")
+    return letter
+
+
+def test_another_creditors_invoice_and_letter_are_404(admin_client, other_invoice):
+    letter = _stored_letter(other_invoice)
     assert admin_client.get(reverse("creditor:invoice", args=[other_invoice.pk])).status_code == 404
     assert admin_client.get(reverse("creditor:letter_pdf", args=[letter.pk])).status_code == 404
+
+
+def test_the_creditors_own_letter_is_streamed_from_the_letter_storage(admin_client, invoice):
+    letter = _stored_letter(invoice)
+    response = admin_client.get(reverse("creditor:letter_pdf", args=[letter.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 test"
+    assert response["Content-Disposition"].startswith("inline; filename=")
+    assert response["X-Content-Type-Options"] == "nosniff"
 
 
 def test_a_user_of_two_creditors_switches_between_them(

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfReader
@@ -249,7 +250,7 @@ def _in_collection(letter_due: date):
         language="fi",
         letter_date=min(letter_due, today) - timedelta(days=14),
         due_date=letter_due,
-        pdf=b"%PDF-1.7",
+        pdf=ContentFile(b"%PDF-1.7", name="letter.pdf"),
     )
     return invoice
 

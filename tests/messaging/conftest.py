@@ -23,7 +23,7 @@ def attachment_store(settings, tmp_path, monkeypatch):
     settings.STORAGES = {
         **settings.STORAGES,
         "attachments": {
-            "BACKEND": "messaging.storage.PrivateFileSystemStorage",
+            "BACKEND": "myropo.storage.PrivateFileSystemStorage",
             "OPTIONS": {"location": str(tmp_path / "attachments"), "base_url": None},
         },
     }

@@ -52,7 +52,7 @@ def s3_attachments(s3_endpoint, settings, monkeypatch, attachment_store):
     settings.STORAGES = {
         **settings.STORAGES,
         "attachments": project_settings._s3(
-            BUCKET, "attachments", "messaging.storage.PrivateS3Storage"
+            BUCKET, "attachments", "myropo.storage.PrivateS3Storage"
         ),
     }
     monkeypatch.setattr(Attachment._meta.get_field("file"), "storage", storages["attachments"])

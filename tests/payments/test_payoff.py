@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from collection.letters import letter_pdf_read
 from collection.models import CollectionStep, Letter, ReferenceRate
 from collection.payoff import payoff_for
 from collection.tasks import run_collection_cycle
@@ -164,7 +165,7 @@ def bank_file(*, account: str, reference: str, amount: Decimal, paid_on: date, k
 def printed_amount(letter: Letter) -> Decimal:
     """The amount the letter's bank barcode carries, read from the PDF's text."""
     text = "".join(
-        page.extract_text() for page in PdfReader(io.BytesIO(bytes(letter.pdf))).pages
+        page.extract_text() for page in PdfReader(io.BytesIO(letter_pdf_read(letter))).pages
     ).replace(" ", "")
     [barcode] = set(re.findall(r"4\d{53}", text))
     assert barcode.endswith(letter.due_date.strftime("%y%m%d"))

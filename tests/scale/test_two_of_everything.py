@@ -106,6 +106,7 @@ def portal(tmp_path):
         "DB_POOL_MAX_SIZE": "2",
         "MEDIA_ROOT": str(tmp_path / "media"),
         "ATTACHMENTS_ROOT": str(tmp_path / "attachments"),
+        "LETTERS_ROOT": str(tmp_path / "letters"),
     }
     ports = [free_port(), free_port()]
     commands = {
@@ -236,4 +237,4 @@ def test_two_web_processes_and_two_workers_serve_one_portal(portal, alice, credi
         "the letter to be rendered",
     )
     letter = Letter.objects.get(invoice=reminded)
-    assert bytes(letter.pdf).startswith(b"%PDF")
+    assert letter.pdf.open("rb").read().startswith(b"%PDF")

@@ -1,4 +1,5 @@
-"""Storages without URLs: what they hold is served only through a checking view."""
+"""Storages without URLs: what they hold (message attachments, letters) is served only through
+a view that checks access."""
 
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage

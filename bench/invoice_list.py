@@ -94,6 +94,14 @@ def recreate_database(maintenance_url: str, name: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def database_exists(maintenance_url: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(maintenance_url, autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    return found is not None
+
+
 def drop_database(maintenance_url: str, name: str) -> None:
     import psycopg
     from psycopg import sql

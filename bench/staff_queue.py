@@ -32,6 +32,7 @@ from bench.invoice_list import (  # noqa: E402  # after the path set-up above
     BENCH_ENV,
     _unit,
     copy_rows,
+    database_exists,
     database_urls,
     drop_database,
     measure,
@@ -396,6 +397,8 @@ def main() -> None:
         os.environ.setdefault(key, value)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myropo.settings")
 
+    if args.reuse and not database_exists(maintenance_url, args.database):
+        sys.exit(f"--reuse: there is no database {args.database}; run once with --keep first")
     if not args.reuse:
         recreate_database(maintenance_url, args.database)
     try:

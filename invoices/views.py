@@ -28,7 +28,7 @@ from invoices.hooks import invoice_detail_context, invoice_viewer_context
 from invoices.hooks import payoff as invoice_payoff
 from invoices.models import ZERO, Invoice, InvoiceAccess
 from invoices.payment_codes import payment_codes_for
-from invoices.permissions import allowed_actions, may_manage_claims
+from invoices.permissions import invoice_rights, may_manage_claims
 from invoices.selectors import (
     contexts_with_invoices,
     creditors_of,
@@ -212,6 +212,7 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     if is_debtor_view(request.user, invoice):
         invoice_mark_viewed(invoice=invoice, user=request.user)
     today = _today()
+    rights = invoice_rights(request.user, invoice)
     lines = list(invoice.lines.all())
     # The one figure (collection.payoff): what closes the invoice when paid today, interest
     # through today included. Its codes are dated today once the due date has passed, so that
@@ -230,7 +231,7 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             amount=payoff.total if payable else ZERO,
             due_date=max(invoice.due_date, today),
         ),
-        "actions": invoice_actions(invoice, allowed_actions(request.user, invoice)),
+        "actions": invoice_actions(invoice, rights.actions),
         "open_overpayments": [],
         "overdue": not invoice.is_closed and invoice.due_date < today,
         "today": today,
@@ -238,7 +239,7 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         **invoice_detail_context(invoice, today),
         "dispute": open_dispute_event(invoice),
         **invoice_viewer_context(invoice, request.user),
-        "claims": claims_for_debtor(request.user, invoice),
+        "claims": claims_for_debtor(request.user, invoice) if rights.manages_claims else None,
     }
     if context.get("active_plan"):
         # The plan's installments pay the invoice (arrangements): no Pay, Plan or Due date.
@@ -255,9 +256,8 @@ class Claims:
     organisations: list[OrganisationInvoice]
 
 
-def claims_for_debtor(user, invoice: Invoice) -> Claims | None:
-    if not may_manage_claims(user, invoice):
-        return None
+def claims_for_debtor(user, invoice: Invoice) -> Claims:
+    """The caller checked `may_manage_claims` (the invoice page: its `invoice_rights`)."""
     return Claims(
         people=list(
             InvoiceAccess.objects.filter(invoice=invoice)

@@ -27,10 +27,6 @@ PaymentDays = Callable[[Sequence[int]], dict[int, set[date]]]
 PaidByComponent = Callable[[Sequence[int]], dict[int, dict[str, Decimal]]]
 # The money allocated to a creditor's invoices per month of payment from start to end, as
 # (first day of the month, amount) in month order (the statistics' "collected per month").
-# Over the invoices matching some Invoice lookups that have payments: {"paid": how many,
-# "delay": sum of (last payment day − due date), "payment_time": sum of (last payment day −
-# invoice date)} (timedeltas, None without payments).
-PaymentTimes = Callable[[dict[str, object]], dict]
 CollectedByMonth = Callable[[int, date, date], list[tuple[date, Decimal]]]
 
 
@@ -41,7 +37,6 @@ class _Providers:
     payment_days: PaymentDays | None = None
     paid_by_component: PaidByComponent | None = None
     collected_by_month: CollectedByMonth | None = None
-    payment_times: PaymentTimes | None = None
 
 
 _providers = _Providers()
@@ -65,10 +60,6 @@ def register_paid_by_component(provider: PaidByComponent) -> None:
 
 def register_collected_by_month(provider: CollectedByMonth) -> None:
     _providers.collected_by_month = provider
-
-
-def register_payment_times(provider: PaymentTimes) -> None:
-    _providers.payment_times = provider
 
 
 def _missing(what: str) -> ImproperlyConfigured:
@@ -105,23 +96,15 @@ def collected_by_month(creditor_id: int, start: date, end: date) -> list[tuple[d
     return _providers.collected_by_month(creditor_id, start, end)
 
 
-def payment_times(invoice_lookups: dict[str, object]) -> dict:
-    if _providers.payment_times is None:
-        raise _missing("the payment times")
-    return _providers.payment_times(invoice_lookups)
-
-
 __all__ = [
     "active_plans",
     "collected_by_month",
     "paid_by_component",
     "payment_days",
-    "payment_times",
     "principal_paid",
     "register_active_plans",
     "register_collected_by_month",
     "register_paid_by_component",
     "register_payment_days",
-    "register_payment_times",
     "register_principal_paid",
 ]

@@ -10,11 +10,13 @@ The population is every invoice whose due date has passed (and, for a period, fa
 credited ones left out. An invoice counts as reminded (in collection, in legal collection) if
 it ever reached that stage: by its timeline (the cycle and older imports both write the
 events) or by its current stage. The payment date is the latest payment allocated to a paid
-invoice.
+invoice: `Invoice.last_payment_on`, which payments keeps with the allocations (read from the
+row, not by joining every allocation and payment at query time).
 
 Set-based: one pass over the population grouped by stage and delivery channel (creditor too
-for the admin's table) with FILTER aggregates; the totals, the stage table and the channel
-table are sums of those few groups, so the averages are carried as sums and counts.
+for the admin's table) with FILTER aggregates, the payment times included; the totals, the
+stage table and the channel table are sums of those few groups, so the averages are carried
+as sums and counts.
 """
 
 from __future__ import annotations
@@ -29,8 +31,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection, transaction
 from django.db.models import (
     Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
     Q,
     QuerySet,
+    Sum,
 )
 
 from collection import hooks
@@ -137,22 +143,32 @@ def _ever(kind: EventKind) -> Q:
     return Q(pk__in=InvoiceEvent.objects.filter(kind=kind).values("invoice_id"))
 
 
+def _days(later: str, earlier: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
+
+
 def _counts() -> dict:
     reminded = _ever(EventKind.REMINDER) | Q(
         stage__in=(Stage.REMINDED, Stage.COLLECTION, Stage.LEGAL)
     )
     collection = _ever(EventKind.COLLECTION) | Q(stage__in=(Stage.COLLECTION, Stage.LEGAL))
     legal = _ever(EventKind.LEGAL) | Q(stage=Stage.LEGAL)
+    paid = Q(stage=Stage.PAID, last_payment_on__isnull=False)
     return {
         "invoices": Count("pk"),
         "paid_before_reminder": Count("pk", filter=Q(stage=Stage.PAID) & ~reminded),
         "reminded": Count("pk", filter=reminded),
         "in_collection": Count("pk", filter=collection),
         "in_legal": Count("pk", filter=legal),
+        # The payment times of the paid invoices that have payments (a paid invoice without
+        # any was settled otherwise and has no payment day).
+        "paid": Count("pk", filter=paid),
+        "delay": Sum(_days("last_payment_on", "due_date"), filter=paid),
+        "payment_time": Sum(_days("last_payment_on", "issue_date"), filter=paid),
     }
 
 
-COUNTS = ("invoices", "paid_before_reminder", "reminded", "in_collection", "in_legal")
+COUNTS = ("invoices", "paid_before_reminder", "reminded", "in_collection", "in_legal", "paid")
 
 
 def _groups(lookups: dict[str, object], *keys: str) -> QuerySet:
@@ -166,26 +182,26 @@ def _groups(lookups: dict[str, object], *keys: str) -> QuerySet:
     )
 
 
-def _payment_times(lookups: dict[str, object]) -> dict:
-    """The paid invoices' payment times, through payments (collection never imports it)."""
-    return hooks.payment_times({**lookups, "stage": Stage.PAID})
-
-
-def _fold(rows: Iterable[dict], paid: dict) -> dict:
+def _fold(rows: Iterable[dict]) -> dict:
     total = dict.fromkeys(COUNTS, 0)
+    sums: dict[str, timedelta | None] = {"delay": None, "payment_time": None}
     stages: dict[str, int] = defaultdict(int)
     channels: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         for name in COUNTS:
             total[name] += row[name]
+        for name, value in sums.items():
+            if row[name] is not None:
+                sums[name] = row[name] if value is None else value + row[name]
         stages[row["stage"]] += row["invoices"]
         channel = channels[row["delivery_channel"]]
         channel[0] += row["invoices"]
         channel[1] += row["paid_before_reminder"]
+    paid = total.pop("paid")
     return {
         **total,
-        "average_delay_days": _average_days(paid.get("delay"), paid.get("paid", 0)),
-        "average_payment_days": _average_days(paid.get("payment_time"), paid.get("paid", 0)),
+        "average_delay_days": _average_days(sums["delay"], paid),
+        "average_payment_days": _average_days(sums["payment_time"], paid),
         "by_stage": [(value, str(label), stages.get(value, 0)) for value, label in Stage.choices],
         "by_channel": [
             ChannelRow(value, str(label), *channels.get(value, (0, 0)))
@@ -207,7 +223,7 @@ def _reporting() -> Iterator[None]:
 
 
 def _figures(lookups: dict[str, object]) -> dict:
-    return _fold(_groups(lookups), _payment_times(lookups))
+    return _fold(_groups(lookups))
 
 
 def collection_statistics(today: date, *, creditor_id: int | None = None) -> CollectionStatistics:
@@ -227,13 +243,8 @@ def collection_statistics_by_creditor(today: date) -> list[CollectionStatistics]
         # The database's collation orders the names; the dict keeps that order.
         for row in rows.order_by("creditor__name", "creditor_id"):
             per_creditor[row["creditor_id"], row["creditor__name"]].append(row)
-        # The payment times one creditor at a time: one hash join each, over its own invoices.
         return [
-            CollectionStatistics(
-                creditor_id=creditor_id,
-                creditor_name=name,
-                **_fold(rows, _payment_times({**lookups, "creditor_id": creditor_id})),
-            )
+            CollectionStatistics(creditor_id=creditor_id, creditor_name=name, **_fold(rows))
             for (creditor_id, name), rows in per_creditor.items()
         ]
 

@@ -442,6 +442,11 @@ class Invoice(models.Model):
         _("stage"), max_length=12, choices=Stage.choices, default=Stage.OPEN, db_index=True
     )
     disputed = models.BooleanField(_("disputed"), default=False)
+    # The day of the latest payment allocated to the invoice (None before any): derived from
+    # the immutable allocation rows and kept by `payments.allocation.last_payment_on_refresh`
+    # in the transaction that books them, under the invoice's row lock. The statistics' payment
+    # delay and payment time read it instead of joining every allocation and payment.
+    last_payment_on = models.DateField(_("latest payment"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -486,7 +491,7 @@ class Invoice(models.Model):
             # scan reads ~60 MB instead of the table's ~420 MB at 1,000,000 invoices.
             models.Index(
                 fields=["creditor", "due_date"],
-                include=["stage", "delivery_channel", "issue_date", "id"],
+                include=["stage", "delivery_channel", "issue_date", "last_payment_on", "id"],
                 name="invoice_creditor_due_stats",
             ),
             # The daily collection cycle walks the invoices that can still move, in id order.

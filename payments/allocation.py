@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -130,6 +130,97 @@ def outstanding_by_invoice(invoices: Iterable[Invoice]) -> dict[int, dict[str, D
 def outstanding_by_id(principals: Mapping[int, Decimal]) -> dict[int, dict[str, Decimal]]:
     """`collection.payoff.outstanding_by_id`: costs, interest, principal owed as booked."""
     return _outstanding_by_id(principals)
+
+
+# --- What is kept from the allocations (derived, exact, in the booking's transaction) ------
+
+_LAST_PAYMENT_SQL = """
+    UPDATE invoices_invoice i SET last_payment_on = latest.paid_on
+    FROM (SELECT a.invoice_id, max(p.paid_on) AS paid_on
+          FROM payments_allocation a JOIN payments_payment p ON p.id = a.payment_id
+          {where} GROUP BY a.invoice_id) latest
+    WHERE i.id = latest.invoice_id AND i.last_payment_on IS DISTINCT FROM latest.paid_on
+"""
+_LAST_PAYMENT_OF = _LAST_PAYMENT_SQL.format(where="WHERE a.invoice_id = ANY(%s::bigint[])")
+_LAST_PAYMENT_ALL = _LAST_PAYMENT_SQL.format(where="")
+# Sorted by key, so that two bookings take the rows' locks in one order and cannot deadlock.
+_COLLECTED_ADD = """
+    INSERT INTO payments_collectedday (creditor_id, day, amount)
+    SELECT creditor_id, day, sum(amount)
+    FROM unnest(%s::bigint[], %s::date[], %s::numeric[]) AS booked(creditor_id, day, amount)
+    GROUP BY creditor_id, day ORDER BY creditor_id, day
+    ON CONFLICT (creditor_id, day)
+    DO UPDATE SET amount = payments_collectedday.amount + EXCLUDED.amount
+"""
+_COLLECTED_REBUILD = """
+    INSERT INTO payments_collectedday (creditor_id, day, amount)
+    SELECT i.creditor_id, p.paid_on, sum(a.amount)
+    FROM payments_allocation a
+    JOIN payments_payment p ON p.id = a.payment_id
+    JOIN invoices_invoice i ON i.id = a.invoice_id
+    GROUP BY i.creditor_id, p.paid_on
+"""
+
+
+class Booked(NamedTuple):
+    """One allocation row as the derived figures need it."""
+
+    invoice_id: int
+    creditor_id: int
+    paid_on: date
+    amount: Decimal
+
+
+def last_payment_on_refresh(invoice_ids: Iterable[int] | None) -> None:
+    """Set `Invoice.last_payment_on` of these invoices (all, for None) from their allocations.
+
+    Recomputed from the immutable rows rather than moved forward, so a payment dated before
+    the latest one (a bank file that arrived late) leaves the latest in place, and calling it
+    twice changes nothing. Allocations are never removed (a credit note or a refund appends
+    its own rows), so the day never has to go back.
+    """
+    with connection.cursor() as cursor:
+        if invoice_ids is None:
+            cursor.execute(_LAST_PAYMENT_ALL)
+            return
+        ids = sorted(set(invoice_ids))
+        if ids:
+            cursor.execute(_LAST_PAYMENT_OF, [int_array(ids)])
+
+
+def allocations_booked(rows: Iterable[Booked]) -> None:
+    """Keep what is derived from allocations up to date with these newly appended ones: each
+    invoice's latest payment day and the money collected per creditor and payment day.
+
+    The one writer of both, called in the transaction that appends the rows while their
+    invoices are locked (`allocate_payment`, `allocate_payments`): the figures commit, or roll
+    back, with the rows. The day's sum is an increment, not a recount, because a recount
+    would not see another transaction's rows that are not committed yet.
+    """
+    rows = list(rows)
+    if not rows:
+        return
+    last_payment_on_refresh(row.invoice_id for row in rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _COLLECTED_ADD,
+            [
+                [row.creditor_id for row in rows],
+                [row.paid_on for row in rows],
+                [row.amount for row in rows],
+            ],
+        )
+
+
+def allocations_derived_rebuild() -> None:
+    """Recompute everything `allocations_booked` keeps, from all allocations: for rows written
+    past the services (the benchmarks' COPY loaders). Locks the whole day table."""
+    with transaction.atomic():
+        last_payment_on_refresh(None)
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE payments_collectedday IN EXCLUSIVE MODE")
+            cursor.execute("DELETE FROM payments_collectedday")
+            cursor.execute(_COLLECTED_REBUILD)
 
 
 @dataclass
@@ -251,6 +342,10 @@ def allocate_payment(
             )
             _notify_overpayments([result.overpayment])
         if parts:
+            allocations_booked(
+                Booked(invoice.pk, invoice.creditor_id, payment.paid_on, part)
+                for _component, part in parts
+            )
             invoices_allocated([invoice.pk])
     return result
 
@@ -357,6 +452,7 @@ def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult
         overpayments: list[tuple] = []
         paid: set[int] = set()
         charges: list[tuple] = []
+        booked: list[Booked] = []
         for payment, invoice_id in items:
             creditor_id, _principal, stage, language, _due, debtor_type, _original = invoices[
                 invoice_id
@@ -379,6 +475,9 @@ def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult
                 now_paid = sum(one.components.values(), ZERO) <= 0
             allocations.extend(
                 (payment.pk, invoice_id, component, part) for component, part in parts
+            )
+            booked.extend(
+                Booked(invoice_id, creditor_id, payment.paid_on, part) for _c, part in parts
             )
             events.append(_payment_event_row(invoice_id, language, payment.pk, amount, parts, over))
             if now_paid:
@@ -405,6 +504,7 @@ def allocate_payments(*, items: Sequence[tuple[_NewPayment, int]]) -> BulkResult
                     [Stage.PAID.value, int_array(sorted(paid))],
                 )
         _notify_overpayment_ids(overpayment_ids)
+        allocations_booked(booked)
         invoices_allocated({invoice_id for _payment, invoice_id, _c, _a in allocations})
         result.allocations = len(allocations)
         result.overpayments = len(overpayments)

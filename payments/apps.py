@@ -16,7 +16,6 @@ class PaymentsConfig(AppConfig):
             paid_by_component,
             paid_total,
             payment_days_by_invoice,
-            payment_times,
             principal_paid_by_invoice,
         )
 
@@ -26,4 +25,3 @@ class PaymentsConfig(AppConfig):
         hooks.register_payment_days(payment_days_by_invoice)
         hooks.register_paid_by_component(paid_by_component)
         hooks.register_collected_by_month(collected_by_month)
-        hooks.register_payment_times(payment_times)

@@ -42,6 +42,7 @@ from invoices.models import (
 from invoices.references import national_reference_from_base, rf_reference_from_national
 from invoices.selectors import with_balance
 from myropo.templatetags.money import format_euros
+from payments.allocation import Booked, allocations_booked
 from payments.models import Allocation, Component, Payment, PaymentSource
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -501,9 +502,13 @@ def _payment(
         payer_name=invoice.debtor_name,
         paid_on=paid_on,
     )
+    parts = _allocate(amount, costs=costs, principal=invoice.principal)
     Allocation.objects.bulk_create(
         Allocation(payment=payment, invoice=invoice, component=component, amount=part)
-        for component, part in _allocate(amount, costs=costs, principal=invoice.principal)
+        for component, part in parts
+    )
+    allocations_booked(
+        Booked(invoice.pk, invoice.creditor_id, paid_on, part) for _component, part in parts
     )
     steps = [Step(EventKind.PAYMENT, paid_on, "", {"amount": str(amount)})]
     if invoice.stage == Stage.PAID:

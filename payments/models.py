@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from invoices.models import Invoice, money_field
+from invoices.models import Creditor, Invoice, money_field
 from payments.ibans import mask_iban
 
 
@@ -220,6 +220,31 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} → {self.invoice}"
+
+
+class CollectedDay(models.Model):
+    """The money allocated to a creditor's invoices on one payment day: a sum of `Allocation`
+    rows, kept for the statistics' money per month, which would otherwise join every
+    allocation of a period with its payment and invoice.
+
+    Derived, never edited by hand: `payments.allocation.allocations_booked` adds to it in the
+    transaction that appends the allocations (an increment under the row's lock, so two
+    payments booked at once both count), and allocations are never removed.
+    """
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("payment date"))
+    amount = money_field(_("amount"))
+
+    class Meta:
+        verbose_name = _("money collected on a day")
+        verbose_name_plural = _("money collected per day")
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "day"], name="collected_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creditor_id} {self.day} {self.amount}"
 
 
 class UnmatchedReason(models.TextChoices):

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from collection.statistics import collection_statistics, collection_statistics_by_creditor
 from invoices.models import EventKind, InvoiceEvent, Stage
+from payments.allocation import Booked, allocations_booked
 from payments.models import Allocation, Payment
 from tests.factories import CreditorFactory, InvoiceFactory
 from tests.invoices.test_admin import mfa_login
@@ -37,6 +38,8 @@ def invoice(creditor, stage=Stage.OPEN, paid_after: int | None = None, events=()
         Allocation.objects.create(
             payment=payment, invoice=created, component="principal", amount=D("100.00")
         )
+        # Booked past the services, so what they derive is kept as they keep it.
+        allocations_booked([Booked(created.pk, created.creditor_id, payment.paid_on, D("100.00"))])
     return created
 
 

@@ -1,6 +1,7 @@
 """Statistics on a fixture whose answers are known by hand (issue 15, item 7)."""
 
 import csv
+import importlib
 import io
 import json
 import re
@@ -8,12 +9,22 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 from django.test import Client
 from django.urls import reverse
 
 from creditor.selectors import creditor_statistics
-from invoices.models import EventKind, InvoiceEvent, Stage
-from payments.models import Allocation, Payment, PaymentSource
+from invoices.models import EventKind, Invoice, InvoiceEvent, Stage
+from invoices.services import invoice_credit
+from payments.allocation import (
+    Booked,
+    allocate_payment,
+    allocate_payments,
+    allocations_booked,
+)
+from payments.models import Allocation, CollectedDay, Payment, PaymentSource
 from tests.factories import InvoiceFactory
 from tests.invoices.test_admin import mfa_login
 
@@ -21,6 +32,7 @@ pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 5, 13)
 DUE = date(2026, 3, 2)
+D100, D30 = Decimal("100.00"), Decimal("30.00")
 
 
 def _invoice(creditor, number, stage, channel="letter_post", events=(), due=DUE):
@@ -49,6 +61,8 @@ def _paid(invoice, days_after_due: int, amount: str) -> None:
     Allocation.objects.create(
         payment=payment, invoice=invoice, component="principal", amount=Decimal(amount)
     )
+    # Booked past the services, so what they derive is kept as they keep it.
+    allocations_booked([Booked(invoice.pk, invoice.creditor_id, payment.paid_on, Decimal(amount))])
 
 
 @pytest.fixture
@@ -144,3 +158,154 @@ def test_a_bad_period_is_refused_in_the_users_language(creditor_admin, known):
     assert "Syötä oikea päivämäärä." in html
     html = client.get(url, {"start": "2026-05-13", "end": "2026-01-01"}).content.decode()
     assert "Loppupäivä on ennen alkupäivää." in html
+
+
+# --- the payment day each invoice keeps (Invoice.last_payment_on) --------------------------
+
+
+def _payment(n: int, amount: str, paid_on: date) -> Payment:
+    return Payment.objects.create(
+        source=PaymentSource.BANK, external_id=f"DAY-{n}", amount=Decimal(amount), paid_on=paid_on
+    )
+
+
+def _open(creditor, number: str, stage: str = Stage.OPEN):
+    return _invoice(creditor, number, stage)
+
+
+def _day(invoice) -> date | None:
+    invoice.refresh_from_db(fields=["last_payment_on"])
+    return invoice.last_payment_on
+
+
+def _stats(creditor):
+    """The period's figures, with the money per month checked against the allocations."""
+    stats = creditor_statistics(creditor, start=date(2026, 1, 1), end=TODAY, today=TODAY)
+    derived = (
+        Allocation.objects.filter(
+            invoice__creditor=creditor,
+            payment__paid_on__gte=date(2026, 1, 1),
+            payment__paid_on__lte=TODAY,
+        )
+        .annotate(month=TruncMonth("payment__paid_on"))
+        .order_by("month")
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .values_list("month", "total")
+    )
+    assert stats.collected_by_month == list(derived)
+    return stats
+
+
+def test_a_payment_gives_the_invoice_its_payment_day_and_the_page_its_delay(creditor):
+    invoice = _open(creditor, "D-1")
+    assert _day(invoice) is None
+
+    result = allocate_payment(
+        payment=_payment(1, "100.00", DUE - timedelta(days=1)), invoice=invoice, amount=D100
+    )
+
+    assert result.paid and _day(invoice) == DUE - timedelta(days=1)
+    stats = _stats(creditor)
+    assert (stats.invoices, stats.paid_before_reminder) == (1, 1)
+    assert stats.average_delay_days == Decimal("-1.0")
+    assert stats.average_payment_days == Decimal("13.0")
+
+
+def test_a_bank_file_keeps_the_latest_day_even_when_an_older_payment_arrives_later(creditor):
+    invoice = _open(creditor, "D-2")
+    allocate_payments(items=[(_payment(2, "40.00", DUE + timedelta(days=3)), invoice.pk)])
+    assert _day(invoice) == DUE + timedelta(days=3)
+
+    # A payment made before the first one but booked after it: the latest day stays.
+    allocate_payment(
+        payment=_payment(3, "70.00", DUE - timedelta(days=2)),
+        invoice=invoice,
+        amount=Decimal("70.00"),
+    )
+
+    invoice.refresh_from_db()
+    assert invoice.stage == Stage.PAID
+    assert invoice.last_payment_on == DUE + timedelta(days=3)
+    stats = _stats(creditor)
+    assert stats.average_delay_days == Decimal("3.0")
+
+
+def test_a_payment_to_a_closed_invoice_is_an_overpayment_and_leaves_the_day(creditor):
+    invoice = _open(creditor, "D-3")
+    allocate_payment(payment=_payment(4, "100.00", DUE), invoice=invoice, amount=D100)
+
+    allocate_payment(
+        payment=_payment(5, "100.00", DUE + timedelta(days=9)), invoice=invoice, amount=D100
+    )
+
+    assert _day(invoice) == DUE  # the second payment allocated nothing: we owe it back
+
+
+def test_a_credit_note_leaves_the_payment_day_and_a_credited_invoice_leaves_the_figures(
+    creditor, staff
+):
+    partly_paid = _open(creditor, "D-4")
+    allocate_payment(
+        payment=_payment(6, "30.00", DUE + timedelta(days=4)), invoice=partly_paid, amount=D30
+    )
+    invoice_credit(invoice=partly_paid, amount=None, reason="Cancelled", actor=staff)
+    credited_then_paid = _open(creditor, "D-5")
+    invoice_credit(invoice=credited_then_paid, amount=D30, reason="Wrong meter", actor=staff)
+    allocate_payment(
+        payment=_payment(7, "70.00", DUE - timedelta(days=5)),
+        invoice=credited_then_paid,
+        amount=Decimal("70.00"),
+    )
+
+    partly_paid.refresh_from_db()
+    assert (partly_paid.stage, partly_paid.last_payment_on) == (
+        Stage.CREDITED,
+        DUE + timedelta(days=4),
+    )
+    credited_then_paid.refresh_from_db()
+    assert credited_then_paid.stage == Stage.PAID
+    assert credited_then_paid.last_payment_on == DUE - timedelta(days=5)
+    stats = _stats(creditor)
+    assert stats.invoices == 1  # the credited one is left out, its payment day with it
+    assert stats.average_delay_days == Decimal("-5.0")
+
+
+def test_an_invoice_paid_after_a_reminder_counts_as_reminded_with_its_payment_day(creditor):
+    invoice = _open(creditor, "D-6", Stage.REMINDED)
+    InvoiceEvent.objects.create(invoice=invoice, kind=EventKind.REMINDER)
+
+    allocate_payments(items=[(_payment(8, "200.00", DUE + timedelta(days=20)), invoice.pk)])
+
+    invoice.refresh_from_db()
+    assert (invoice.stage, invoice.last_payment_on) == (Stage.PAID, DUE + timedelta(days=20))
+    stats = _stats(creditor)
+    assert (stats.reminded, stats.paid_before_reminder) == (1, 0)
+    assert stats.average_delay_days == Decimal("20.0")
+
+
+def test_the_migrations_fill_what_the_allocations_give(known):
+    Invoice.objects.update(last_payment_on=None)
+    CollectedDay.objects.all().delete()
+    days = importlib.import_module("payments.migrations.0005_backfill_last_payment_on")
+    sums = importlib.import_module("payments.migrations.0006_collected_day")
+
+    with connection.cursor() as cursor:
+        cursor.execute(days.FORWARD)
+        cursor.execute(sums.BACKFILL)
+
+    days = dict(Invoice.objects.values_list("number", "last_payment_on"))
+    assert days["S-1"] == DUE + timedelta(days=2) and days["S-2"] == DUE + timedelta(days=20)
+    assert days["S-3"] is None and days["X-1"] == DUE + timedelta(days=1)
+    stats = _stats(known)
+    assert stats.average_delay_days == Decimal("11.0")
+    assert stats.collected_by_month == [(date(2026, 3, 1), Decimal("160.00"))]
+
+
+def test_two_payments_booked_on_one_day_both_count(creditor):
+    first, second = _open(creditor, "D-7"), _open(creditor, "D-8")
+    allocate_payment(payment=_payment(9, "100.00", DUE), invoice=first, amount=D100)
+    allocate_payments(items=[(_payment(10, "30.00", DUE), second.pk)])
+
+    assert CollectedDay.objects.get(creditor=creditor, day=DUE).amount == Decimal("130.00")
+    assert _stats(creditor).collected_by_month == [(date(2026, 3, 1), Decimal("130.00"))]

@@ -21,3 +21,15 @@ class CollectionConfig(AppConfig):
         register_payoffs(payoffs_for)
         register_charge_explainer(explain_charge)
         register_codes_due_date(codes_due_date)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from collection.models import ReferenceRate
+        from collection.selectors import REFERENCE_RATES_MEMO
+        from myropo.request_memo import forget
+
+        def forget_reference_rates(**kwargs) -> None:
+            forget(REFERENCE_RATES_MEMO)
+
+        post_save.connect(forget_reference_rates, sender=ReferenceRate, weak=False)
+        post_delete.connect(forget_reference_rates, sender=ReferenceRate, weak=False)

@@ -54,6 +54,7 @@ from collection.rules import (
 )
 from invoices.credits import credited_by_id
 from invoices.models import Charge, ChargeKind, CreditorSettings, EventKind, Invoice, InvoiceEvent
+from myropo.request_memo import request_memo
 
 ZERO = Decimal("0.00")
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -121,8 +122,17 @@ def collection_settings(settings: CreditorSettings | None, kind: DebtorKind) -> 
     )
 
 
+REFERENCE_RATES_MEMO = "collection.reference_rates"
+
+
 def reference_rates() -> tuple[pure_interest.ReferenceRate, ...]:
-    """The staff-edited half-year table, as the interest calculator takes it."""
+    """The staff-edited half-year table, as the interest calculator takes it (once a request:
+    the invoice page's payoff and outlook both need it; `collection.apps` forgets it when this
+    process writes a rate)."""
+    return request_memo(REFERENCE_RATES_MEMO, _read_reference_rates)
+
+
+def _read_reference_rates() -> tuple[pure_interest.ReferenceRate, ...]:
     return tuple(
         pure_interest.ReferenceRate(start, end, rate)
         for start, end, rate in ReferenceRate.objects.order_by("start").values_list(

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "myropo.request_memo.RequestMemoMiddleware",
 ]
 
 ROOT_URLCONF = "myropo.urls"

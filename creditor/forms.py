@@ -315,6 +315,11 @@ class UploadForm(forms.Form):
     )
 
 
+# Ten years: as long as bookkeeping records are kept (kirjanpitolaki 1336/1997 2:10 §); a
+# longer period asks for invoices nobody keeps and only makes the page slow.
+MAX_PERIOD_YEARS = 10
+
+
 class PeriodForm(forms.Form):
     start = forms.DateField(
         label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
@@ -328,6 +333,11 @@ class PeriodForm(forms.Form):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and start > end:
             self.add_error("end", _("The end date is before the start date."))
+        elif start and end and (end - start).days > MAX_PERIOD_YEARS * 366:
+            self.add_error(
+                "start",
+                _("The period can be at most %(years)d years.") % {"years": MAX_PERIOD_YEARS},
+            )
         return cleaned
 
 

@@ -512,12 +512,16 @@ def _chart_data(stats) -> dict:
 def statistics_view(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     default = {"start": today.replace(day=1) - timedelta(days=365), "end": today}
-    form = PeriodForm(request.GET or None, initial=default)
-    period = form.cleaned_data if form.is_bound and form.is_valid() else default
+    asked = "start" in request.GET or "end" in request.GET
+    form = PeriodForm(request.GET if asked else None, initial=default)
+    valid = not asked or form.is_valid()
+    period = form.cleaned_data if form.is_bound and valid else default
     stats = selectors.creditor_statistics(
         _creditor(request), start=period["start"], end=period["end"], today=today
     )
-    if request.GET.get("format") == "csv":
+    # A refused period is shown with its error and the default figures, never exported as if
+    # it had been the period asked for.
+    if request.GET.get("format") == "csv" and valid:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="statistics-{period["start"]}-{period["end"]}.csv"'

@@ -158,6 +158,42 @@ def test_a_bad_period_is_refused_in_the_users_language(creditor_admin, known):
     assert "Syötä oikea päivämäärä." in html
     html = client.get(url, {"start": "2026-05-13", "end": "2026-01-01"}).content.decode()
     assert "Loppupäivä on ennen alkupäivää." in html
+    html = client.get(url, {"start": "2010-01-01", "end": "2026-05-13"}).content.decode()
+    assert "Jakso voi olla enintään 10 vuotta." in html
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "message"),
+    [
+        ("sv", {"start": "2026-05-13", "end": "2026-01-01"}, "Slutdatumet är före startdatumet."),
+        ("sv", {"start": "2010-01-01", "end": "2026-05-13"}, "Perioden får vara högst 10 år."),
+        ("en", {"start": "13.5.2026x", "end": "2026-05-13"}, "Enter a valid date."),
+        ("en", {"start": "2026-01-01"}, "This field is required."),
+        ("en", {"start": "99999-01-01", "end": "2026-05-13"}, "Enter a valid date."),
+    ],
+)
+def test_a_bad_period_is_a_form_error_never_a_500_nor_an_export(
+    creditor_admin, known, language, query, message
+):
+    creditor_admin.preferred_language = language
+    creditor_admin.save()
+    client = mfa_login(Client(), creditor_admin)
+    url = reverse("creditor:statistics")
+
+    for params in (query, {**query, "format": "csv"}):
+        response = client.get(url, params)
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/html")
+        assert message in response.content.decode()
+
+
+def test_ten_years_is_the_longest_period_and_csv_alone_exports_the_default(admin_client, known):
+    url = reverse("creditor:statistics")
+    response = admin_client.get(url, {"start": "2016-05-13", "end": "2026-05-12"})
+    assert response.context["form"].is_valid()
+    assert response.context["stats"].start == date(2016, 5, 13)
+    response = admin_client.get(url, {"format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
 
 
 # --- the payment day each invoice keeps (Invoice.last_payment_on) --------------------------

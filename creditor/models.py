@@ -11,7 +11,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from invoices.models import Creditor, Invoice
+from invoices.models import Creditor, CreditorRole, Invoice
+
+
+def role_label(code: str | None) -> str | None:
+    """The label of a role code kept in an audit event; a code no longer known stays as it
+    was written (the record is immutable, the roles may change)."""
+    if not code:
+        return None
+    try:
+        return CreditorRole(code).label
+    except ValueError:
+        return code
 
 
 class CreditorAuditAction(models.TextChoices):
@@ -76,6 +87,20 @@ class CreditorAuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are immutable.")
+
+    @property
+    def role_change(self) -> tuple[str | None, str | None] | None:
+        """A user event's (old, new) role as labels in the active language, None for none."""
+        change = (self.data.get("changes") or {}).get("role")
+        if not change:
+            return None
+        old, new = [*change, None, None][:2]
+        return role_label(old), role_label(new)
+
+    @property
+    def invited_role(self) -> str | None:
+        """An invitation's or a joining user's role as a label in the active language."""
+        return role_label(self.data.get("role"))
 
 
 class CreditorNote(models.Model):

@@ -15,6 +15,7 @@ from creditor.models import CreditorAuditAction, CreditorAuditEvent
 from invoices.models import CreditorRole, CreditorUser
 from tests.creditor.conftest import creditor_member
 from tests.factories import UserFactory
+from tests.invoices.test_admin import mfa_login
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +102,51 @@ def test_an_admin_changes_a_role_and_the_audit_has_old_and_new(
     assert event.actor == creditor_admin
     assert event.data == {"email": creditor_viewer.email, "changes": {"role": ["viewer", "admin"]}}
     page = admin_client.get(USERS).content.decode()
-    assert "viewer → admin" in page
+    assert "Viewer → Administrator" in page and "viewer → admin" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "changed", "invited", "removed"),
+    [
+        ("fi", "Katselija → Pääkäyttäjä", "(Katselija)", "Katselija → —"),
+        ("sv", "Läsare → Administratör", "(Läsare)", "Läsare → —"),
+        ("en", "Viewer → Administrator", "(Viewer)", "Viewer → —"),
+    ],
+)
+def test_the_audit_log_shows_roles_in_the_users_language(
+    creditor, creditor_admin, language, changed, invited, removed
+):
+    creditor_admin.preferred_language = language
+    creditor_admin.save()
+    first = creditor_member(creditor, CreditorRole.VIEWER, email="first@energia.test")
+    second = creditor_member(creditor, CreditorRole.VIEWER, email="second@energia.test")
+    services.creditor_user_set_role(
+        creditor=creditor,
+        actor=creditor_admin,
+        membership=membership(creditor, first),
+        role=CreditorRole.ADMIN,
+    )
+    services.creditor_user_remove(
+        creditor=creditor, actor=creditor_admin, membership=membership(creditor, second)
+    )
+    services.creditor_user_invite(
+        creditor=creditor, actor=creditor_admin, email="new@energia.test", role="viewer"
+    )
+
+    page = mfa_login(Client(), creditor_admin).get(USERS).content.decode()
+
+    assert changed in page and invited in page and removed in page
+    assert "viewer →" not in page and "(viewer)" not in page
+
+
+def test_a_role_code_no_longer_known_is_shown_as_written(creditor, creditor_admin):
+    event = CreditorAuditEvent.objects.create(
+        creditor=creditor,
+        actor=creditor_admin,
+        action=CreditorAuditAction.ROLE_CHANGED,
+        data={"email": "x@energia.test", "changes": {"role": ["owner", "viewer"]}},
+    )
+    assert event.role_change == ("owner", "Viewer")
 
 
 def test_an_admin_removes_a_user(admin_client, creditor, creditor_viewer):

@@ -241,6 +241,25 @@ def _lock_admins(creditor: Creditor) -> list[CreditorUser]:
     )
 
 
+def _locked_membership(
+    creditor: Creditor, membership: CreditorUser
+) -> tuple[CreditorUser, list[CreditorUser]]:
+    """The member's row as it is now, locked after every admin row of the creditor (the one
+    order of both locks, so a role change and a removal cannot deadlock), with those admins;
+    refused if they no longer work for this creditor. Only the membership row is locked, not
+    the user joined for the audit's email."""
+    admins = _lock_admins(creditor)
+    locked = (
+        CreditorUser.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=membership.pk, creditor=creditor)
+        .first()
+    )
+    if locked is None:
+        raise CreditorPortalError(_("This person does not work for this creditor."))
+    return locked, admins
+
+
 def _last_admin_refusal() -> CreditorPortalError:
     return CreditorPortalError(
         _("The creditor needs at least one administrator. Make someone else one first.")
@@ -320,15 +339,7 @@ def creditor_user_set_role(
         raise CreditorPortalError(_("Choose a role."))
     with transaction.atomic():
         require_admin(creditor=creditor, actor=actor)
-        admins = _lock_admins(creditor)
-        membership = (
-            CreditorUser.objects.select_for_update()
-            .select_related("user")
-            .filter(pk=membership.pk, creditor=creditor)
-            .first()
-        )
-        if membership is None:
-            raise CreditorPortalError(_("This person does not work for this creditor."))
+        membership, admins = _locked_membership(creditor, membership)
         if membership.role == role:
             return membership
         if membership.role == CreditorRole.ADMIN and len(admins) <= 1:
@@ -349,15 +360,7 @@ def creditor_user_remove(*, creditor: Creditor, actor: User, membership: Credito
     """The user no longer works for the creditor (their account stays); never the last admin."""
     with transaction.atomic():
         require_admin(creditor=creditor, actor=actor)
-        admins = _lock_admins(creditor)
-        membership = (
-            CreditorUser.objects.select_for_update()
-            .select_related("user")
-            .filter(pk=membership.pk, creditor=creditor)
-            .first()
-        )
-        if membership is None:
-            raise CreditorPortalError(_("This person does not work for this creditor."))
+        membership, admins = _locked_membership(creditor, membership)
         if membership.role == CreditorRole.ADMIN and len(admins) <= 1:
             raise _last_admin_refusal()
         email, role = membership.user.email, membership.role

@@ -235,3 +235,20 @@ def test_the_user_pages_answer_get_only_where_they_read(admin_client, creditor, 
     target = membership(creditor, creditor_viewer)
     assert admin_client.get(reverse("creditor:user_remove", args=[target.pk])).status_code == 405
     assert admin_client.get(reverse("creditor:user_role", args=[target.pk])).status_code == 405
+
+
+@pytest.mark.parametrize("change", ["role", "remove"])
+def test_a_membership_of_another_creditor_is_refused_by_the_service_itself(
+    creditor, creditor_admin, other_admin, other_creditor, change
+):
+    theirs = membership(other_creditor, other_admin)
+    with pytest.raises(services.CreditorPortalError, match="does not work for this creditor"):
+        if change == "role":
+            services.creditor_user_set_role(
+                creditor=creditor, actor=creditor_admin, membership=theirs, role="viewer"
+            )
+        else:
+            services.creditor_user_remove(
+                creditor=creditor, actor=creditor_admin, membership=theirs
+            )
+    assert membership(other_creditor, other_admin).role == CreditorRole.ADMIN

@@ -3,6 +3,7 @@
 from django.utils import timezone, translation
 
 from accounts.context import Acting
+from accounts.models import Organisation
 from messaging.models import AuthorKind, Classification, Contact, ContactState, Message, Outcome
 from myropo.inbox import StaffDecision, StaffRequest, on_decision, on_request
 from myropo.service_hours import add_service_hours
@@ -21,12 +22,18 @@ def open_contact(request: StaffRequest) -> None:
         return
     now = timezone.now()
     invoices = list(request.invoices)
+    owner_organisation = (
+        _requesting_organisation(request.actor, invoices)
+        if request.on_behalf_of_organisation
+        else None
+    )
     language = getattr(owner_user or request.actor, "preferred_language", "") or "fi"
     contact = Contact.objects.create(
         classification=request.classification
         if request.classification in Classification.values
         else Classification.OTHER,
         owner_user=owner_user,
+        owner_organisation=owner_organisation,
         language=language,
         creditor_id=invoices[0].creditor_id if invoices else None,
         created_at=now,
@@ -36,10 +43,31 @@ def open_contact(request: StaffRequest) -> None:
         **_acting_fields(acting),
     )
     contact.invoices.set(invoices)
-    body = request.summary + (f"\n\n{request.admin_url}" if request.admin_url else "")
     Message.objects.create(
-        contact=contact, author_kind=AuthorKind.SYSTEM, body=body, created_at=now
+        contact=contact, author_kind=AuthorKind.SYSTEM, body=request.summary, created_at=now
     )
+    if request.admin_url:
+        # Where staff decide it: an internal note, never in the customer's thread.
+        Message.objects.create(
+            contact=contact,
+            author_kind=AuthorKind.SYSTEM,
+            internal=True,
+            body=request.admin_url,
+            created_at=now,
+        )
+
+
+def _requesting_organisation(actor, invoices) -> Organisation | None:
+    """The verified organisation a member asked for: the debtor of the request's invoices.
+
+    Its members then see the contact as their roles allow, like any contact of the company.
+    """
+    business_ids = {invoice.debtor_business_id for invoice in invoices} - {""}
+    if actor is None or len(business_ids) != 1:
+        return None
+    return Organisation.objects.filter(
+        verified=True, business_id=business_ids.pop(), memberships__user=actor
+    ).first()
 
 
 def close_contact(decision: StaffDecision) -> None:

@@ -33,7 +33,7 @@ def test_an_arrangement_request_opens_a_contact_for_the_customer(alice, transfer
     assert (contact.owner_user, contact.classification) == (alice, Classification.DUE_DATE)
     assert contact.state == ContactState.NEW and contact.sla_due_at is not None
     assert list(contact.invoices.all()) == list(transfer_request.invoices.all())
-    assert "Palkka tulee vasta kuun lopussa." in contact.messages.get().body
+    assert "Palkka tulee vasta kuun lopussa." in contact.messages.get(internal=False).body
 
 
 def test_deciding_the_request_resolves_its_contact_and_tells_why(staff, transfer_request):
@@ -67,7 +67,7 @@ def test_a_bank_account_notice_arrives_as_a_refund_contact_with_a_masked_iban(
     )
     contact = Contact.objects.get(source=f"payments.BankAccountNotice:{notice.pk}")
     assert contact.classification == Classification.REFUND and contact.owner_user == alice
-    assert "FI2112345600000785" not in contact.messages.get().body
+    assert "FI2112345600000785" not in contact.messages.get(internal=False).body
     setattr(staff, STAFF_POWERS_ATTR, True)  # as the admin's MFA-checked request marks it
     bank_account_notice_reject(notice=notice, staff=staff)
     contact.refresh_from_db()
@@ -95,7 +95,10 @@ def test_an_unmatched_online_payment_that_names_a_customer_arrives_as_a_contact(
     assert (contact.owner_user, contact.classification) == (alice, Classification.PAYMENT_REPORT)
     assert contact.state == ContactState.NEW and contact.sla_due_at is not None
     assert list(contact.invoices.all()) == [alice_invoice]
-    assert "10,00" in contact.messages.get().body or "10.00" in contact.messages.get().body
+    assert (
+        "10,00" in contact.messages.get(internal=False).body
+        or "10.00" in contact.messages.get(internal=False).body
+    )
 
     unmatched_allocate(unmatched=unmatched, invoice=alice_invoice, staff=staff)
     contact.refresh_from_db()
@@ -115,3 +118,29 @@ def test_an_online_payment_for_no_known_order_names_nobody_and_opens_no_contact(
     client.get(callback_url(params))
     assert UnmatchedPayment.objects.count() == 1
     assert not Contact.objects.exists()
+
+
+def test_a_request_made_for_a_company_belongs_to_the_company_and_its_members_see_it(db, client):
+    from accounts.models import Role
+    from tests.accounts.helpers import company_invoice, organisation_with
+    from tests.factories import UserFactory
+
+    member, colleague = UserFactory(), UserFactory()
+    organisation = organisation_with(member, role=Role.ADMIN)
+    organisation_with(colleague, role=Role.VIEWER)
+    invoice = company_invoice()
+    request = arrangement_request_create(
+        kind=RequestKind.TRANSFER,
+        invoices=[invoice],
+        terms={"to_date": (invoice.due_date + timedelta(weeks=8)).isoformat()},
+        why_outside="Longer than the creditor allows",
+        acting=Acting(member, None, organisation.name),
+        message="Asiakkaamme maksaa meille vasta ensi kuussa.",
+    )
+    contact = Contact.objects.get(source=f"arrangements.ArrangementRequest:{request.pk}")
+    assert (contact.owner_user, contact.owner_organisation) == (None, organisation)
+    for user in (member, colleague):
+        client.force_login(user)
+        assert client.get(f"/messages/{contact.pk}/").status_code == 200
+    client.force_login(UserFactory())
+    assert client.get(f"/messages/{contact.pk}/").status_code == 404

@@ -21,6 +21,7 @@ from messaging.models import (
     Attachment,
     Contact,
     ContactState,
+    Dispute,
     DisputeState,
     Feedback,
     Message,
@@ -68,6 +69,8 @@ def apply_retention(*, now: datetime | None = None) -> RetentionRun:
             _count, per_model = Message.objects.filter(contact_id__in=ids).delete()
             totals["messages"] += per_model.get(Message._meta.label, 0)
             Feedback.objects.filter(contact_id__in=ids).update(comment="")
+            # The customer's reason is a copy of their message, the decision's answers it.
+            Dispute.objects.filter(contact_id__in=ids).update(reason="", decision_reason="")
             totals["contacts"] += Contact.objects.filter(pk__in=ids).update(
                 purged_at=now, subject="", email="", resolution_note=""
             )

@@ -352,6 +352,9 @@ def contact_resolve(*, contact: Contact, staff: User, outcome: str, note: str = 
             raise MessagingError(_("This contact is already resolved."))
         if contact.classification == Classification.DISPUTE and _open_dispute(contact):
             raise MessagingError(_("Accept or reject the dispute first."))
+        if PaymentReport.objects.filter(contact=contact, state=PaymentReportState.WAITING).exists():
+            # Else collection would stay held and the customer never hear the answer.
+            raise MessagingError(_("Say first whether the reported payment was found."))
         _move(contact, ContactState.RESOLVED)
         contact.outcome = outcome
         contact.resolution_note = note

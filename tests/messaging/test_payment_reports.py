@@ -146,3 +146,16 @@ def test_a_stop_request_logged_from_a_phone_call_is_refused(alice, due_today):
             channel=Channel.PHONE,
         )
     assert not StopRequest.objects.exists()
+
+
+def test_a_waiting_report_cannot_be_closed_by_a_plain_resolve(alice, staff, due_today, today):
+    """Staff say found or not found: else collection stays held and nobody tells the customer."""
+    from messaging.models import PaymentReportState
+    from messaging.services import contact_resolve
+
+    contact = report(alice, due_today, today)
+    with pytest.raises(MessagingError, match="whether the reported payment was found"):
+        contact_resolve(contact=contact, staff=staff, outcome=Outcome.ANSWERED)
+    contact.refresh_from_db()
+    assert contact.state != ContactState.RESOLVED
+    assert PaymentReport.objects.get(contact=contact).state == PaymentReportState.WAITING

@@ -128,3 +128,27 @@ def test_the_task_is_on_the_beat_schedule():
     entry = django_settings.CELERY_BEAT_SCHEDULE["messaging-retention"]
     assert entry["task"] == "messaging.tasks.apply_retention"
     assert tasks.apply_retention.name == entry["task"]
+
+
+def test_a_disputes_reasons_go_with_the_messages(alice, staff, creditor, settings):
+    from messaging.models import Dispute
+    from messaging.services import dispute_reject
+    from tests.factories import InvoiceFactory
+
+    settings.MESSAGING_RETENTION_DAYS = 365
+    invoice = InvoiceFactory(creditor=creditor, debtor_hetu="", debtor_type="consumer")
+    from invoices.models import InvoiceAccess
+
+    InvoiceAccess.objects.create(invoice=invoice, user=alice, method="myropo_id")
+    with time_machine.travel(timezone.now() - timedelta(days=400), tick=False):
+        contact = contact_create(
+            owner=Owner(Acting(alice), user=alice),
+            classification=Classification.DISPUTE,
+            body="En ole tilannut tätä, naapurini Matti tilasi sen.",
+            invoices=[invoice],
+        )
+        dispute_reject(contact=contact, staff=staff, reason="Tilaus on tehty tunnuksillasi.")
+    tasks.apply_retention()
+    dispute = Dispute.objects.get(contact=contact)
+    assert (dispute.reason, dispute.decision_reason) == ("", "")
+    assert dispute.state == "rejected"  # what was decided stays, the words go

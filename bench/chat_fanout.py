@@ -1,11 +1,16 @@
 """Live chat fan-out: 1,000 websocket clients on one ASGI process (uvicorn) on loopback.
 
 100 running chats, each with its agent's console and nine customer tabs (10 sockets a chat).
-In every chat the customer's first tab sends messages one after another; the round trip is
-the time from sending until the same socket receives the saved message back (consumer →
-service: save in PostgreSQL → on commit `group_send` over Redis → every socket of the chat).
-As the floor, the same pattern on bare Redis pub/sub in the same run (100 publishers, each
-waiting for its own message). The ratio of the medians is printed last. See bench/README.md.
+In every chat the customer's first tab sends messages; the round trip is the time from sending
+until the same socket receives the saved message back (consumer → service: save in PostgreSQL
+→ on commit `group_send` over Redis → every socket of the chat).
+
+Latency is measured at a paced load (`--rate`, messages a second over all chats, each chat
+sending on its own schedule whether or not its last message came back); the capacity apart,
+in a saturation round (`--saturate`: every chat sends its next message as soon as the last
+came back, so 100 are in flight and a "round trip" there is 100 / throughput). As the floor,
+the same two patterns on bare Redis pub/sub in the same run (one channel a chat). The ratio of
+the paced medians is printed last. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -48,10 +53,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--chats", type=int, default=100)
     parser.add_argument("--tabs", type=int, default=9, help="customer sockets per chat")
     parser.add_argument("--messages", type=int, default=20, help="messages sent in each chat")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=100.0,
+        help="paced load: messages a second over all chats (0: only the saturation round)",
+    )
+    parser.add_argument(
+        "--saturate",
+        type=int,
+        default=5,
+        help="messages a chat in the saturation round (each chat closed-loop; 0: no round)",
+    )
     parser.add_argument("--processes", type=int, default=1, help="ASGI processes (1 or 2)")
     parser.add_argument("--database", default="myropo_bench_chat", help="dropped and created")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
+    if args.rate <= 0 and args.saturate <= 0:
+        parser.error("nothing to measure: give --rate or --saturate")
     if "bench" not in args.database:
         parser.error("the benchmark drops its database; its name must contain 'bench'")
     return args
@@ -206,7 +225,76 @@ def start_servers(count: int) -> list[tuple[subprocess.Popen, int]]:
     return servers
 
 
-async def chat_round(args, chats: list[dict], ports: list[int]) -> dict:
+Pending = dict[str, tuple[float, asyncio.Future]]
+
+
+def arrived(pending: Pending, token) -> None:
+    """The receiving side: the round trip of `token` ends now."""
+    entry = pending.pop(token, None)
+    if entry is not None and not entry[1].done():
+        entry[1].set_result(time.perf_counter() - entry[0])
+
+
+async def paced(args, send, pending: Pending, prefix: str) -> dict:
+    """`args.rate` messages a second over all chats: chat n sends every chats / rate seconds,
+    offset by n / rate, on schedule whether or not its previous message came back."""
+    loop = asyncio.get_running_loop()
+    interval = args.chats / args.rate
+    futures: list[asyncio.Future] = []
+    late = 0
+    started = time.perf_counter()
+
+    async def one(n: int) -> None:
+        nonlocal late
+        for m in range(args.messages):
+            due = started + n / args.rate + m * interval
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -0.01:
+                late += 1  # the client itself fell behind its schedule
+            token = f"{prefix}{n}m{m}"
+            future = loop.create_future()
+            pending[token] = (time.perf_counter(), future)
+            futures.append(future)
+            await send(n, token)
+
+    await asyncio.gather(*(one(n) for n in range(args.chats)))
+    done, _ = await asyncio.wait(futures, timeout=60)
+    elapsed = time.perf_counter() - started
+    return {
+        "times": [f.result() for f in done],
+        "elapsed": elapsed,
+        "lost": len(futures) - len(done),
+        "late": late,
+    }
+
+
+async def saturated(args, send, pending: Pending, prefix: str) -> dict:
+    """Every chat sends its next message as soon as its last one came back."""
+    loop = asyncio.get_running_loop()
+    times: list[float] = []
+    lost = 0
+
+    async def one(n: int) -> None:
+        nonlocal lost
+        for m in range(args.saturate):
+            token = f"{prefix}{n}m{m}"
+            future = loop.create_future()
+            pending[token] = (time.perf_counter(), future)
+            await send(n, token)
+            try:
+                times.append(await asyncio.wait_for(future, timeout=60))
+            except TimeoutError:
+                lost += 1
+                return
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(args.chats)))
+    return {"times": times, "elapsed": time.perf_counter() - started, "lost": lost, "late": 0}
+
+
+async def chat_rounds(args, chats: list[dict], ports: list[int]) -> dict:
     import json
 
     import websockets
@@ -223,9 +311,8 @@ async def chat_round(args, chats: list[dict], ports: list[int]) -> dict:
             ping_interval=None,
         )
 
-    delivered = 0
     sockets: list = []
-    per_chat: list[tuple[dict, object, list]] = []
+    senders: list = []
     # Open them in waves: a thousand handshakes at once would measure the accept queue.
     for n, chat in enumerate(chats):
         agent = await connect(ports[n % len(ports)], "/ws/chat/agent/", chat["agent"])
@@ -234,9 +321,12 @@ async def chat_round(args, chats: list[dict], ports: list[int]) -> dict:
             port = ports[(n + t + 1) % len(ports)]
             tabs.append(await connect(port, f"/ws/chat/{chat['id']}/", chat["customer"]))
         sockets += [agent, *tabs]
-        per_chat.append((chat, tabs[0], [agent, *tabs[1:]]))
+        senders.append(tabs[0])
 
     dropped = 0
+    delivered = 0
+    refused: list[dict] = []
+    pending: Pending = {}
 
     async def drain(ws) -> None:
         nonlocal dropped
@@ -250,93 +340,111 @@ async def chat_round(args, chats: list[dict], ports: list[int]) -> dict:
                 return
 
     await asyncio.gather(*(drain(ws) for ws in sockets))
-    connected_at = time.perf_counter()
 
-    async def listen(ws, stop: asyncio.Event) -> None:
+    async def listen(ws, sender: bool) -> None:
         nonlocal delivered, dropped
-        while not stop.is_set():
+        while True:
             try:
-                raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
-            except TimeoutError:
-                continue
+                raw = await ws.recv()
             except websockets.ConnectionClosed:
                 dropped += 1
                 return
-            if json.loads(raw).get("type") == "message":
+            event = json.loads(raw)
+            if event.get("type") == "message":
                 delivered += 1
+                if sender:
+                    arrived(pending, event.get("body"))
+            elif event.get("type") == "error":
+                refused.append(event)
 
-    async def sender(chat, ws, times: list[float]) -> None:
+    first = set(map(id, senders))
+    listeners = [asyncio.create_task(listen(ws, id(ws) in first)) for ws in sockets]
+
+    async def send(n: int, token: str) -> None:
+        nonlocal dropped
         try:
-            await send_all(chat, ws, times)
+            await senders[n].send(json.dumps({"type": "message", "body": token}))
         except websockets.ConnectionClosed:
-            nonlocal dropped
             dropped += 1
 
-    async def send_all(chat, ws, times: list[float]) -> None:
-        nonlocal delivered
-        for m in range(args.messages):
-            token = f"c{chat['id']}m{m}"
-            started = time.perf_counter()
-            await ws.send(json.dumps({"type": "message", "body": token}))
-            while True:
-                event = json.loads(await ws.recv())
-                if event.get("type") == "message" and event.get("body") == token:
-                    times.append(time.perf_counter() - started)
-                    delivered += 1
-                    break
-                if event.get("type") == "error":
-                    raise SystemExit(f"server refused a message: {event}")
+    async def measured(drive, prefix: str) -> dict:
+        before = delivered
+        result = await drive(args, send, pending, prefix)
+        await asyncio.sleep(1.0)  # the last fan-out reaches the other tabs
+        result["delivered"] = delivered - before
+        return result
 
-    stop = asyncio.Event()
-    listeners = [
-        asyncio.create_task(listen(ws, stop)) for _chat, _first, others in per_chat for ws in others
-    ]
-    times: list[float] = []
-    started = time.perf_counter()
-    await asyncio.gather(*(sender(chat, first, times) for chat, first, _ in per_chat))
-    elapsed = time.perf_counter() - started
-    await asyncio.sleep(1.0)  # the last fan-out reaches the other tabs
-    stop.set()
-    await asyncio.gather(*listeners)
+    rounds = {}
+    if args.rate > 0:
+        rounds["paced"] = await measured(paced, "p")
+    if args.saturate > 0:
+        rounds["saturated"] = await measured(saturated, "s")
+    for task in listeners:
+        task.cancel()
     for ws in sockets:
         with contextlib.suppress(websockets.ConnectionClosed):
             await ws.close()
-    return {
-        "times": times,
-        "elapsed": elapsed,
-        "delivered": delivered,
-        "sockets": len(sockets),
-        "connected_at": connected_at,
-        "dropped": dropped,
-    }
+    if refused:
+        raise SystemExit(f"the server refused {len(refused)} messages, e.g. {refused[0]}")
+    return {"rounds": rounds, "sockets": len(sockets), "dropped": dropped}
 
 
-async def redis_round(args, url: str) -> dict:
-    """The floor: bare pub/sub, one channel a "chat", each publisher waiting for its echo."""
+async def redis_rounds(args, url: str) -> dict:
+    """The floor: bare pub/sub, one channel a "chat", the same two patterns as the chat."""
     import redis.asyncio as aioredis
 
-    async def one(n: int, times: list[float]) -> None:
+    pending: Pending = {}
+    publisher = aioredis.Redis.from_url(url, max_connections=args.chats)
+    clients, pubsubs = [], []
+    for n in range(args.chats):
         client = aioredis.Redis.from_url(url)
         pubsub = client.pubsub()
-        channel = f"myropo-bench-floor-{n}"
-        await pubsub.subscribe(channel)
+        await pubsub.subscribe(f"myropo-bench-floor-{n}")
         await pubsub.get_message(timeout=1)  # the subscribe confirmation
-        for m in range(args.messages):
-            token = f"{n}:{m}".encode()
-            started = time.perf_counter()
-            await client.publish(channel, token)
-            while True:
-                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
-                if message and message["data"] == token:
-                    times.append(time.perf_counter() - started)
-                    break
+        clients.append(client)
+        pubsubs.append(pubsub)
+
+    async def listen(pubsub) -> None:
+        while True:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
+            if message:
+                arrived(pending, message["data"].decode())
+
+    listeners = [asyncio.create_task(listen(pubsub)) for pubsub in pubsubs]
+
+    async def send(n: int, token: str) -> None:
+        await publisher.publish(f"myropo-bench-floor-{n}", token)
+
+    rounds = {}
+    if args.rate > 0:
+        rounds["paced"] = await paced(args, send, pending, "p")
+    if args.saturate > 0:
+        rounds["saturated"] = await saturated(args, send, pending, "s")
+    for task in listeners:
+        task.cancel()
+    await asyncio.gather(*listeners, return_exceptions=True)
+    for pubsub, client in zip(pubsubs, clients, strict=True):
         await pubsub.aclose()
         await client.aclose()
+    await publisher.aclose()
+    return rounds
 
-    times: list[float] = []
-    started = time.perf_counter()
-    await asyncio.gather(*(one(n, times) for n in range(args.chats)))
-    return {"times": times, "elapsed": time.perf_counter() - started}
+
+def summary(result: dict) -> str:
+    ms = [t * 1000 for t in result["times"]]
+    if not ms:
+        return "nothing came back"
+    text = (
+        f"p50 {statistics.median(ms):.2f} ms, p99 {percentile(ms, 99):.2f} ms, "
+        f"{len(ms) / result['elapsed']:.0f} msgs/s"
+    )
+    if "delivered" in result:
+        text += f" saved, {result['delivered'] / result['elapsed']:.0f} deliveries/s"
+    if result["lost"]:
+        text += f", {result['lost']} never came back"
+    if result["late"]:
+        text += f", {result['late']} sent late by the client"
+    return text
 
 
 def run(args: argparse.Namespace) -> None:
@@ -345,14 +453,15 @@ def run(args: argparse.Namespace) -> None:
     from django.db import connections
 
     connections.close_all()
+    load_before = os.getloadavg()
     servers = start_servers(args.processes)
     try:
         idle = sum(rss_kib(process.pid) for process, _ in servers)
         ports = [port for _, port in servers]
 
         async def both():
-            floor = await redis_round(args, settings.REDIS_URL)
-            measured = await chat_round(args, chats, ports)
+            floor = await redis_rounds(args, settings.REDIS_URL)
+            measured = await chat_rounds(args, chats, ports)
             return floor, measured
 
         # Memory is read while every socket is open: from inside the chat round.
@@ -375,10 +484,8 @@ def run(args: argparse.Namespace) -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
 
-    chat_times = [t * 1000 for t in measured["times"]]
-    floor_times = [t * 1000 for t in floor["times"]]
-    sent = len(chat_times)
     per_socket = (memory["peak"] - idle) / measured["sockets"]
+    rounds = measured["rounds"]
     print(f"ASGI server: uvicorn ({args.processes} process{'es' if args.processes > 1 else ''})")
     print(
         f"sockets open: {measured['sockets']} ({args.chats} chats × {args.tabs + 1}), "
@@ -388,24 +495,27 @@ def run(args: argparse.Namespace) -> None:
         f"memory: {idle / 1024:.1f} MiB idle, {memory['peak'] / 1024:.1f} MiB peak, "
         f"{per_socket:.1f} KiB per socket"
     )
-    print(
-        f"redis pub/sub floor: p50 {statistics.median(floor_times):.2f} ms, "
-        f"p99 {percentile(floor_times, 99):.2f} ms, "
-        f"{len(floor_times) / floor['elapsed']:.0f} msgs/s"
+    if "saturated" in rounds:
+        print(f"saturation ({args.chats} in flight, {args.saturate} a chat):")
+        print(f"  redis pub/sub floor: {summary(floor['saturated'])}")
+        print(f"  chat round trip:     {summary(rounds['saturated'])}")
+    load = os.getloadavg()
+    machine = (
+        f"machine: {os.cpu_count()} cores, load average {load_before[0]:.1f} before, "
+        f"{load[0]:.1f} after (shared with other work)"
     )
-    print(
-        f"chat round trip:     p50 {statistics.median(chat_times):.2f} ms, "
-        f"p99 {percentile(chat_times, 99):.2f} ms, {sent / measured['elapsed']:.0f} msgs/s saved, "
-        f"{measured['delivered'] / measured['elapsed']:.0f} deliveries/s"
-    )
-    p50, p99 = statistics.median(chat_times), percentile(chat_times, 99)
-    verdict = "met" if p50 <= 5 and p99 <= 50 else "missed"
-    print(
-        f"goal (p50 <= 5 ms, p99 <= 50 ms): {verdict}; machine: {os.cpu_count()} cores, "
-        f"load average {os.getloadavg()[0]:.1f} (shared with other work)"
-    )
-    ratio = statistics.median(chat_times) / statistics.median(floor_times)
-    print(f"ratio chat/redis p50: {ratio:.1f}")
+    if "paced" not in rounds:
+        print(machine)
+        return
+    print(f"paced at {args.rate:g} msgs/s ({args.messages} a chat):")
+    print(f"  redis pub/sub floor: {summary(floor['paced'])}")
+    print(f"  chat round trip:     {summary(rounds['paced'])}")
+    chat_ms = [t * 1000 for t in rounds["paced"]["times"]]
+    floor_ms = [t * 1000 for t in floor["paced"]["times"]]
+    p50, p99 = statistics.median(chat_ms), percentile(chat_ms, 99)
+    met = p50 <= 5 and p99 <= 50 and not rounds["paced"]["lost"]
+    print(f"goal (p50 <= 5 ms, p99 <= 50 ms, paced): {'met' if met else 'missed'}; {machine}")
+    print(f"ratio chat/redis p50 (paced): {p50 / statistics.median(floor_ms):.1f}")
 
 
 if __name__ == "__main__":

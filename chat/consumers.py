@@ -5,7 +5,9 @@ Close codes: 4401 not signed in, 4403 not allowed (an agent without MFA), 4404 n
 of yours, 4429 too many connections.
 """
 
+import asyncio
 import time
+import weakref
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
@@ -28,6 +30,55 @@ def _int(value, default: int = 0) -> int:
         return default
 
 
+# Session checks that passed in this process, shared by the sockets of one session (a customer's
+# tabs): (session key, user id, agent) -> when. Each socket still rechecks on its own when no
+# socket of its session did within CHAT_SESSION_RECHECK_SECONDS, and a check already running for
+# the session is awaited rather than repeated. Failures are not shared: each socket finds out.
+_sessions_passed: dict[tuple[str, int, bool], float] = {}
+# Running checks, per event loop (a future belongs to its loop; the tests run several loops).
+_sessions_checking: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _session_recently_passed(key: tuple[str, int, bool], now: float) -> bool:
+    passed = _sessions_passed.get(key)
+    return passed is not None and now - passed < settings.CHAT_SESSION_RECHECK_SECONDS
+
+
+async def _shared_session_check(key: tuple[str, int, bool], *, activity: bool) -> bool:
+    session_key, user_id, agent = key
+    loop = asyncio.get_running_loop()
+    running = _sessions_checking.setdefault(loop, {})
+    shared = not activity and settings.CHAT_SESSION_RECHECK_SECONDS > 0
+    if shared and key in running:
+        other = running[key]
+        await asyncio.wait({other})
+        if not other.cancelled() and other.exception() is None:
+            return other.result()
+        # That check failed to run: this socket reads the session itself.
+    future = loop.create_future()
+    if shared:
+        running[key] = future
+    try:
+        valid = await database_sync_to_async(sessions.session_still_valid)(
+            session_key, user_id, agent=agent, activity=activity
+        )
+    except BaseException:
+        future.cancel()
+        raise
+    finally:
+        if running.get(key) is future:
+            del running[key]
+    future.set_result(valid)
+    if not valid:
+        _sessions_passed.pop(key, None)
+        return False
+    _sessions_passed[key] = time.monotonic()
+    if len(_sessions_passed) > 10_000:  # forget the oldest half
+        for old in sorted(_sessions_passed, key=_sessions_passed.get)[:5_000]:
+            _sessions_passed.pop(old, None)
+    return True
+
+
 class _ChatSocket(AsyncJsonWebsocketConsumer):
     counted = False
     is_agent = False
@@ -46,10 +97,11 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
         now = time.monotonic()
         if now - self.session_checked_at < settings.CHAT_SESSION_RECHECK_SECONDS:
             return True
+        key = (self.session_key, self.user.pk, self.is_agent)
+        if not activity and _session_recently_passed(key, now):
+            return True  # another socket of this session checked it a moment ago
         self.session_checked_at = now
-        valid = await database_sync_to_async(sessions.session_still_valid)(
-            self.session_key, self.user.pk, agent=self.is_agent, activity=activity
-        )
+        valid = await _shared_session_check(key, activity=activity)
         if not valid:
             await self.close(code=4401)
         return valid

@@ -6,14 +6,17 @@ of yours, 4429 too many connections.
 """
 
 import asyncio
+import logging
 import time
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from asgiref.sync import SyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import connections
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -22,12 +25,56 @@ from chat import limits, selectors, services, sessions
 from chat.models import Chat, ChatState, EndedBy
 from chat.services import AGENTS_GROUP, ChatError, agent_group, chat_group
 
+log = logging.getLogger(__name__)
+
 
 def _int(value, default: int = 0) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
         return default
+
+
+# The sockets' database work runs in a few threads of their own. Channels' default runs every
+# consumer's queries, in the whole process, one after another on one shared thread, so a
+# thousand sockets queued behind each other's queries (bench/chat_fanout.py: ~20 messages a
+# second). Ordering within a chat does not come from that thread: a consumer handles one event
+# at a time, a chat's writes lock its row (ids in commit order) and `_in_order` below keeps
+# the chat's saves and their on-commit news one after another in this process.
+_DB_THREADS = ThreadPoolExecutor(max_workers=settings.CHAT_DB_THREADS, thread_name_prefix="chat-db")
+
+
+class _DatabaseWork(SyncToAsync):
+    """A call in one of those threads; its connection goes back to the pool when it returns
+    (as Channels' `close_old_connections` does with CONN_MAX_AGE 0, and also in tests, where
+    `channels.testing` turns that off for the test's own thread)."""
+
+    def thread_handler(self, loop, *args, **kwargs):
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            connections.close_all()
+
+
+def _db(function):
+    return _DatabaseWork(function, thread_sensitive=False, executor=_DB_THREADS)
+
+
+# One lock a chat (per event loop: a lock belongs to its loop, and the tests run several).
+_chat_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _in_order(chat_id: int) -> asyncio.Lock:
+    """The lock under which this process saves a chat's message and tells its sockets: without
+    it a message saved second could be told first (each save's news is sent after its commit,
+    from its own thread), and a client resuming from the last id it saw would skip the first."""
+    locks = _chat_locks.get(asyncio.get_running_loop())
+    if locks is None:
+        locks = _chat_locks[asyncio.get_running_loop()] = weakref.WeakValueDictionary()
+    lock = locks.get(chat_id)
+    if lock is None:
+        lock = locks[chat_id] = asyncio.Lock()
+    return lock
 
 
 # Session checks that passed in this process, shared by the sockets of one session (a customer's
@@ -59,7 +106,7 @@ async def _shared_session_check(key: tuple[str, int, bool], *, activity: bool) -
     if shared:
         running[key] = future
     try:
-        valid = await database_sync_to_async(sessions.session_still_valid)(
+        valid = await _db(sessions.session_still_valid)(
             session_key, user_id, agent=agent, activity=activity
         )
     except BaseException:
@@ -121,15 +168,35 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
         return getattr(self.user, "preferred_language", "") or "fi"
 
     async def _count_connection(self) -> bool:
-        self.counted = await database_sync_to_async(limits.connection_open)(self.user.pk)
+        self.counted = await _db(limits.connection_open)(self.user.pk)
         return self.counted
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "session_group", None):
             await self.channel_layer.group_discard(self.session_group, self.channel_name)
         if self.counted:
-            await database_sync_to_async(limits.connection_closed)(self.user.pk)
+            await _db(limits.connection_closed)(self.user.pk)
             self.counted = False
+
+    async def _serve(self, service, **kwargs) -> str | None:
+        """Runs a service in a database thread; its news (told on commit) is sent from here,
+        in order, once it returns. Returns the refusal to show, if any."""
+
+        def run() -> tuple[str | None, list]:
+            with translation.override(self._language()), services.news_kept() as news:
+                try:
+                    service(**kwargs)
+                except ChatError as error:
+                    return error.message, news
+            return None, news
+
+        error, news = await _db(run)()
+        for group, event in news:
+            try:
+                await self.channel_layer.group_send(group, {"type": "chat.event", "event": event})
+            except Exception:  # Redis away: the rows are saved; clients catch up on reconnect
+                log.warning("chat: could not tell group %s (%s)", group, event.get("type"))
+        return error
 
     async def _refuse(self, text: str, code: str = "refused") -> None:
         with translation.override(self._language()):
@@ -137,9 +204,7 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
 
     async def _limited(self) -> bool:
         """True (and the client told) when this message is over a per-minute limit."""
-        if not self.rate.allow() or not await database_sync_to_async(limits.user_message_allowed)(
-            self.user.pk
-        ):
+        if not self.rate.allow() or not await _db(limits.user_message_allowed)(self.user.pk):
             with translation.override(self._language()):
                 await self._refuse(
                     _("You are sending messages too fast. Wait a moment and try again."),
@@ -156,7 +221,7 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
                     for m in selectors.messages_after(chat, after, for_agent=for_agent)
                 ]
 
-        for event in await database_sync_to_async(read)():
+        for event in await _db(read)():
             await self.send_json(event)
 
     async def chat_event(self, message: dict) -> None:
@@ -171,7 +236,7 @@ class CustomerChatConsumer(_ChatSocket):
             await self.close(code=4401)
             return
         chat_id = _int(self.scope["url_route"]["kwargs"].get("chat_id"))
-        self.chat = await database_sync_to_async(selectors.customer_chat)(self.user, chat_id)
+        self.chat = await _db(selectors.customer_chat)(self.user, chat_id)
         if self.chat is None:
             await self.close(code=4404)
             return
@@ -185,7 +250,7 @@ class CustomerChatConsumer(_ChatSocket):
         await self.accept()
         after = _int(parse_qs(self.scope.get("query_string", b"").decode()).get("after", [0])[0])
         await self._backlog(self.chat, after, for_agent=False)
-        await self.send_json(await database_sync_to_async(self._status)())
+        await self.send_json(await _db(self._status)())
 
     def _status(self) -> dict:
         chat = Chat.objects.select_related("agent", "contact").get(pk=self.chat.pk)
@@ -228,20 +293,13 @@ class CustomerChatConsumer(_ChatSocket):
                 as_agent=False,
             )
         elif kind == "ping":
-            await database_sync_to_async(services.chat_customer_seen)(chat=self.chat)
+            await _db(services.chat_customer_seen)(chat=self.chat)
         elif kind == "end":
             await self._call(services.chat_end, chat=self.chat, by=EndedBy.CUSTOMER, user=self.user)
 
     async def _call(self, service, **kwargs) -> None:
-        def run():
-            with translation.override(self._language()):
-                try:
-                    service(**kwargs)
-                except ChatError as error:
-                    return error.message
-            return None
-
-        error = await database_sync_to_async(run)()
+        async with _in_order(self.chat.pk):
+            error = await self._serve(service, **kwargs)
         if error:
             await self._refuse(error)
 
@@ -261,7 +319,7 @@ class AgentConsoleConsumer(_ChatSocket):
             await self.close(code=4401)
             return
         request = SimpleNamespace(user=self.user, session=self.scope["session"])
-        if not await database_sync_to_async(staff_verified)(request):
+        if not await _db(staff_verified)(request):
             await self.close(code=4403)
             return
         setattr(self.user, STAFF_POWERS_ATTR, True)
@@ -275,13 +333,13 @@ class AgentConsoleConsumer(_ChatSocket):
         for group in (AGENTS_GROUP, agent_group(self.user.pk)):
             await self._join(group)
         await self.accept()
-        await database_sync_to_async(services.presence_heartbeat)(agent=self.user)
+        await _db(services.presence_heartbeat)(agent=self.user)
         query = parse_qs(self.scope.get("query_string", b"").decode())
         after = _int(query.get("after", [0])[0])
-        chats = await database_sync_to_async(lambda: list(selectors.agent_open_chats(self.user)))()
+        chats = await _db(lambda: list(selectors.agent_open_chats(self.user)))()
         for chat in chats:
             await self._open(chat, after)
-        await self.send_json(await database_sync_to_async(self._queue)())
+        await self.send_json(await _db(self._queue)())
 
     def _queue(self) -> dict:
         return {"type": "queue", "chats": services._queue_rows()}
@@ -293,7 +351,7 @@ class AgentConsoleConsumer(_ChatSocket):
     async def _open(self, chat: Chat, after: int = 0) -> None:
         await self._join(chat_group(chat.pk))
         await self._backlog(chat, after, for_agent=True)
-        state = await database_sync_to_async(
+        state = await _db(
             lambda: services.chat_event(
                 Chat.objects.select_related("agent", "contact").get(pk=chat.pk)
             )
@@ -312,7 +370,7 @@ class AgentConsoleConsumer(_ChatSocket):
         await self.send_json(event)
         if event["type"] == "assigned":
             # The chat's history follows the news, so the console opens a pane before filling it.
-            chat = await database_sync_to_async(selectors.agent_chat)(self.user, event["chat"])
+            chat = await _db(selectors.agent_chat)(self.user, event["chat"])
             if chat is not None and chat_group(chat.pk) not in self.groups_joined:
                 await self._open(chat)
         if event["type"] == "released" and chat_group(event["chat"]) in self.groups_joined:
@@ -325,7 +383,7 @@ class AgentConsoleConsumer(_ChatSocket):
         kind = content.get("type")
         chat_id = _int(content.get("chat"))
         if kind == "ping":
-            await database_sync_to_async(services.presence_heartbeat)(agent=self.user)
+            await _db(services.presence_heartbeat)(agent=self.user)
         elif kind == "presence":
             await self._call(
                 self._presence,
@@ -405,38 +463,26 @@ class AgentConsoleConsumer(_ChatSocket):
     async def _with_chat(
         self, chat_id: int, service, *, mine: bool = True, pass_agent: bool = True, **kwargs
     ) -> None:
-        def run():
-            with translation.override(self._language()):
-                chat = (
-                    selectors.agent_chat(self.user, chat_id)
-                    if mine
-                    else Chat.objects.filter(pk=chat_id).first()
-                )
-                if chat is None:
-                    return _("This chat is not yours.")
-                try:
-                    if pass_agent:
-                        service(chat=chat, agent=self.user, **kwargs)
-                    else:
-                        service(chat=chat, **kwargs)
-                except ChatError as error:
-                    return error.message
-            return None
+        def run() -> None:
+            chat = (
+                selectors.agent_chat(self.user, chat_id)
+                if mine
+                else Chat.objects.filter(pk=chat_id).first()
+            )
+            if chat is None:
+                raise ChatError(_("This chat is not yours."))
+            if pass_agent:
+                service(chat=chat, agent=self.user, **kwargs)
+            else:
+                service(chat=chat, **kwargs)
 
-        error = await database_sync_to_async(run)()
+        async with _in_order(chat_id):
+            error = await self._serve(run)
         if error:
             await self._refuse(error)
 
     async def _call(self, service, **kwargs) -> None:
-        def run():
-            with translation.override(self._language()):
-                try:
-                    service(**kwargs)
-                except ChatError as error:
-                    return error.message
-            return None
-
-        error = await database_sync_to_async(run)()
+        error = await self._serve(service, **kwargs)
         if error:
             await self._refuse(error)
         elif service == self._presence:

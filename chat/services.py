@@ -11,8 +11,10 @@ Groups: `chat-<id>` (the customer's sockets and the agent's console for that cha
 from __future__ import annotations
 
 import logging
+import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -70,7 +72,28 @@ def agent_group(user_id: int) -> str:
 # --- Telling the sockets -------------------------------------------------------------------
 
 
+_keeping = threading.local()
+
+
+@contextmanager
+def news_kept() -> Iterator[list[tuple[str, dict]]]:
+    """Within it, in this thread, what would be told on commit is kept, in order, in the list
+    it gives, for the caller to send itself: a socket's consumer sends it from its event loop
+    after the service returns, instead of its database thread waiting on that loop."""
+    kept: list[tuple[str, dict]] = []
+    previous = getattr(_keeping, "news", None)
+    _keeping.news = kept
+    try:
+        yield kept
+    finally:
+        _keeping.news = previous
+
+
 def send_now(group: str, event: dict) -> None:
+    kept = getattr(_keeping, "news", None)
+    if kept is not None:
+        kept.append((group, event))
+        return
     try:
         async_to_sync(get_channel_layer().group_send)(group, {"type": "chat.event", "event": event})
     except Exception:  # Redis away: the rows are saved; clients catch up when they reconnect

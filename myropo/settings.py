@@ -547,4 +547,7 @@ CHAT_PRESENCE_SECONDS = env_int("CHAT_PRESENCE_SECONDS", 90)
 # An open socket re-reads its session (sign-out, expiry, a flushed session, an agent's second
 # factor) at most this often, on what it receives and relays (chat.sessions).
 CHAT_SESSION_RECHECK_SECONDS = env_int("CHAT_SESSION_RECHECK_SECONDS", 5)
+# Threads a process gives its chat sockets' database work (chat.consumers); each holds a
+# connection from the process's pool (DB_POOL_MAX_SIZE) only while it runs a query.
+CHAT_DB_THREADS = env_int("CHAT_DB_THREADS", 4)
 CELERY_BEAT_SCHEDULE["end-silent-chats"] = {"task": "chat.tasks.end_silent_chats", "schedule": 60}

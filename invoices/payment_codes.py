@@ -15,7 +15,8 @@ from decimal import Decimal
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from invoices.models import Invoice
+from invoices import hooks
+from invoices.models import ZERO, Invoice
 from invoices.references import (
     PaymentCodeError,
     bank_barcode,
@@ -111,3 +112,26 @@ def payment_codes_for(
         barcode=barcode,
         qr_payload=qr_payload,
     )
+
+
+def invoice_payment_codes(
+    invoice: Invoice, today: date, *, payoff_today: hooks.Payoff | None = None
+) -> tuple[PaymentCodes, hooks.Payoff]:
+    """The codes of the invoice itself, as its page and its PDF print them (one rule for both,
+    issue 12): dated with `hooks.codes_due_date` (the latest letter's pay-by date while it lies
+    ahead, no date once it has passed; without letters the due date, or today once that has
+    passed), carrying the payoff on that date (interest through it included), or on today
+    when the codes carry no date. A closed invoice, or one with nothing left, asks for
+    nothing. Returns the codes and the payoff they carry; `payoff_today`, when the caller has
+    it, saves computing it again for codes on today."""
+    pay_by = hooks.codes_due_date(invoice, today)
+    on = max(pay_by, today) if pay_by else today
+    payoff = payoff_today if payoff_today is not None and on == today else hooks.payoff(invoice, on)
+    payable = not invoice.is_closed and payoff.total > 0
+    codes = payment_codes_for(
+        invoice,
+        amount=payoff.total if payable else ZERO,
+        due_date=pay_by,
+        dated=pay_by is not None,
+    )
+    return codes, payoff

@@ -27,7 +27,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from invoices import hooks
 from invoices.models import Invoice
-from invoices.payment_codes import payment_codes_for
+from invoices.payment_codes import invoice_payment_codes
 from invoices.selectors import with_balance
 from myropo.templatetags.money import format_euros
 
@@ -42,12 +42,11 @@ DOCUMENT_WORD = {"fi": "lasku", "sv": "faktura", "en": "invoice"}
 # Finnish and Finland-Swedish write 31.12.2026; English names the month, which avoids
 # reading 5/3 the American way (the same formats as the pages, myropo/formats).
 DATE_FORMAT = {"fi": "j.n.Y", "sv": "j.n.Y", "en": "j M Y"}
-# The giro form's date where a document has no language of its own; on an invoice the giro
-# prints the due date as the rest of the page does (one date format per page).
+# The giro form (tilisiirtolomake) is the Finnish banks' standard form with its Finnish and
+# Swedish labels, in every language of the document: its due date is written as in Finland,
+# 31.12.2026, on an English invoice too (issue 12).
 GIRO_DATE_FORMAT = "j.n.Y"
 
-
-ZERO = Decimal("0.00")
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -167,17 +166,9 @@ def _context(invoice: Invoice, language: str) -> dict:
         VatRow(format_number(rate, language), *sums)
         for rate, sums in sorted(vat.items(), reverse=True)
     ]
-    # As on the invoice page: the payoff on its due date, or today once that has passed
-    # (interest through today included); a paid or credited invoice asks for nothing.
-    # An invoice with letters asks for its latest letter's date, or for no date once that has
-    # passed (invoices.hooks.codes_due_date); the figure is the payoff on the date asked for.
-    today = timezone.localdate()
-    pay_by = hooks.codes_due_date(invoice, today)
-    on = max(pay_by, today) if pay_by else today
-    payoff = hooks.payoff(invoice, on)
-    payable = not invoice.is_closed and payoff.total > 0
-    amount = payoff.total if payable else ZERO
-    codes = payment_codes_for(invoice, amount=amount, due_date=pay_by, dated=pay_by is not None)
+    # The same codes as the invoice page (invoices.payment_codes.invoice_payment_codes).
+    codes, payoff = invoice_payment_codes(invoice, timezone.localdate())
+    amount = codes.amount
     title = DOCUMENT_WORD.get(language, DOCUMENT_WORD["en"])
     return {
         "invoice": invoice,
@@ -185,7 +176,7 @@ def _context(invoice: Invoice, language: str) -> dict:
         "title": title.capitalize(),
         "language": language,
         "date_format": DATE_FORMAT.get(language, DATE_FORMAT["en"]),
-        "giro_date_format": DATE_FORMAT.get(language, GIRO_DATE_FORMAT),
+        "giro_date_format": GIRO_DATE_FORMAT,
         "rows": rows,
         "vat_rows": vat_rows,
         "vat_total": sum((line.vat_total for line in lines), Decimal("0.00")),

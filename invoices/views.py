@@ -26,8 +26,8 @@ from accounts.selectors import MYSELF, ActingContext
 from invoices.forms import InvoiceClaimForm, InvoiceFilterForm
 from invoices.hooks import invoice_detail_context, invoice_viewer_context
 from invoices.hooks import payoff as invoice_payoff
-from invoices.models import ZERO, Invoice, InvoiceAccess
-from invoices.payment_codes import payment_codes_for
+from invoices.models import Invoice, InvoiceAccess
+from invoices.payment_codes import invoice_payment_codes
 from invoices.permissions import invoice_rights, may_manage_claims
 from invoices.selectors import (
     contexts_with_invoices,
@@ -215,10 +215,12 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     rights = invoice_rights(request.user, invoice)
     lines = list(invoice.lines.all())
     # The one figure (collection.payoff): what closes the invoice when paid today, interest
-    # through today included. Its codes are dated today once the due date has passed, so that
+    # through today included. The codes are the PDF's (one rule, invoice_payment_codes): dated
+    # with the latest letter's pay-by date, or today once the due date has passed, so that
     # the bank pays the figure on the day it is valid for.
     payoff = invoice_payoff(invoice, today)
     payable = not invoice.is_closed and payoff.total > 0
+    codes, codes_payoff = invoice_payment_codes(invoice, today, payoff_today=payoff)
     context = {
         "invoice": invoice,
         "lines": lines,
@@ -226,11 +228,8 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "events": invoice_timeline(invoice),
         "payoff": payoff,
         "payable": payable,
-        "codes": payment_codes_for(
-            invoice,
-            amount=payoff.total if payable else ZERO,
-            due_date=max(invoice.due_date, today),
-        ),
+        "codes": codes,
+        "codes_payoff": codes_payoff,
         "actions": invoice_actions(invoice, rights.actions),
         "open_overpayments": [],
         "overdue": not invoice.is_closed and invoice.due_date < today,

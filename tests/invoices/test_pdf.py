@@ -5,6 +5,7 @@ rows it needs are created inside a transaction that is rolled back when the PDF 
 """
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,7 +19,7 @@ from weasyprint import HTML
 
 from collection.models import ReferenceRate
 from collection.payoff import payoff_for
-from invoices.models import Charge, ChargeKind, InvoiceLine, Stage
+from invoices.models import Charge, ChargeKind, Invoice, InvoiceAccess, InvoiceLine, Stage
 from invoices.pdf import (
     STATIC_DIR,
     LocalOnlyURLFetcher,
@@ -353,3 +354,54 @@ def test_filename_is_ascii_and_in_the_invoices_language(language, filename):
 
     assert invoice_pdf_filename(invoice) == filename
     assert invoice_pdf_filename(invoice).isascii()
+
+
+# --- The invoice page's codes are the PDF's (issue 12) ----------------------------------------
+
+
+def _page_barcode(client, invoice) -> str:
+    html = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    return re.search(r'data-copy="(\d{54})"', html).group(1)
+
+
+def _pdf_barcode(invoice) -> str:
+    text = pdf_text(invoice_pdf_bytes(invoice))
+    return next(word for word in text.split() if len(word) == 54 and word.isdigit())
+
+
+@pytest.mark.parametrize("days", [9, -3], ids=["letter-ahead", "letter-passed"])
+def test_the_invoice_page_shows_the_barcode_of_the_pdfs_giro(alice, alice_client, days):
+    letter_due = timezone.localdate() + timedelta(days=days)
+    invoice = _in_collection(letter_due)
+    InvoiceAccess.objects.create(invoice=invoice, user=alice, method="myropo_id")
+
+    page_barcode = _page_barcode(alice_client, invoice)
+
+    assert page_barcode == _pdf_barcode(invoice)
+    assert page_barcode.endswith(letter_due.strftime("%y%m%d") if days > 0 else "000000")
+    if days > 0:  # the figure is the payoff on that day, and the page says so
+        day = f"{letter_due.day} {letter_due:%b} {letter_due.year}"  # alice reads English
+        html = alice_client.get(f"/invoices/{invoice.pk}/").content.decode()
+        assert f"The payment codes carry the amount to pay on {day}, their due date" in html
+
+
+def test_an_overdue_invoice_without_letters_has_one_barcode_on_page_and_pdf(alice, alice_client):
+    invoice = make_invoice()  # due 5.3.2026, long past on the suite's day, no letters
+    InvoiceAccess.objects.create(invoice=invoice, user=alice, method="myropo_id")
+
+    page_barcode = _page_barcode(alice_client, invoice)
+
+    assert page_barcode == _pdf_barcode(invoice)
+    assert page_barcode.endswith(timezone.localdate().strftime("%y%m%d"))
+
+
+def test_the_english_pdfs_giro_writes_its_due_date_as_in_finland(db):
+    letter_due = timezone.localdate() + timedelta(days=9)
+    invoice = _in_collection(letter_due)
+    Invoice.objects.filter(pk=invoice.pk).update(language="en")
+    invoice.refresh_from_db()
+
+    text = pdf_text(invoice_pdf_bytes(invoice))
+
+    assert f"Eräpäivä Förfallodag {letter_due.day}.{letter_due.month}.{letter_due.year}" in text
+    assert f"Eräpäivä Förfallodag {letter_due.day} {letter_due:%b}" not in text

@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from weasyprint import CSS, HTML
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -115,9 +116,15 @@ def render_pdf(html: str, *, stylesheet: bool = True) -> bytes:
     ``stylesheet`` adds the print stylesheet (``pdf.css``), parsed once per thread; the
     templates do not link it, so that WeasyPrint never parses it again.
     """
+    return render_document(html, stylesheet=stylesheet).write_pdf()
+
+
+def render_document(html: str, *, stylesheet: bool = True) -> Document:
+    """The laid-out pages of our own HTML (``render_pdf`` before the writing), for a caller
+    that looks at the layout before it writes the PDF."""
     fonts, css, fetcher = _printer.setup()
-    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[css] if stylesheet else None, font_config=fonts)
+    source = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
+    return source.render(stylesheets=[css] if stylesheet else None, font_config=fonts)
 
 
 @dataclass(frozen=True)

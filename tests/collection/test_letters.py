@@ -14,10 +14,11 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from collection.cycle import run_collection_cycle
-from collection.letters import explain_charge, letter_pdf_read
+from collection.letters import explain_charge, letter_html, letter_pdf_bytes, letter_pdf_read
 from collection.models import Letter
 from collection.selectors import letters_for
 from invoices.models import Charge, ChargeKind, CreditorSettings, InvoiceAccess
+from invoices.pdf import render_pdf
 from invoices.references import format_reference
 from tests.factories import InvoiceFactory, UserFactory
 
@@ -90,6 +91,37 @@ def test_a_letter_is_rendered_only_once(reminded):
     assert letter_render(letter_id=letter.pk) is False
     letter.refresh_from_db()
     assert (letter.pdf.name, letter_pdf_read(letter)) == first
+
+
+def _text(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_a_one_page_letter_reads_as_with_the_giro_form_as_its_footnote(reminded):
+    # The giro form placed absolutely instead of as a footnote (laid out once, not twice):
+    # the same text in the same order as the footnote layout gives.
+    letter = Letter.objects.get(invoice=reminded)
+    footnote = render_pdf(letter_html(letter))
+    assert _text(letter_pdf_bytes(letter)) == _text(footnote)
+    assert len(_text(footnote)) == 1
+
+
+def test_a_long_letter_keeps_the_giro_form_on_page_one_and_runs_on_to_page_two(reminded):
+    for n in range(12):
+        Charge.objects.create(
+            invoice=reminded,
+            kind=ChargeKind.REMINDER_FEE,
+            amount=D("1.00"),
+            booked_on=REMINDER_DAY,
+            rule="consumer.reminder_1",
+            idempotency_key=f"long-letter-{n}",
+        )
+    letter = Letter.objects.get(invoice=reminded)
+    pages = _text(letter_pdf_bytes(letter))
+    assert len(pages) == 2
+    assert "TILISIIRTO" in pages[0] and "TILISIIRTO" not in pages[1]
+    assert "2 / 2" in pages[1]
+    assert pages == _text(render_pdf(letter_html(letter)))
 
 
 def test_the_notification_goes_to_the_debtor_and_users_who_want_it_with_a_link(reminded):

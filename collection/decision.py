@@ -140,7 +140,7 @@ class FeeReason(StrEnum):
     TOTAL_CAP = "total_cost_cap"  # refused: it would break the total-cost cap
     NOT_SENT_IN_TIME = "invoice_not_sent_in_time"  # 10 b § 1 mom
     STOP_REQUESTED = "stop_requested"  # 4 c §: no costs after the request
-    RECALLED = "recalled"  # the creditor recalled the invoice: nothing more is charged
+    RECALLED = "recalled"  # the creditor recalled the invoice: no more fees (interest runs on)
     COMPENSATION_OFFSET = "compensation_offset"  # 10 i §: only beyond the 40 €
     STATUTE_BARRED = "statute_barred"
 

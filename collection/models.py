@@ -277,7 +277,8 @@ class CollectionHold(models.Model):
 
 class CollectionRecall(models.Model):
     """The creditor recalled the invoice from collection (Ropo One): it leaves the cycle for
-    good, no letter goes and nothing more is charged; the debtor's invoice page says so."""
+    good, no letter goes and no fee is charged any more; the debtor's invoice page says so.
+    The creditor's late-payment interest still runs (`collection.services.collection_recall`)."""
 
     invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="recall")
     recalled_at = models.DateTimeField(_("recalled at"), auto_now_add=True)

@@ -93,7 +93,8 @@ _STOP_SENTENCES: dict[Reason, str] = {
     ),
     Reason.RECALLED: gettext_noop(
         "The creditor has recalled this invoice from collection: MyRopo sends no more letters "
-        "and charges nothing more. Ask the creditor about the invoice."
+        "and charges no more fees. Late-payment interest still runs until the invoice is paid. "
+        "Ask the creditor about the invoice."
     ),
     Reason.STATUTE_BARRED: gettext_noop("The debt is statute-barred and is not collected."),
     Reason.NO_PRIOR_REMINDER: gettext_noop(

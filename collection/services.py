@@ -284,8 +284,13 @@ def collection_resume(*, invoice: Invoice, reason: str, actor: User | None) -> i
 
 def collection_recall(*, invoice: Invoice, reason: str, actor: User | None) -> CollectionRecall:
     """The creditor takes the invoice back from collection, for good: the cycle never picks it
-    again, no cost is admitted any more (`admit_cost`), and the debtor's page says so. A pause
-    in force ends with it."""
+    again, no cost is admitted any more (`admit_cost`: no reminder, collection, plan or
+    transfer fee), and the debtor's page says so. A pause in force ends with it.
+
+    The late-payment interest goes on: it is the creditor's own claim on the debt (korkolaki
+    633/1982 4 §), not a cost of collecting it, and a recall ends only our collecting. The
+    payoff keeps accruing it from the last booking (`collection.payoff`), and a payment books
+    it before the principal as on any invoice (tests/creditor/test_collection_acts.py)."""
     with transaction.atomic():
         invoice = _locked(invoice)
         reason = _collectable(invoice, reason)
@@ -298,7 +303,7 @@ def collection_recall(*, invoice: Invoice, reason: str, actor: User | None) -> C
             actor=actor,
             detail=_(
                 "The creditor recalled the invoice from collection: MyRopo sends no more "
-                "letters and charges nothing more."
+                "letters and charges no more fees; late-payment interest still runs."
             ),
             data={"recalled": True, "reason": reason},
         )

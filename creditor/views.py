@@ -349,7 +349,10 @@ def invoice_recall_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         services.creditor_recall,
-        _("The invoice was recalled from collection: nothing more is sent or charged."),
+        _(
+            "The invoice was recalled from collection: no more letters or fees; late-payment "
+            "interest still runs."
+        ),
     )
 
 

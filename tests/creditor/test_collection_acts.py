@@ -1,6 +1,7 @@
 """Pause, resume and recall of one invoice's collection by the creditor (issue 15, item 5),
 through the real collection cycle: a paused invoice is skipped until resumed, a recalled one
-leaves the cycle for good and is charged nothing more; each act audited and on the timeline;
+leaves the cycle for good and is charged no more fees while its late-payment interest runs on;
+each act audited and on the timeline;
 bad input (no reason, a closed invoice, a viewer, another creditor) changes nothing."""
 
 from datetime import date
@@ -187,3 +188,37 @@ def test_customer_service_sees_the_recall_and_its_reason_in_the_admin(
     page = staff_client.get(reverse("admin:invoices_invoice_change", args=[due_invoice.pk]))
     assert page.status_code == 200
     assert "Perimme itse" in page.content.decode()
+
+
+def test_a_recall_stops_the_fees_while_the_creditors_own_interest_runs_on(
+    creditor, due_invoice, control
+):
+    from collection.payoff import payoff_for
+    from collection.services import collection_recall
+    from invoices.models import ChargeKind
+    from payments.allocation import allocate_payment
+    from payments.models import Payment, PaymentSource
+
+    collection_recall(invoice=due_invoice, reason="Perimme itse", actor=None)
+    run_collection_cycle(today=CYCLE_DAY)
+
+    # The control got its reminder and fee; the recalled invoice got neither.
+    assert Charge.objects.filter(invoice=control, kind=ChargeKind.REMINDER_FEE).exists()
+    assert not Charge.objects.filter(invoice=due_invoice).exists()
+    # Late-payment interest is the creditor's own claim (korkolaki 633/1982 4 §), not a
+    # collection cost: it accrues on the recalled invoice exactly as on the control.
+    recalled, untouched = payoff_for(due_invoice, CYCLE_DAY), payoff_for(control, CYCLE_DAY)
+    assert recalled.interest_accrued > 0
+    # (The control's reminder booked its interest with the fee; the recalled one's is unbooked.)
+    assert recalled.interest == untouched.interest
+    assert recalled.costs == 0 and recalled.total == due_invoice.principal + recalled.interest
+
+    # Paid in full on that day, the interest is booked and the invoice closes.
+    payment = Payment.objects.create(
+        source=PaymentSource.BANK, external_id="RECALL-1", amount=recalled.total, paid_on=CYCLE_DAY
+    )
+    result = allocate_payment(payment=payment, invoice=due_invoice, amount=recalled.total)
+    assert result.paid
+    assert {a.component for a in result.allocations} == {"interest", "principal"}
+    interest = Charge.objects.get(invoice=due_invoice, kind=ChargeKind.INTEREST)
+    assert interest.amount == recalled.interest_accrued

@@ -21,7 +21,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from messaging import kpis
-from messaging.forms import DisputeDecisionForm, ResolveForm, StaffReplyForm
+from messaging.forms import (
+    ClassifyForm,
+    DisputeDecisionForm,
+    PhoneContactForm,
+    ResolveForm,
+    StaffReplyForm,
+)
 from messaging.models import (
     Attachment,
     CannedResponse,
@@ -36,10 +42,14 @@ from messaging.models import (
     RetentionRun,
 )
 from messaging.services import (
+    EFFECTIVE,
     MessagingError,
     contact_assign,
+    contact_classify,
     contact_link_owner,
+    contact_log_phone,
     contact_resolve,
+    customer_invoices,
     dispute_accept,
     dispute_reject,
     payment_report_decide,
@@ -346,6 +356,12 @@ class ContactAdmin(admin.ModelAdmin):
             view("dispute", self.dispute_view),
             view("payment", self.payment_view),
             view("link", self.link_view),
+            view("classify", self.classify_view),
+            path(
+                "log-phone/",
+                self.admin_site.admin_view(self.phone_view),
+                name="messaging_contact_phone",
+            ),
             path(
                 "kpis/",
                 self.admin_site.admin_view(self.kpis_view),
@@ -446,6 +462,58 @@ class ContactAdmin(admin.ModelAdmin):
             self.message_user(request, _("The contact is linked to the customer's account."))
         return self._back(contact)
 
+    def classify_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        contact = self._contact(request, pk)
+        form = ClassifyForm(request.POST, invoices=customer_invoices(contact))
+        if not form.is_valid():
+            self._report(request, form)
+            return self._back(contact)
+        data = form.cleaned_data
+        try:
+            contact_classify(
+                contact=contact,
+                staff=request.user,
+                classification=data["classification"],
+                invoices=list(data["invoices"]),
+                paid_on=data["paid_on"],
+                amount=data["amount"],
+            )
+        except MessagingError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(request, _("The contact is classified."))
+        return self._back(contact)
+
+    def phone_view(self, request: HttpRequest) -> HttpResponse:
+        """A phone call logged by staff: a contact of the customer, channel phone, assigned to
+        whoever took the call; it is then classified like an email."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = PhoneContactForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            user = User.objects.filter(
+                email__iexact=form.cleaned_data["email"], is_active=True, is_staff=False
+            ).first()
+            if user is None:
+                form.add_error("email", _("No customer account has that email."))
+            else:
+                try:
+                    contact = contact_log_phone(
+                        customer=user, staff=request.user, body=form.cleaned_data["body"]
+                    )
+                except MessagingError as error:
+                    form.add_error(None, error.message)
+                else:
+                    self.message_user(request, _("The call is logged. Classify it below."))
+                    return self._back(contact)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Log a phone call"),
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/messaging/contact/phone.html", context)
+
     def assign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         contact = self._contact(request, pk)
         mine = request.POST.get("to") == "me"
@@ -529,6 +597,15 @@ class ContactAdmin(admin.ModelAdmin):
             "files": files,
             "reply_form": StaffReplyAdminForm(language=contact.language),
             "resolve_form": ResolveForm(),
+            "classify_form": ClassifyForm(
+                invoices=customer_invoices(contact),
+                initial={
+                    "classification": contact.classification,
+                    "invoices": list(contact.invoices.values_list("pk", flat=True)),
+                },
+            )
+            if not contact.is_resolved and contact.classification not in EFFECTIVE
+            else None,
             "dispute": dispute,
             "dispute_form": DisputeDecisionForm() if dispute else None,
             "payment_report": report,
@@ -563,7 +640,3 @@ class RetentionRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
-
-
-def _staff_attachment_queryset(user) -> QuerySet[Attachment]:
-    return Attachment.objects.all() if user.is_staff else Attachment.objects.none()

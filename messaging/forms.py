@@ -173,3 +173,44 @@ class DisputeDecisionForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (sent to the customer)"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class ClassifyForm(forms.Form):
+    """Staff classify an email or phone contact and pick the customer's invoices it concerns."""
+
+    classification = forms.ChoiceField(label=_("Classification"), choices=Classification.choices)
+    invoices = InvoiceChoiceField(
+        label=_("Invoices"),
+        queryset=Invoice.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    paid_on = forms.DateField(
+        label=_("Paid on (payment report)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    amount = forms.DecimalField(
+        label=_("Amount paid (€) (payment report)"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+
+    def __init__(self, *args, invoices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invoices"].queryset = invoices.select_related("creditor").order_by(
+            "-due_date", "pk"
+        )
+
+
+class PhoneContactForm(forms.Form):
+    """A phone call logged by staff: whose it was and what was said."""
+
+    email = forms.EmailField(label=_("The customer's account email"))
+    body = forms.CharField(
+        label=_("What the customer said"),
+        max_length=MAX_BODY,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )

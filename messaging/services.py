@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ from collection.services import (
     collection_stop_request,
 )
 from invoices.models import DebtorType, EventKind, Invoice
+from invoices.selectors import invoices_visible_to
 from invoices.services import InvoiceError, invoice_credit, invoice_record_event
 from messaging.attachments import MAX_FILES, AttachmentError, CleanFile, clean_upload
 from messaging.mail import InboundMail, contact_id_from_address
@@ -166,26 +168,7 @@ def contact_create(
         )
     ):
         raise MessagingError(_("You have sent many messages in a short time. Try again later."))
-    if len({invoice.creditor_id for invoice in invoices}) > 1:
-        raise MessagingError(_("Choose invoices of one creditor for one message."))
-    needs_invoice = {
-        Classification.DISPUTE,
-        Classification.PAYMENT_REPORT,
-        Classification.STOP_COLLECTION,
-    }
-    if classification in needs_invoice and not invoices:
-        raise MessagingError(_("Choose the invoice this message is about."))
-    if classification == Classification.STOP_COLLECTION and any(
-        invoice.debtor_type != DebtorType.CONSUMER for invoice in invoices
-    ):
-        raise MessagingError(
-            _("Only a consumer can ask to stop voluntary collection (perintälaki 4 c §).")
-        )
-    if classification == Classification.PAYMENT_REPORT:
-        if paid_on is None or amount is None or amount <= 0:
-            raise MessagingError(_("Give the date and the amount of your payment."))
-        if paid_on > timezone.localdate():
-            raise MessagingError(_("The payment date cannot be in the future."))
+    _check_classification(classification, invoices, paid_on=paid_on, amount=amount)
     now = timezone.now()
     with transaction.atomic():
         contact = Contact.objects.create(
@@ -222,28 +205,198 @@ def contact_create(
                 data={"contact_id": contact.pk},
                 **owner.acting.event_kwargs(),
             )
-        if classification == Classification.DISPUTE:
-            _dispute_open(contact=contact, invoices=invoices, reason=body, acting=owner.acting)
-        elif classification == Classification.PAYMENT_REPORT:
-            report = PaymentReport.objects.create(
-                contact=contact,
-                paid_on=paid_on,
-                amount=amount,
-                hold_until=timezone.localdate() + timedelta(days=settings.PAYMENT_REPORT_HOLD_DAYS),
+        _classification_effects(
+            contact,
+            classification,
+            invoices,
+            acting=owner.acting,
+            reason=body,
+            paid_on=paid_on,
+            amount=amount,
+            at=now,
+        )
+    return contact
+
+
+# Classifications that do something to collection: a contact keeps them once given.
+EFFECTIVE = frozenset(
+    {Classification.DISPUTE, Classification.PAYMENT_REPORT, Classification.STOP_COLLECTION}
+)
+
+
+def _check_classification(
+    classification: str,
+    invoices: list[Invoice],
+    *,
+    paid_on: date | None,
+    amount: Decimal | None,
+) -> None:
+    if classification not in Classification.values:
+        raise MessagingError(_("Choose what the message is about."))
+    if len({invoice.creditor_id for invoice in invoices}) > 1:
+        raise MessagingError(_("Choose invoices of one creditor for one message."))
+    if classification in EFFECTIVE and not invoices:
+        raise MessagingError(_("Choose the invoice this message is about."))
+    if classification == Classification.STOP_COLLECTION and any(
+        invoice.debtor_type != DebtorType.CONSUMER for invoice in invoices
+    ):
+        raise MessagingError(
+            _("Only a consumer can ask to stop voluntary collection (perintälaki 4 c §).")
+        )
+    if classification == Classification.PAYMENT_REPORT:
+        if paid_on is None or amount is None or amount <= 0:
+            raise MessagingError(_("Give the date and the amount of your payment."))
+        if paid_on > timezone.localdate():
+            raise MessagingError(_("The payment date cannot be in the future."))
+
+
+def _classification_effects(
+    contact: Contact,
+    classification: str,
+    invoices: list[Invoice],
+    *,
+    acting: Acting,
+    reason: str,
+    paid_on: date | None,
+    amount: Decimal | None,
+    at,
+) -> None:
+    """What a dispute, a payment report or a stop request does, from whichever side it came:
+    a dispute pauses collection of its invoices at once (perintälaki 4 b §), a report holds
+    the next step, a stop request is recorded (4 c §)."""
+    if classification == Classification.DISPUTE:
+        _dispute_open(contact=contact, invoices=invoices, reason=reason, acting=acting)
+    elif classification == Classification.PAYMENT_REPORT:
+        report = PaymentReport.objects.create(
+            contact=contact,
+            paid_on=paid_on,
+            amount=amount,
+            hold_until=timezone.localdate() + timedelta(days=settings.PAYMENT_REPORT_HOLD_DAYS),
+        )
+        # The collection cycle holds the next step of each invoice while staff look.
+        for invoice in invoices:
+            collection_hold(
+                invoice=invoice,
+                until=report.hold_until,
+                reason=HoldReason.PAYMENT_REPORT,
+                source=_hold_source(contact),
+                actor=acting.actor,
             )
-            # The collection cycle holds the next step of each invoice while staff look.
-            for invoice in invoices:
-                collection_hold(
-                    invoice=invoice,
-                    until=report.hold_until,
-                    reason=HoldReason.PAYMENT_REPORT,
-                    source=_hold_source(contact),
-                    actor=actor,
-                )
-        elif classification == Classification.STOP_COLLECTION:
-            _stop_request(
-                contact=contact, invoices=invoices, acting=owner.acting, channel=channel, at=now
-            )
+    elif classification == Classification.STOP_COLLECTION:
+        _stop_request(
+            contact=contact, invoices=invoices, acting=acting, channel=contact.channel, at=at
+        )
+
+
+def customer_invoices(contact: Contact) -> QuerySet[Invoice]:
+    """The invoices staff may name on a contact: those its customer sees (none until an
+    email from an unknown address is linked to an account)."""
+    if contact.owner_organisation_id is not None:
+        return Invoice.objects.filter(
+            debtor_type=DebtorType.COMPANY,
+            debtor_business_id=contact.owner_organisation.business_id,
+        )
+    customer = contact.owner_user or contact.actor
+    if customer is None:
+        return Invoice.objects.none()
+    return invoices_visible_to(customer)
+
+
+def contact_log_phone(*, customer: User, staff: User, body: str) -> Contact:
+    """Staff log a call: the customer's contact, channel phone, assigned to whoever took it.
+
+    It starts as "other"; staff then classify it (a stop request needs writing, 4 c §, and
+    is refused for a call by the engine)."""
+    with transaction.atomic():
+        contact = contact_create(
+            owner=Owner(Acting(customer), user=customer),
+            classification=Classification.OTHER,
+            body=body,
+            channel=Channel.PHONE,
+            language=customer.preferred_language or "fi",
+        )
+        contact.assigned_to = staff
+        contact.save(update_fields=["assigned_to"])
+        Message.objects.create(
+            contact=contact,
+            author_kind=AuthorKind.SYSTEM,
+            internal=True,
+            body=_("Phone call logged by %(staff)s.") % {"staff": staff.email},
+            created_at=timezone.now(),
+            actor=staff,
+        )
+    return contact
+
+
+def contact_classify(
+    *,
+    contact: Contact,
+    staff: User,
+    classification: str,
+    invoices: list[Invoice],
+    paid_on: date | None = None,
+    amount: Decimal | None = None,
+) -> Contact:
+    """Staff classify a contact that came by email or phone, and name its invoices.
+
+    A dispute, payment report or stop request then does what it does from the portal form, on
+    behalf of the contact's customer (the customer's own words are its reason). Once a contact
+    is one of those it keeps its classification: staff decide it instead.
+    """
+    invoices = list(invoices)
+    _check_classification(classification, invoices, paid_on=paid_on, amount=amount)
+    with transaction.atomic():
+        contact = _lock(contact)
+        if contact.is_resolved:
+            raise MessagingError(_("This contact is already resolved."))
+        if contact.classification in EFFECTIVE:
+            raise MessagingError(_("Decide this contact instead of classifying it again."))
+        if invoices and contact.owner_user_id is None and contact.owner_organisation_id is None:
+            raise MessagingError(_("Link the contact to the customer's account first."))
+        customer = contact.owner_user or contact.actor
+        if not invoices:
+            theirs = True
+        elif contact.owner_organisation_id is not None:
+            business_id = contact.owner_organisation.business_id
+            theirs = all(invoice.debtor_business_id == business_id for invoice in invoices)
+        else:
+            visible = set(invoices_visible_to(customer).values_list("pk", flat=True))
+            theirs = all(invoice.pk in visible for invoice in invoices)
+        if not theirs:
+            raise MessagingError(_("Choose invoices of this customer."))
+        first = contact.messages.filter(internal=False).order_by("created_at", "pk").first()
+        if classification == Classification.DISPUTE and not (first and first.body.strip()):
+            raise MessagingError(_("A dispute needs the customer's reason in the thread."))
+        now = timezone.now()
+        previous = contact.get_classification_display()
+        contact.classification = classification
+        contact.creditor_id = invoices[0].creditor_id if invoices else contact.creditor_id
+        contact.save(update_fields=["classification", "creditor"])
+        contact.invoices.add(*invoices)
+        Message.objects.create(
+            contact=contact,
+            author_kind=AuthorKind.SYSTEM,
+            internal=True,
+            body=_("Classified by %(staff)s: %(old)s → %(new)s.")
+            % {"staff": staff.email, "old": previous, "new": contact.get_classification_display()},
+            created_at=now,
+            actor=staff,
+        )
+        acting = Acting(
+            customer or staff,
+            None,
+            contact.on_behalf_of_organisation,
+        )
+        _classification_effects(
+            contact,
+            classification,
+            invoices,
+            acting=acting,
+            reason=first.body if first is not None else "",
+            paid_on=paid_on,
+            amount=amount,
+            at=now,
+        )
     return contact
 
 

@@ -48,6 +48,7 @@ from messaging.services import (
     contact_classify,
     contact_link_owner,
     contact_log_phone,
+    contact_reopen,
     contact_resolve,
     customer_invoices,
     dispute_accept,
@@ -357,6 +358,7 @@ class ContactAdmin(admin.ModelAdmin):
             view("payment", self.payment_view),
             view("link", self.link_view),
             view("classify", self.classify_view),
+            view("reopen", self.reopen_view),
             path(
                 "log-phone/",
                 self.admin_site.admin_view(self.phone_view),
@@ -515,9 +517,37 @@ class ContactAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/messaging/contact/phone.html", context)
 
     def assign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """To me, to nobody, or to the colleague chosen beside the button."""
         contact = self._contact(request, pk)
-        mine = request.POST.get("to") == "me"
-        contact_assign(contact=contact, assignee=request.user if mine else None)
+        to = request.POST.get("to", "")
+        colleague = request.POST.get("colleague", "")
+        if to == "me":
+            assignee = request.user
+        elif to == "colleague":
+            assignee = (
+                User.objects.filter(pk=int(colleague), is_active=True, is_staff=True).first()
+                if colleague.isdigit()
+                else None
+            )
+            if assignee is None:
+                self.message_user(request, _("Choose a colleague."), messages.ERROR)
+                return self._back(contact)
+        else:
+            assignee = None
+        try:
+            contact_assign(contact=contact, assignee=assignee)
+        except MessagingError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        return self._back(contact)
+
+    def reopen_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        contact = self._contact(request, pk)
+        try:
+            contact_reopen(contact=contact)
+        except MessagingError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(request, _("The contact is open again."))
         return self._back(contact)
 
     def resolve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -597,6 +627,9 @@ class ContactAdmin(admin.ModelAdmin):
             "files": files,
             "reply_form": StaffReplyAdminForm(language=contact.language),
             "resolve_form": ResolveForm(),
+            "colleagues": User.objects.filter(is_active=True, is_staff=True)
+            .exclude(pk=request.user.pk)
+            .order_by("first_name", "last_name", "email"),
             "classify_form": ClassifyForm(
                 invoices=customer_invoices(contact),
                 initial={

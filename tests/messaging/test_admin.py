@@ -357,3 +357,56 @@ def test_the_queue_needs_staff_with_the_second_factor(client, staff, alice, monk
     client.force_login(staff)  # a password only: no second factor in this session
     response = client.get("/admin/messaging/contact/?state__exact=new")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_staff_assign_a_contact_to_a_colleague_and_back(admin_client, alice, staff):
+    from tests.factories import UserFactory
+
+    colleague = UserFactory(is_staff=True, first_name="Kaisa", last_name="Kollega")
+    customer = UserFactory()
+    contact = make_contact(alice)
+    url = f"/admin/messaging/contact/{contact.pk}/"
+    page = admin_client.get(f"{url}change/").content.decode()
+    assert "Kaisa Kollega" in page and customer.email not in page
+    admin_client.post(f"{url}assign/", {"to": "colleague", "colleague": colleague.pk})
+    contact.refresh_from_db()
+    assert contact.assigned_to == colleague
+    # A customer is no colleague: refused, the assignment stays.
+    admin_client.post(f"{url}assign/", {"to": "colleague", "colleague": customer.pk})
+    contact.refresh_from_db()
+    assert contact.assigned_to == colleague
+    admin_client.post(f"{url}assign/", {"to": "me", "colleague": colleague.pk})
+    contact.refresh_from_db()
+    assert contact.assigned_to == staff
+
+
+def test_staff_reopen_within_the_window_and_not_after(admin_client, alice, staff):
+    import time_machine
+
+    from messaging.services import contact_resolve
+
+    contact = make_contact(alice)
+    contact_resolve(contact=contact, staff=staff, outcome="answered")
+    url = f"/admin/messaging/contact/{contact.pk}/"
+    assert "Reopen" in admin_client.get(f"{url}change/").content.decode()
+    admin_client.post(f"{url}reopen/")
+    contact.refresh_from_db()
+    assert contact.state == ContactState.OPEN and contact.reopen_count == 1
+
+    contact_resolve(contact=contact, staff=staff, outcome="answered")
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        admin_client.post(f"{url}reopen/")
+    contact.refresh_from_db()
+    assert contact.state == ContactState.RESOLVED
+
+
+def test_a_forbidden_move_is_refused_and_changes_nothing(alice, staff):
+    from messaging.models import IllegalTransition
+    from messaging.services import contact_resolve
+
+    contact = make_contact(alice)
+    contact_resolve(contact=contact, staff=staff, outcome="answered")
+    contact.refresh_from_db()
+    with pytest.raises(IllegalTransition):
+        contact.move_to(ContactState.WAITING)
+    assert contact.state == ContactState.RESOLVED

@@ -156,7 +156,6 @@ def _counts() -> dict:
     paid = Q(stage=Stage.PAID, last_payment_on__isnull=False)
     return {
         "invoices": Count("pk"),
-        "paid_before_reminder": Count("pk", filter=Q(stage=Stage.PAID) & ~reminded),
         "reminded": Count("pk", filter=reminded),
         "in_collection": Count("pk", filter=collection),
         "in_legal": Count("pk", filter=legal),
@@ -168,7 +167,7 @@ def _counts() -> dict:
     }
 
 
-COUNTS = ("invoices", "paid_before_reminder", "reminded", "in_collection", "in_legal", "paid")
+COUNTS = ("invoices", "reminded", "in_collection", "in_legal", "paid")
 
 
 def _groups(lookups: dict[str, object], *keys: str) -> QuerySet:
@@ -187,16 +186,21 @@ def _fold(rows: Iterable[dict]) -> dict:
     sums: dict[str, timedelta | None] = {"delay": None, "payment_time": None}
     stages: dict[str, int] = defaultdict(int)
     channels: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    total["paid_before_reminder"] = 0
     for row in rows:
         for name in COUNTS:
             total[name] += row[name]
+        # The groups are per stage: in the paid group, those not reminded were paid before a
+        # reminder (a second reference to the reminder set would build and probe it again).
+        clean = row["invoices"] - row["reminded"] if row["stage"] == Stage.PAID else 0
+        total["paid_before_reminder"] += clean
         for name, value in sums.items():
             if row[name] is not None:
                 sums[name] = row[name] if value is None else value + row[name]
         stages[row["stage"]] += row["invoices"]
         channel = channels[row["delivery_channel"]]
         channel[0] += row["invoices"]
-        channel[1] += row["paid_before_reminder"]
+        channel[1] += clean
     paid = total.pop("paid")
     return {
         **total,

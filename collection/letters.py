@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
-from weasyprint.document import Document
 
 from accounts.models import User
 from collection.models import CollectionStepKind, Letter, StopRequest
@@ -36,7 +35,7 @@ from invoices.pdf import (
     DATE_FORMAT,
     GIRO_DATE_FORMAT,
     _svg_data_uri,
-    render_document,
+    render_giro_pdf,
 )
 from invoices.selectors import with_balance
 from myropo.templatetags.money import format_euros
@@ -274,41 +273,9 @@ def _letter_template(letter: Letter) -> Callable[[bool], str]:
     return html
 
 
-# Where the page's flow ends when the giro form is its footnote: the form's 101.6 mm and its
-# 0.6pt dashed top border, and the footnote area's 5 mm top margin (pdf.css), in CSS px.
-_PX_PER_MM = 96 / 25.4
-_FLOW_BOTTOM_PX = (297 - 101.6 - 5) * _PX_PER_MM - 0.6 * 96 / 72
-
-
-def _fits_above_giro(document: Document) -> bool:
-    """Whether the letter's flow (head, text, balance) ends above where the giro form sits."""
-    if len(document.pages) != 1:
-        return False
-    boxes = [document.pages[0]._page_box]  # WeasyPrint's laid-out boxes (pinned version)
-    while boxes:
-        box = boxes.pop()
-        if getattr(box, "element_tag", None) == "body":
-            return box.position_y + box.margin_height() <= _FLOW_BOTTOM_PX
-        boxes.extend(getattr(box, "children", ()))
-    return False
-
-
 def letter_pdf_bytes(letter: Letter) -> bytes:
-    """The letter as a PDF.
-
-    The giro form is a footnote of the first page (pdf.css), so that a long balance moves on
-    to page 2 above it; WeasyPrint lays a footnote out twice (once to measure the footnote
-    area, once on the page), about a sixth of a letter's time. A letter that fits on one
-    page, nearly all of them, is laid out with the form placed absolutely where the footnote
-    would put it and painted last, as the footnote is: the same boxes at the same places and
-    the same text in the same order. A letter whose flow would reach the form is laid out
-    again as before.
-    """
-    html = _letter_template(letter)
-    document = render_document(html(True))
-    if not _fits_above_giro(document):
-        document = render_document(html(False))
-    return document.write_pdf()
+    """The letter as a PDF, its giro form laid out once where it fits (invoices.pdf)."""
+    return render_giro_pdf(_letter_template(letter))
 
 
 def letter_render(*, letter_id: int) -> bool:

@@ -11,6 +11,7 @@ import mimetypes
 import re
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -200,16 +201,63 @@ def _context(invoice: Invoice, language: str) -> dict:
     }
 
 
-def invoice_pdf_html(invoice: Invoice) -> str:
+def invoice_pdf_html(invoice: Invoice, *, giro_last: bool = False) -> str:
     """The HTML that becomes the PDF, in the invoice's language (for previews and tests)."""
+    return _invoice_template(invoice)(giro_last)
+
+
+def _invoice_template(invoice: Invoice) -> Callable[[bool], str]:
     invoice = _with_balance(invoice)
     with translation.override(invoice.language):
-        return render_to_string("invoices/pdf/invoice.html", _context(invoice, invoice.language))
+        context = _context(invoice, invoice.language)
+
+    def html(giro_last: bool) -> str:
+        with translation.override(invoice.language):
+            return render_to_string(
+                "invoices/pdf/invoice.html", {**context, "giro_last": giro_last}
+            )
+
+    return html
 
 
 def invoice_pdf_bytes(invoice: Invoice) -> bytes:
     """The invoice as an A4 PDF in its own language, with the giro form and payment codes."""
-    return render_pdf(invoice_pdf_html(invoice))
+    return render_giro_pdf(_invoice_template(invoice))
+
+
+# Where the first page's flow ends when the giro form is its footnote: the form's 101.6 mm and
+# its 0.6pt dashed top border, and the footnote area's 5 mm top margin (pdf.css), in CSS px.
+_FLOW_BOTTOM_PX = (297 - 101.6 - 5) * 96 / 25.4 - 0.6 * 96 / 72
+
+
+def _fits_above_giro(document: Document) -> bool:
+    """Whether the document's flow (head, lines, balance) ends above where the form sits."""
+    if len(document.pages) != 1:
+        return False
+    boxes = [document.pages[0]._page_box]  # WeasyPrint's laid-out boxes (pinned version)
+    while boxes:
+        box = boxes.pop()
+        if getattr(box, "element_tag", None) == "body":
+            return box.position_y + box.margin_height() <= _FLOW_BOTTOM_PX
+        boxes.extend(getattr(box, "children", ()))
+    return False
+
+
+def render_giro_pdf(html: Callable[[bool], str]) -> bytes:
+    """A PDF of a document with the giro form (an invoice, a letter); ``html(giro_last)``.
+
+    The form is the first page's footnote (pdf.css), so that a long table moves on to page 2
+    above it; WeasyPrint lays a footnote out twice (once to measure the footnote area, once on
+    the page), a sixth of a letter's time. A document that fits on one page, nearly all of
+    them, is laid out with the form last in the body, placed absolutely where the footnote
+    would put it and so painted last, as the footnote is: the same boxes at the same places
+    and the same text in the same order. One whose flow would reach the form is laid out
+    again as a footnote.
+    """
+    document = render_document(html(True))
+    if not _fits_above_giro(document):
+        document = render_document(html(False))
+    return document.write_pdf()
 
 
 def _ascii_slug(text: str) -> str:

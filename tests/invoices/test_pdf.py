@@ -27,6 +27,7 @@ from invoices.pdf import (
     invoice_pdf_bytes,
     invoice_pdf_filename,
     invoice_pdf_html,
+    render_pdf,
 )
 from invoices.references import bank_barcode, national_reference_from_base
 from myropo.templatetags.money import format_euros
@@ -405,3 +406,35 @@ def test_the_english_pdfs_giro_writes_its_due_date_as_in_finland(db):
 
     assert f"Eräpäivä Förfallodag {letter_due.day}.{letter_due.month}.{letter_due.year}" in text
     assert f"Eräpäivä Förfallodag {letter_due.day} {letter_due:%b}" not in text
+
+
+def _page_texts(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_a_one_page_invoice_reads_as_with_the_giro_form_as_its_footnote(db):
+    # invoices.pdf.render_giro_pdf places the form absolutely (laid out once, not twice):
+    # the same text in the same order as the footnote layout.
+    invoice = make_invoice()
+    footnote = render_pdf(invoice_pdf_html(invoice))
+    assert _page_texts(invoice_pdf_bytes(invoice)) == _page_texts(footnote)
+
+
+def test_a_long_invoice_keeps_the_giro_form_on_page_one_and_runs_on_to_page_two(db):
+    invoice = make_invoice()
+    for position in range(3, 30):
+        InvoiceLine.objects.create(
+            invoice=invoice,
+            position=position,
+            description=f"Rivi {position}",
+            quantity=Decimal("1"),
+            unit_price=Decimal("1.00"),
+            vat_rate=Decimal("25.50"),
+            net_total=Decimal("1.00"),
+            vat_total=Decimal("0.26"),
+            gross_total=Decimal("1.26"),
+        )
+    pages = _page_texts(invoice_pdf_bytes(invoice))
+    assert len(pages) == 2
+    assert "TILISIIRTO" in pages[0] and "TILISIIRTO" not in pages[1]
+    assert pages == _page_texts(render_pdf(invoice_pdf_html(invoice)))

@@ -141,7 +141,10 @@ SQL_PAYMENT_DAYS_DIFFER = """
 # The money per day of payment that the allocation services keep (`CollectedDay`) against
 # the allocations themselves (what both sides summed before the table existed).
 SQL_COLLECTED_DIFFER = """
-    SELECT count(*) FROM payments_collectedday d
+    SELECT count(*) FROM (
+        SELECT creditor_id, day, sum(amount) AS amount FROM payments_collectedday
+        WHERE creditor_id = %(creditor)s GROUP BY 1, 2
+    ) d
     FULL JOIN (
         SELECT i.creditor_id, p.paid_on AS day, sum(a.amount) AS amount
         FROM payments_allocation a

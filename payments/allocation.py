@@ -143,14 +143,14 @@ _LAST_PAYMENT_SQL = """
 """
 _LAST_PAYMENT_OF = _LAST_PAYMENT_SQL.format(where="WHERE a.invoice_id = ANY(%s::bigint[])")
 _LAST_PAYMENT_ALL = _LAST_PAYMENT_SQL.format(where="")
-# Sorted by key, so that two bookings take the rows' locks in one order and cannot deadlock.
+# Appended, never updated: a row's lock held to the end of a booking that goes on to lock more
+# invoices (an online order's lines, a bank file's plan instalments) deadlocked two bookings
+# of the same days, and a running total would be a balance kept instead of derived.
 _COLLECTED_ADD = """
     INSERT INTO payments_collectedday (creditor_id, day, amount)
     SELECT creditor_id, day, sum(amount)
     FROM unnest(%s::bigint[], %s::date[], %s::numeric[]) AS booked(creditor_id, day, amount)
-    GROUP BY creditor_id, day ORDER BY creditor_id, day
-    ON CONFLICT (creditor_id, day)
-    DO UPDATE SET amount = payments_collectedday.amount + EXCLUDED.amount
+    GROUP BY creditor_id, day
 """
 _COLLECTED_REBUILD = """
     INSERT INTO payments_collectedday (creditor_id, day, amount)
@@ -194,8 +194,8 @@ def allocations_booked(rows: Iterable[Booked]) -> None:
 
     The one writer of both, called in the transaction that appends the rows while their
     invoices are locked (`allocate_payment`, `allocate_payments`): the figures commit, or roll
-    back, with the rows. The day's sum is an increment, not a recount, because a recount
-    would not see another transaction's rows that are not committed yet.
+    back, with the rows. Each booking appends its own row per creditor and day (no lock on
+    another booking's row), and the statistics add them up.
     """
     rows = list(rows)
     if not rows:

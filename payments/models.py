@@ -223,13 +223,14 @@ class Allocation(models.Model):
 
 
 class CollectedDay(models.Model):
-    """The money allocated to a creditor's invoices on one payment day: a sum of `Allocation`
-    rows, kept for the statistics' money per month, which would otherwise join every
-    allocation of a period with its payment and invoice.
+    """Money allocated to a creditor's invoices on one payment day by one booking: the sum of
+    that booking's `Allocation` rows, kept for the statistics' money per month, which would
+    otherwise join every allocation of a period with its payment and invoice.
 
-    Derived, never edited by hand: `payments.allocation.allocations_booked` adds to it in the
-    transaction that appends the allocations (an increment under the row's lock, so two
-    payments booked at once both count), and allocations are never removed.
+    Derived and immutable, like the allocations: `payments.allocation.allocations_booked`
+    appends one row per creditor and day in the transaction that appends the allocations (two
+    bookings of one day are two rows, and neither waits for the other); the day's money is
+    the sum of its rows.
     """
 
     creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="+")
@@ -239,8 +240,8 @@ class CollectedDay(models.Model):
     class Meta:
         verbose_name = _("money collected on a day")
         verbose_name_plural = _("money collected per day")
-        constraints = [
-            models.UniqueConstraint(fields=["creditor", "day"], name="collected_day_unique"),
+        indexes = [
+            models.Index(fields=["creditor", "day"], include=["amount"], name="collected_day"),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.context import Acting
@@ -201,6 +202,8 @@ def _signed_in_pages(user: User) -> list[str]:
     pages += ["/profile/", "/profile/authorizations/", "/profile/companies/", "/help/"]
     pages += ["/price-list/", "/profile/identification/", "/profile/acting-as/"]
     pages += ["/arrangements/plan/", "/messages/", "/messages/new/", "/dashboard/"]
+    pages += [reverse(name) for name in ("account_email", "account_change_password", "mfa_index")]
+    pages += ["/accounts/2fa/totp/activate/", "/privacy/"]
     pages += _invoice_pages(user)
     for plan in plans_visible_to(user)[:2]:
         pages.append(f"/arrangements/plans/{plan.pk}/")

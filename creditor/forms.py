@@ -1,5 +1,6 @@
 """Forms of the creditor portal."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
@@ -320,6 +321,14 @@ class UploadForm(forms.Form):
 MAX_PERIOD_YEARS = 10
 
 
+def _years_before(day: date, years: int) -> date:
+    """The same day `years` calendar years earlier (29 February: the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 class PeriodForm(forms.Form):
     start = forms.DateField(
         label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
@@ -333,7 +342,7 @@ class PeriodForm(forms.Form):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and start > end:
             self.add_error("end", _("The end date is before the start date."))
-        elif start and end and (end - start).days > MAX_PERIOD_YEARS * 366:
+        elif start and end and start < _years_before(end, MAX_PERIOD_YEARS) + timedelta(days=1):
             self.add_error(
                 "start",
                 _("The period can be at most %(years)d years.") % {"years": MAX_PERIOD_YEARS},

@@ -115,6 +115,9 @@ def test_the_admin_index_and_changelists_have_no_english_left(demo, client, lang
     mfa_login(client, staff)
     found = {}
     for path in _admin_pages():
+        if path == reverse("admin:messaging_cannedresponse_changelist"):
+            # Its rows are texts written in each language (the English ones are English).
+            path += f"?language__exact={language}"
         response = client.get(path)
         assert response.status_code == 200, path
         if leftovers := _leftovers(_visible_text(response.content.decode()), ENGLISH):

@@ -192,6 +192,8 @@ def test_ten_years_is_the_longest_period_and_csv_alone_exports_the_default(admin
     response = admin_client.get(url, {"start": "2016-05-13", "end": "2026-05-12"})
     assert response.context["form"].is_valid()
     assert response.context["stats"].start == date(2016, 5, 13)
+    one_day_more = admin_client.get(url, {"start": "2016-05-12", "end": "2026-05-12"})
+    assert not one_day_more.context["form"].is_valid()
     response = admin_client.get(url, {"format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
 

@@ -12,7 +12,14 @@ import pytest
 from accounts.models import User
 from arrangements.services import arrangement_refusal
 from tests.e2e.conftest import log_in
-from tests.e2e.test_layout_phone import CONSUMER, _open_invoices, demo  # noqa: F401
+from tests.e2e.test_layout_phone import (  # noqa: F401
+    CONSUMER,
+    CREDITOR,
+    _creditor_pages,
+    _open_invoices,
+    _totp_code,
+    demo,
+)
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 RUN_AXE = """async () => {
@@ -68,6 +75,30 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
         response = page.goto(path)
         assert response.status == 200, path
         assert page.evaluate("() => document.documentElement.lang") == language
+        failures += [f"{path}: {v}" for v in page.evaluate(RUN_AXE)]
+    context.close()
+    assert failures == [], "\n".join(failures)
+
+
+def test_the_creditor_portal_has_no_serious_accessibility_violations(
+    demo,  # noqa: F811
+    browser,
+    live_server,
+):
+    user = User.objects.get(email=CREDITOR[0])
+    context = browser.new_context(base_url=live_server.url, locale="en-FI")
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    log_in(page, *CREDITOR)
+    page.wait_for_url("**/2fa/**")
+    page.fill("input[name=code]", _totp_code())
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    failures = []
+    for path in _creditor_pages(user):
+        response = page.goto(path)
+        assert response.status == 200, path
         failures += [f"{path}: {v}" for v in page.evaluate(RUN_AXE)]
     context.close()
     assert failures == [], "\n".join(failures)

@@ -264,6 +264,12 @@ def _walk(page, screenshot, persona: str, paths: list[str]) -> list[str]:
     return failures
 
 
+def _totp_code() -> str:
+    """The demo personas' current TOTP code (they share one secret, accounts.demo)."""
+    counter = next(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(DEMO_STAFF_TOTP_SECRET, counter))
+
+
 def _phone(page):
     page.set_viewport_size(PHONE)
     page.set_default_timeout(30_000)  # dozens of pages with demo data on a busy machine
@@ -302,10 +308,7 @@ def test_every_page_of_the_creditor_user_fits_a_360_pixel_phone(demo, page, scre
     _phone(page)
     log_in(page, *CREDITOR)
     page.wait_for_url("**/2fa/**")
-    code = format_hotp_value(
-        hotp_value(DEMO_STAFF_TOTP_SECRET, next(yield_hotp_counters_from_time()))
-    )
-    page.fill("input[name=code]", code)
+    page.fill("input[name=code]", _totp_code())
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     failures = _walk(page, screenshot, "creditor", _creditor_pages(user))

@@ -4,6 +4,7 @@ The tables kept their names from the invoices app (`db_table`), where they were 
 (invoices migration 0003): the move to this app changed the code, not the data.
 """
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -140,8 +141,13 @@ def letter_storage():
 
 def letter_path(letter: "Letter", filename: str) -> str:
     # Named by us, never by what the letter says: the month, the invoice and the step (one
-    # letter per invoice and step, letter_once_per_step).
-    return f"{letter.letter_date:%Y/%m}/{letter.invoice_id}-{letter.step}.pdf"
+    # letter per invoice and step, letter_once_per_step), and a token of this render, so that
+    # two workers rendering the same letter at once never write the same key (the one that
+    # loses the row removes its own file, not the winner's: a storage's free-name check is
+    # not atomic, and S3's is no check at all).
+    return (
+        f"{letter.letter_date:%Y/%m}/{letter.invoice_id}-{letter.step}-{secrets.token_hex(6)}.pdf"
+    )
 
 
 class Letter(models.Model):

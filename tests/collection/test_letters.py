@@ -4,6 +4,7 @@ Issue 7, "What must work" 5 and 7.
 """
 
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -154,7 +155,10 @@ def test_the_archive_lists_the_letter_and_alice_can_open_it(reminded, alice_clie
 
 def test_the_pdf_is_kept_in_the_private_letter_storage_not_the_database(reminded, letter_folder):
     letter = Letter.objects.get(invoice=reminded)
-    assert letter.pdf.name.endswith(f"/{reminded.pk}-reminder_1.pdf")
+    # The month, the invoice, the step and a token of the render (collection.models.letter_path).
+    assert re.search(
+        rf"^\d{{4}}/\d{{2}}/{reminded.pk}-reminder_1-[0-9a-f]{{12}}\.pdf$", letter.pdf.name
+    )
     assert (letter_folder / letter.pdf.name).read_bytes() == letter_pdf_read(letter)
     with pytest.raises(ValueError, match="no URL"):
         letter.pdf.url  # noqa: B018

@@ -82,6 +82,9 @@ def _in_order(chat_id: int) -> asyncio.Lock:
 # socket of its session did within CHAT_SESSION_RECHECK_SECONDS, and a check already running for
 # the session is awaited rather than repeated. Failures are not shared: each socket finds out.
 _sessions_passed: dict[tuple[str, int, bool], float] = {}
+# When a check of the session last failed in this process: a pass read before that (a slow read
+# that finished after a newer one found the session gone) is not trusted, nor shared.
+_sessions_failed: dict[tuple[str, int, bool], float] = {}
 # Running checks, per event loop (a future belongs to its loop; the tests run several loops).
 _sessions_checking: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -105,6 +108,9 @@ async def _shared_session_check(key: tuple[str, int, bool], *, activity: bool) -
     future = loop.create_future()
     if shared:
         running[key] = future
+    # The pass counts from when the session was read, not from when the read came back
+    # (it may wait for a database thread).
+    started = time.monotonic()
     try:
         valid = await _db(sessions.session_still_valid)(
             session_key, user_id, agent=agent, activity=activity
@@ -115,15 +121,23 @@ async def _shared_session_check(key: tuple[str, int, bool], *, activity: bool) -
     finally:
         if running.get(key) is future:
             del running[key]
+    if valid and _sessions_failed.get(key, float("-inf")) >= started:
+        valid = False  # a newer read found the session gone while this one was on its way
     future.set_result(valid)
     if not valid:
         _sessions_passed.pop(key, None)
+        _sessions_failed[key] = time.monotonic()
+        _forget_oldest(_sessions_failed)
         return False
-    _sessions_passed[key] = time.monotonic()
-    if len(_sessions_passed) > 10_000:  # forget the oldest half
-        for old in sorted(_sessions_passed, key=_sessions_passed.get)[:5_000]:
-            _sessions_passed.pop(old, None)
+    _sessions_passed[key] = started
+    _forget_oldest(_sessions_passed)
     return True
+
+
+def _forget_oldest(moments: dict[tuple[str, int, bool], float]) -> None:
+    if len(moments) > 10_000:  # forget the oldest half
+        for old in sorted(moments, key=moments.get)[:5_000]:
+            moments.pop(old, None)
 
 
 class _ChatSocket(AsyncJsonWebsocketConsumer):

@@ -299,6 +299,16 @@ def test_every_page_of_the_company_admin_fits_a_360_pixel_phone(demo, page, scre
     page.wait_for_load_state()
     failures += _walk(page, screenshot, "company-org", _company_pages(user))
     assert failures == [], "\n".join(failures)
+    # The acting-as switcher's select and button share one row, on the phone and at 1280 px.
+    for width in (360, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto("/invoices/")
+        page.wait_for_load_state("networkidle")
+        screenshot(page, f"header-{width}-company-org-invoices")
+        select, button = (
+            page.locator(f".context-switcher {tag}").bounding_box() for tag in ("select", "button")
+        )
+        assert abs(select["y"] - button["y"]) < select["height"], width
 
 
 def test_every_page_of_the_creditor_user_fits_a_360_pixel_phone(demo, page, screenshot):

@@ -259,16 +259,23 @@ def chat_start(*, customer: User, language: str, invoice: Invoice | None = None)
 
 
 def chat_customer_says(*, chat: Chat, customer: User, body: str) -> ChatMessage:
+    """Saves the customer's message: one UPDATE checks that the chat is theirs and running and
+    locks its row (so the chat's message ids follow its commits), one INSERT the message."""
     body = _clean(body)
+    now = timezone.now()
     with transaction.atomic():
-        chat = _lock(chat)
-        if chat.customer_id != customer.pk:
-            raise ChatError(_("Chat not found."))
-        if not chat.is_running:
+        running = Chat.objects.filter(
+            pk=chat.pk, customer_id=customer.pk, state__in=(ChatState.QUEUED, ChatState.ACTIVE)
+        ).update(customer_seen_at=now, last_activity_at=now)
+        if not running:
+            if not Chat.objects.filter(pk=chat.pk, customer_id=customer.pk).exists():
+                raise ChatError(_("Chat not found."))
             raise ChatError(_("This chat has ended."))
-        chat.customer_seen_at = timezone.now()
-        chat.save(update_fields=["customer_seen_at"])
-        return _add(chat, MessageKind.CUSTOMER, body, customer)
+        message = ChatMessage.objects.create(
+            chat_id=chat.pk, kind=MessageKind.CUSTOMER, body=body, author=customer, created_at=now
+        )
+        _tell(chat_group(chat.pk), message_event(message))
+        return message
 
 
 def chat_customer_seen(*, chat: Chat) -> None:

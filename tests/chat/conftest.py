@@ -55,6 +55,12 @@ def _clean_channel_layer():
     prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
     for key in client.scan_iter(match=f"{prefix}*", count=1000):
         client.delete(key)
+    # A fresh layer object too: the old one's per-channel receive locks belong to the previous
+    # test's event loop, and one left locked by a cleaner that loop never finished made the
+    # next test fail ("bound to a different event loop").
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
     yield
 
 

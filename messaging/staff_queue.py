@@ -12,7 +12,9 @@ Django's changelist as before.
 
 from __future__ import annotations
 
+import html as stdlib_html
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -24,8 +26,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.functional import cached_property
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -233,6 +234,44 @@ ROW_HTML = (
 )
 
 
+def _escape(value) -> str:
+    """`format_html`'s escaping of one argument (`conditional_escape`: the same characters),
+    without its lazy-argument checks, which ran 800 times a page."""
+    return value.__html__() if hasattr(value, "__html__") else stdlib_html.escape(str(value))
+
+
+# The DATETIME_FORMAT letters of fi, sv and en (j.n.Y G.i, j M Y H:i), each read off the
+# datetime directly: Django's dateformat builds a formatter per value, ~50 µs a cell, half
+# of the page's rendering. Another letter, or a backslash, falls back to dateformat.
+_MOMENT_PARTS = {
+    "j": lambda m: str(m.day),
+    "d": lambda m: f"{m.day:02d}",
+    "n": lambda m: str(m.month),
+    "m": lambda m: f"{m.month:02d}",
+    "Y": lambda m: str(m.year),
+    "G": lambda m: str(m.hour),
+    "H": lambda m: f"{m.hour:02d}",
+    "i": lambda m: f"{m.minute:02d}",
+}
+_MOMENT_LITERALS = frozenset(" .:,-/")
+
+
+def moment_formatter(pattern: str):
+    """A function giving `dateformat.format(value, pattern)` for an aware local datetime."""
+    months = [dateformat.format(datetime(2000, month, 1), "M") for month in range(1, 13)]
+    parts = []
+    for char in pattern:
+        if char in _MOMENT_PARTS:
+            parts.append(_MOMENT_PARTS[char])
+        elif char == "M":
+            parts.append(lambda m: months[m.month - 1])
+        elif char in _MOMENT_LITERALS:
+            parts.append(lambda m, char=char: char)
+        else:
+            return lambda value: dateformat.format(value, pattern)
+    return lambda value: "".join(part(value) for part in parts)
+
+
 def _rows(rows: list[dict], change_url: str) -> list[SafeString]:
     labels = {
         field: {key: str(text) for key, text in choices}
@@ -245,34 +284,32 @@ def _rows(rows: list[dict], change_url: str) -> list[SafeString]:
     # What `{{ moment }}` and the admin's display_for_field do, with the format and the zone
     # looked up once per page instead of once per cell.
     zone = timezone.get_current_timezone()
-    pattern = get_format("DATETIME_FORMAT")
+    formatted = moment_formatter(get_format("DATETIME_FORMAT"))
 
     def moment(value) -> str:
-        return EMPTY if value is None else dateformat.format(value.astimezone(zone), pattern)
+        return EMPTY if value is None else formatted(value.astimezone(zone))
 
     html = []
     for values in rows:
         agent = values["assigned_to__email"]
-        html.append(
-            format_html(
-                ROW_HTML,
-                change_url.format(values["id"]),
-                values["id"],
-                labels["classification"].get(values["classification"], values["classification"]),
-                labels["state"].get(values["state"], values["state"]),
-                labels["channel"].get(values["channel"], values["channel"]),
-                values["creditor__name"] or EMPTY,
-                _customer(values) or EMPTY,
-                EMPTY
-                if agent is None
-                else _person(
-                    values["assigned_to__first_name"], values["assigned_to__last_name"], agent
-                ),
-                moment(values["created_at"]),
-                moment(values["sla_due_at"]),
-                moment(values["first_response_at"]),
-            )
+        cells = (
+            change_url.format(values["id"]),
+            values["id"],
+            labels["classification"].get(values["classification"], values["classification"]),
+            labels["state"].get(values["state"], values["state"]),
+            labels["channel"].get(values["channel"], values["channel"]),
+            values["creditor__name"] or EMPTY,
+            _customer(values) or EMPTY,
+            EMPTY
+            if agent is None
+            else _person(
+                values["assigned_to__first_name"], values["assigned_to__last_name"], agent
+            ),
+            moment(values["created_at"]),
+            moment(values["sla_due_at"]),
+            moment(values["first_response_at"]),
         )
+        html.append(mark_safe(ROW_HTML.format(*map(_escape, cells))))
     return html
 
 

@@ -410,3 +410,25 @@ def test_a_forbidden_move_is_refused_and_changes_nothing(alice, staff):
     with pytest.raises(IllegalTransition):
         contact.move_to(ContactState.WAITING)
     assert contact.state == ContactState.RESOLVED
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_queues_dates_read_as_djangos_dateformat_writes_them(language):
+    from datetime import datetime
+
+    from django.utils import dateformat, translation
+    from django.utils.formats import get_format
+
+    from messaging.staff_queue import moment_formatter
+
+    zone = timezone.get_current_timezone()
+    with translation.override(language):
+        pattern = get_format("DATETIME_FORMAT")
+        formatted = moment_formatter(pattern)
+        for month in range(1, 13):
+            for day, hour, minute in ((1, 0, 0), (9, 7, 5), (28, 23, 59)):
+                moment = datetime(2026, month, day, hour, minute, tzinfo=zone)
+                assert formatted(moment) == dateformat.format(moment, pattern)
+    # A letter it does not know goes to dateformat itself.
+    moment = datetime(2026, 3, 9, 7, 5, tzinfo=zone)
+    assert moment_formatter("D j.n.Y")(moment) == dateformat.format(moment, "D j.n.Y")

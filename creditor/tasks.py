@@ -1,10 +1,22 @@
 """The creditor portal's Celery tasks. They take ids and skip what is already done."""
 
+import logging
+
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from creditor.models import CreditorAuditAction, InvoiceUpload, UploadState
+
+log = logging.getLogger(__name__)
+
+# What the report says when the import broke on our side: the file changed nothing (the import
+# is all or nothing) and the upload does not hang as "running".
+UNEXPECTED_FAILURE = gettext_noop(
+    "The file could not be imported because of an error on our side; nothing was saved. "
+    "Upload it again, and if it fails again, tell customer service."
+)
 
 
 def _problem(problem) -> dict:
@@ -42,6 +54,10 @@ def import_upload(upload_id: int) -> str:
     except ImportFailed as failed:
         upload.state = UploadState.FAILED
         upload.problems = [_problem(problem) for problem in failed.problems]
+    except Exception:
+        log.exception("creditor upload %s: the import failed unexpectedly", upload.pk)
+        upload.state = UploadState.FAILED
+        upload.problems = [{"position": "file", "message": UNEXPECTED_FAILURE, "params": {}}]
     else:
         upload.state = UploadState.DONE
         upload.created_count = len(result.created)

@@ -351,6 +351,12 @@ def contact_classify(
             raise MessagingError(_("This contact is already resolved."))
         if contact.classification in EFFECTIVE:
             raise MessagingError(_("Decide this contact instead of classifying it again."))
+        creditors = {invoice.creditor_id for invoice in invoices}
+        if contact.creditor_id is not None and contact.invoices.exists():
+            creditors.add(contact.creditor_id)
+        if len(creditors) > 1:
+            # A contact is the creditor's to read (Ropo One): never another creditor's invoice.
+            raise MessagingError(_("Choose invoices of one creditor for one contact."))
         if invoices and contact.owner_user_id is None and contact.owner_organisation_id is None:
             raise MessagingError(_("Link the contact to the customer's account first."))
         customer = contact.owner_user or contact.actor

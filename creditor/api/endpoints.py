@@ -327,7 +327,7 @@ class ContactDetailOut(ContactOut):
     messages: list[MessageOut]
 
 
-def _contact_out(contact) -> dict:
+def _contact_out(contact, creditor_id: int) -> dict:
     return {
         "id": contact.pk,
         "channel": contact.channel,
@@ -336,7 +336,10 @@ def _contact_out(contact) -> dict:
         "subject": contact.subject,
         "created_at": contact.created_at,
         "resolved_at": contact.resolved_at,
-        "invoice_numbers": sorted(i.number for i in contact.invoices.all()),
+        # Only this creditor's, whatever else a contact concerns (as the portal's thread).
+        "invoice_numbers": sorted(
+            i.number for i in contact.invoices.all() if i.creditor_id == creditor_id
+        ),
     }
 
 
@@ -349,7 +352,7 @@ def _contact_out(contact) -> dict:
 def contact_list(request):
     key = _key(request, "read")
     contacts = selectors.creditor_contacts(key.creditor).prefetch_related("invoices")[:200]
-    return [_contact_out(contact) for contact in contacts]
+    return [_contact_out(contact, key.creditor_id) for contact in contacts]
 
 
 @api.get(
@@ -368,7 +371,7 @@ def contact_detail(request, contact_id: int):
     )
     if contact is None:
         raise Http404
-    out = _contact_out(contact)
+    out = _contact_out(contact, key.creditor_id)
     out["messages"] = [
         {"author": m.get_author_kind_display(), "body": m.body, "created_at": m.created_at}
         for m in selectors.contact_thread(contact)

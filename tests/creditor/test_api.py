@@ -124,6 +124,18 @@ def test_contacts_never_show_internal_notes(creditor, contact, staff):
     assert not any("Sisäinen" in body for body in bodies)
 
 
+def test_a_contact_shows_a_creditor_only_its_own_invoice_numbers(
+    creditor, other_creditor, contact, other_invoice
+):
+    """Should a contact also concern another creditor's invoice (data from before staff
+    classification refused it), the API names only the caller's."""
+    contact.invoices.add(other_invoice)
+    listing = call("/contacts", key(creditor)).json()
+    assert listing[0]["invoice_numbers"] == ["A-1001"]
+    detail = call(f"/contacts/{contact.pk}", key(creditor)).json()
+    assert other_invoice.number not in detail["invoice_numbers"]
+
+
 def post_file(token, name, content=None, **headers):
     data = (FIXTURES / name).read_bytes() if content is None else content
     upload = SimpleUploadedFile(name, data)

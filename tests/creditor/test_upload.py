@@ -69,3 +69,18 @@ def test_another_creditors_upload_report_is_404(admin_client, other_client):
     row = InvoiceUpload.objects.get()
     url = reverse("creditor:upload_detail", args=[row.pk])
     assert other_client.get(url).status_code == 404
+
+
+def test_an_import_that_breaks_on_our_side_fails_with_a_message_instead_of_hanging(
+    admin_client, monkeypatch
+):
+    def broken(**kwargs):
+        raise RuntimeError("the parser fell over")
+
+    monkeypatch.setattr("invoices.importing.service.invoices_import", broken)
+    upload(admin_client, "finvoice_valid_single.xml")
+    row = InvoiceUpload.objects.get()
+    assert row.state == UploadState.FAILED and row.finished_at is not None
+    assert not Invoice.objects.exists()
+    html = report(admin_client, row)
+    assert "error on our side" in html and "the parser fell over" not in html

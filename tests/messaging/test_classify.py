@@ -188,3 +188,26 @@ def test_a_viewer_outside_staff_cannot_reach_the_staff_views(client, alice):
         response = client.post(url, {"email": alice.email, "body": "x"})
         assert response.status_code == 302 and "/login/" in response["Location"]
     assert Contact.objects.count() == 1
+
+
+def test_one_contact_never_concerns_two_creditors(staff, alice, due_15_days_ago):
+    from tests.factories import CreditorFactory
+
+    contact = contact_log_phone(customer=alice, staff=staff, body="Kaksi laskua.")
+    contact_classify(
+        contact=contact,
+        staff=staff,
+        classification=Classification.DUE_DATE,
+        invoices=[due_15_days_ago],
+    )
+    other = InvoiceFactory(creditor=CreditorFactory(name="Toinen Oy", business_id="0737546-2"))
+    InvoiceAccess.objects.create(invoice=other, user=alice, method="myropo_id")
+    with pytest.raises(MessagingError, match="one creditor"):
+        contact_classify(
+            contact=contact,
+            staff=staff,
+            classification=Classification.PAYMENT_PLAN,
+            invoices=[other],
+        )
+    contact.refresh_from_db()
+    assert list(contact.invoices.all()) == [due_15_days_ago]

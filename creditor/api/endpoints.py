@@ -25,6 +25,8 @@ from collection.detail import collection_outlook
 from collection.payoff import payoff_for
 from creditor import selectors
 from creditor.api.keys import CreditorApiKey, key_for, touch
+from creditor.models import CreditorAuditAction
+from creditor.services import audit
 from invoices.importing.records import MAX_IMPORT_BYTES, ImportFailed
 from invoices.importing.service import invoices_import
 from myropo.ratelimit import rate_limit_exceeded
@@ -292,6 +294,17 @@ def invoice_import(request, file: File[UploadedFile]):
             _("Nothing was imported: the file has problems."),
             [{"position": p.position, "message": p.render(_)} for p in failed.problems],
         )
+    audit(
+        creditor=key.creditor,
+        actor=None,
+        action=CreditorAuditAction.INVOICES_UPLOADED,
+        data={
+            "api_key": key.name,
+            "filename": result.filename,
+            "created": len(result.created),
+            "skipped": len(result.skipped),
+        },
+    )
     return Status(
         201,
         {

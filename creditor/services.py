@@ -171,8 +171,8 @@ def creditor_dispute_decide(
 
 
 def creditor_note_add(*, creditor: Creditor, actor: User, invoice: Invoice, body: str):
-    """The creditor's own note on an invoice: customer service reads it (the admin, and the
-    invoice's timeline); the debtor never does."""
+    """The creditor's own note on an invoice: customer service reads it on the invoice's admin
+    page (creditor.admin.CreditorNoteInline); the debtor never does."""
     from creditor.models import CreditorNote
 
     body = (body or "").strip()

@@ -5,6 +5,7 @@ thread read-only without customer service's internal notes."""
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from accounts.context import Acting
@@ -146,6 +147,16 @@ def test_a_note_is_kept_for_customer_service_and_never_shown_to_the_debtor(
     assert "Asiakas soitti, lupasi maksaa." in html
     debtor_page = alice_client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
     assert "Asiakas soitti" not in debtor_page
+    # Customer service reads it on the invoice's own admin page.
+    from tests.factories import UserFactory
+
+    service = UserFactory(is_staff=True, is_superuser=True)
+    staff_client = Client()
+    staff_client.force_login(service)
+    with patch_admin_second_factor():
+        page = staff_client.get(reverse("admin:invoices_invoice_change", args=[invoice.pk]))
+    assert page.status_code == 200
+    assert "Asiakas soitti, lupasi maksaa." in page.content.decode()
 
 
 def test_the_contacts_list_and_thread_without_internal_notes(
@@ -162,3 +173,13 @@ def test_the_contacts_list_and_thread_without_internal_notes(
     assert "Sisäinen" not in thread
     main = thread.split('id="main"')[1].split("</main>")[0]
     assert "<form" not in main  # read only
+
+
+def patch_admin_second_factor():
+    """The admin's own MFA gate is tested in tests/accounts/test_mfa.py."""
+    from unittest import mock
+
+    return mock.patch(
+        "myropo.admin_site.MyRopoAdminSite.has_permission",
+        lambda self, request: request.user.is_active and request.user.is_staff,
+    )

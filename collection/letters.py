@@ -236,7 +236,7 @@ def _context(letter: Letter, invoice: Invoice, language: str) -> dict:
         "title": letter_title(letter.step),
         "body": _letter_body(letter.step),
         "stop_notices": _stop_notices(letter, invoice),
-        "creditor_message": creditor_settings.reminder_message if creditor_settings else "",
+        "creditor_message": creditor_message_for(letter, creditor_settings),
         "show_due_date": creditor_settings.reminder_shows_due_date if creditor_settings else True,
         "original_due_date": invoice.due_date,
         "date_format": DATE_FORMAT.get(language, DATE_FORMAT["en"]),
@@ -271,6 +271,19 @@ def _letter_template(letter: Letter) -> Callable[[bool], str]:
             )
 
     return html
+
+
+def creditor_message_for(letter: Letter, creditor_settings: CreditorSettings | None) -> str:
+    """The creditor's default message ("oletusviesti", Ropo One's reminder settings): on its
+    payment reminders written in the message's language; never on another language's letter
+    (a Finnish text in a Swedish letter) nor on the agency's collection letters."""
+    if creditor_settings is None or not creditor_settings.reminder_message.strip():
+        return ""
+    if letter.step not in (Step.REMINDER_1, Step.REMINDER_2):
+        return ""
+    if letter.language != creditor_settings.reminder_message_language:
+        return ""
+    return creditor_settings.reminder_message
 
 
 def letter_pdf_bytes(letter: Letter) -> bytes:

@@ -34,6 +34,9 @@ from myropo.ratelimit import rate_limit_exceeded
 logger = logging.getLogger(__name__)
 
 RATE_LIMIT_PER_MINUTE = getattr(settings, "CREDITOR_API_RATE_LIMIT", 120)
+# Calls with a key that is not (or no longer) valid, per client IP: guessing keys is hopeless
+# (256 bits), but a client stuck with a revoked one should not hammer the key lookup.
+FAILED_KEYS_PER_MINUTE = 30
 UPLOAD_SUFFIXES = (".xml", ".csv")
 
 
@@ -62,6 +65,16 @@ class CreditorKeyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> CreditorApiKey | None:
         key = key_for(token.strip())
         if key is None:
+            from allauth.account.adapter import get_adapter
+
+            address = get_adapter(request).get_client_ip(request) or "unknown"
+            if rate_limit_exceeded(
+                scope="creditor-api-bad-key",
+                key=address,
+                limit=FAILED_KEYS_PER_MINUTE,
+                period_seconds=60,
+            ):
+                raise RateLimited
             return None
         _activate_language(request, key)
         if rate_limit_exceeded(

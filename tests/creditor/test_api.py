@@ -196,6 +196,13 @@ def test_rate_limit_per_key(creditor, invoice, monkeypatch):
     assert call(f"/invoices/{invoice.pk}", other).status_code == 200
 
 
+def test_calls_with_bad_keys_are_limited_per_client(creditor, invoice, monkeypatch):
+    monkeypatch.setattr(endpoints, "FAILED_KEYS_PER_MINUTE", 2)
+    statuses = [call(f"/invoices/{invoice.pk}", "not-a-key").status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
+    assert call(f"/invoices/{invoice.pk}", key(creditor)).status_code == 200
+
+
 def test_the_openapi_document_lists_the_operations():
     response = Client().get(BASE + "/openapi.json")
     assert response.status_code == 200

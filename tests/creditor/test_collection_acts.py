@@ -70,6 +70,15 @@ def test_a_paused_invoice_is_skipped_by_the_cycle_until_it_is_resumed(
     ).exists()
     run_collection_cycle(today=CYCLE_DAY)
     assert steps(due_invoice) == ["reminder_1"]
+    # Both acts are on the invoice's timeline with who and why.
+    notes = InvoiceEvent.objects.filter(invoice=due_invoice, kind="note").order_by("created_at")
+    acts = [
+        (e.actor, e.data.get("reason"), e.data.get("paused"), e.data.get("released")) for e in notes
+    ]
+    assert acts == [
+        (creditor_admin, "Asiakas neuvottelee", True, None),
+        (creditor_admin, "Neuvottelu päättyi", None, True),
+    ]
 
 
 def test_a_paused_invoice_can_be_paused_again_after_a_resume(admin_client, due_invoice):

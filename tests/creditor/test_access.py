@@ -145,3 +145,36 @@ def test_the_invoice_list_filters_by_debtor_name_stage_and_dispute(admin_client,
     assert numbers(stage="reminded") == {"N-1"}
     assert numbers(disputed="yes") == {"N-2"}
     assert numbers(disputed="no", q="N-") == {"N-1"}
+
+
+def test_the_invoice_list_filters_by_reference_and_by_due_and_invoice_dates(admin_client, creditor):
+    from datetime import date
+
+    from invoices.references import national_reference_from_base
+    from tests.factories import InvoiceFactory
+
+    march = InvoiceFactory(
+        creditor=creditor,
+        number="D-3",
+        reference=national_reference_from_base("55501"),
+        issue_date=date(2026, 2, 15),
+        due_date=date(2026, 3, 1),
+    )
+    InvoiceFactory(
+        creditor=creditor,
+        number="D-5",
+        reference=national_reference_from_base("55502"),
+        issue_date=date(2026, 4, 15),
+        due_date=date(2026, 5, 1),
+    )
+    url = reverse("creditor:invoices")
+
+    def numbers(**params):
+        return {invoice.number for invoice in admin_client.get(url, params).context["invoices"]}
+
+    assert numbers(q=march.reference) == {"D-3"}
+    assert numbers(due_from="2026-04-01") == {"D-5"}
+    assert numbers(due_to="2026-03-31") == {"D-3"}
+    assert numbers(issued_from="2026-02-01", issued_to="2026-02-28") == {"D-3"}
+    # A date that does not parse is ignored, as the form says, never a 500.
+    assert numbers(due_from="31.13.2026") == {"D-3", "D-5"}

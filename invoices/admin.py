@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -241,9 +242,30 @@ class InvoiceAdmin(admin.ModelAdmin):
     search_help_text = _("Invoice number, reference number, debtor name or MyRopo ID.")
     date_hierarchy = "due_date"
     autocomplete_fields = ["creditor"]
-    readonly_fields = ["myropo_id", "created_at"]
+    readonly_fields = ["myropo_id", "created_at", "creditor_instructions"]
     inlines = [InvoiceLineInline, ChargeInline, CreditInline, InvoiceEventInline]
     actions = ["credit_action"]
+
+    @admin.display(description=_("the creditor's instructions"))
+    def creditor_instructions(self, invoice: Invoice | None) -> str:
+        """What the creditor set in Ropo One for customer service and collection: the
+        receivable's type and basis and its collection instructions."""
+        settings = (
+            CreditorSettings.objects.filter(creditor_id=invoice.creditor_id).first()
+            if invoice is not None and invoice.pk
+            else None
+        )
+        if settings is None:
+            return "-"
+        rows = [
+            (gettext("receivable type"), settings.receivable_type),
+            (gettext("receivable basis"), settings.receivable_basis),
+            (gettext("collection instructions"), settings.collection_instructions),
+        ]
+        return (
+            format_html_join("", "<p><strong>{}:</strong> {}</p>", [(k, v) for k, v in rows if v])
+            or "-"
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # An issued invoice is never edited in place: corrections are credit notes.

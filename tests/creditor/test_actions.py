@@ -153,10 +153,18 @@ def test_a_note_is_kept_for_customer_service_and_never_shown_to_the_debtor(
     service = UserFactory(is_staff=True, is_superuser=True)
     staff_client = Client()
     staff_client.force_login(service)
+    settings = invoice.creditor.settings
+    settings.collection_instructions = "Älä siirrä oikeudelliseen perintään ilman soittoa."
+    settings.receivable_basis = "Sähkösopimus"
+    settings.save()
     with patch_admin_second_factor():
         page = staff_client.get(reverse("admin:invoices_invoice_change", args=[invoice.pk]))
     assert page.status_code == 200
-    assert "Asiakas soitti, lupasi maksaa." in page.content.decode()
+    html = page.content.decode()
+    assert "Asiakas soitti, lupasi maksaa." in html
+    # And what the creditor told collection in its settings (Ropo One's "Ohjeet perintään").
+    assert "Älä siirrä oikeudelliseen perintään ilman soittoa." in html
+    assert "Sähkösopimus" in html
 
 
 def test_the_contacts_list_and_thread_without_internal_notes(

@@ -317,14 +317,7 @@ def contact_log_phone(*, customer: User, staff: User, body: str) -> Contact:
         )
         contact.assigned_to = staff
         contact.save(update_fields=["assigned_to"])
-        Message.objects.create(
-            contact=contact,
-            author_kind=AuthorKind.SYSTEM,
-            internal=True,
-            body=_("Phone call logged by %(staff)s.") % {"staff": staff.email},
-            created_at=timezone.now(),
-            actor=staff,
-        )
+        _staff_note(contact, staff, _("Phone call logged by %(staff)s.") % {"staff": staff.email})
     return contact
 
 
@@ -379,14 +372,11 @@ def contact_classify(
         contact.creditor_id = invoices[0].creditor_id if invoices else contact.creditor_id
         contact.save(update_fields=["classification", "creditor"])
         contact.invoices.add(*invoices)
-        Message.objects.create(
-            contact=contact,
-            author_kind=AuthorKind.SYSTEM,
-            internal=True,
-            body=_("Classified by %(staff)s: %(old)s → %(new)s.")
+        _staff_note(
+            contact,
+            staff,
+            _("Classified by %(staff)s: %(old)s → %(new)s.")
             % {"staff": staff.email, "old": previous, "new": contact.get_classification_display()},
-            created_at=now,
-            actor=staff,
         )
         acting = Acting(
             customer or staff,
@@ -530,6 +520,19 @@ def contact_reopen(*, contact: Contact) -> Contact:
         _move(contact, ContactState.OPEN)
         contact.save()
     return contact
+
+
+def _staff_note(contact: Contact, staff: User, text: str) -> Message:
+    """What staff did to the contact (logged a call, classified it, linked it), as an internal
+    note: the staff's record, never shown to the customer."""
+    return Message.objects.create(
+        contact=contact,
+        author_kind=AuthorKind.SYSTEM,
+        internal=True,
+        body=text,
+        created_at=timezone.now(),
+        actor=staff,
+    )
 
 
 def _system_message(contact: Contact, staff: User, text: str) -> Message:
@@ -1009,12 +1012,9 @@ def contact_link_owner(*, contact: Contact, user: User, staff: User) -> Contact:
         contact.owner_user = user
         contact.actor = contact.actor or user
         contact.save(update_fields=["owner_user", "actor"])
-        Message.objects.create(
-            contact=contact,
-            author_kind=AuthorKind.SYSTEM,
-            internal=True,
-            body=_("Linked to the customer's account by %(staff)s.") % {"staff": staff.email},
-            created_at=timezone.now(),
-            actor=staff,
+        _staff_note(
+            contact,
+            staff,
+            _("Linked to the customer's account by %(staff)s.") % {"staff": staff.email},
         )
     return contact

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from invoices.models import CreditorRole, Stage
+from invoices.models import CreditorRole, Language, Stage, ordered_languages
 
 ISO_DATE = "%Y-%m-%d"
 
@@ -170,6 +170,13 @@ class ReminderSettingsForm(_FeeCapsMixin, forms.ModelForm):
         choices=TRANSFER_WEEKS_CHOICES,
         coerce=int,
     )
+    enabled_languages = forms.TypedMultipleChoiceField(
+        label=_("Enabled languages"),
+        choices=Language.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The languages you write to your debtors in; at least one."),
+        error_messages={"required": _("Enable at least one language.")},
+    )
     allocation_order = forms.ChoiceField(
         label=_("Payment allocation order, company"), choices=ALLOCATION_CHOICES_COMPANY
     )
@@ -192,6 +199,7 @@ class ReminderSettingsForm(_FeeCapsMixin, forms.ModelForm):
             "reminder_count",
             "reminder_layout",
             "reminder_shows_due_date",
+            "enabled_languages",
             "reminder_message_language",
             "reminder_message",
             "collection_instructions",
@@ -232,6 +240,10 @@ class ReminderSettingsForm(_FeeCapsMixin, forms.ModelForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self._apply_caps()
+
+    def clean_enabled_languages(self) -> list[str]:
+        # One order whatever the browser sends, so that an unchanged set is not audited.
+        return ordered_languages(self.cleaned_data.get("enabled_languages") or [])
 
     def clean_reminder_message(self) -> str:
         text = self.cleaned_data.get("reminder_message", "").strip()

@@ -46,6 +46,9 @@ def audit(
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, list):
+        # The enabled languages: "fi, sv" reads as it is in the changes table.
+        return ", ".join(str(item) for item in value)
     return value
 
 

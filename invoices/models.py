@@ -9,6 +9,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -200,6 +201,23 @@ def _fee_field(verbose_name, cap: Decimal, default: Decimal | None = None) -> mo
     )
 
 
+def message_language_not_enabled(language: str) -> str:
+    return gettext(
+        "The default message's language (%(language)s) is not enabled. Enable it, or choose "
+        "an enabled language for the message."
+    ) % {"language": Language(language).label}
+
+
+def default_enabled_languages() -> list[str]:
+    return [Language.FINNISH.value]
+
+
+def ordered_languages(codes) -> list[str]:
+    """The codes among Language's, once each, in Language's order (fi, sv, en)."""
+    chosen = set(codes)
+    return [code for code in Language.values if code in chosen]
+
+
 class CreditorSettings(models.Model):
     """The creditor's "Ropo One" settings: reminders, collection and arrangement limits."""
 
@@ -219,6 +237,13 @@ class CreditorSettings(models.Model):
         max_length=2,
         choices=Language.choices,
         default=Language.FINNISH,
+    )
+    # The languages the creditor writes to its debtors in (Ropo One's FIN / SWE / ENG); the
+    # default message must be in one of them. Kept in the order of Language.
+    enabled_languages = ArrayField(
+        models.CharField(max_length=2, choices=Language.choices),
+        verbose_name=_("enabled languages"),
+        default=default_enabled_languages,
     )
     reminder_message = models.TextField(_("default reminder message"), blank=True)
     collection_instructions = models.TextField(_("collection instructions"), blank=True)
@@ -351,6 +376,11 @@ class CreditorSettings(models.Model):
                 & Q(consumer_transfer_max_weeks__range=(1, 4)),
                 name="settings_transfer_weeks_1_to_4",
             ),
+            models.CheckConstraint(
+                condition=Q(enabled_languages__len__gte=1)
+                & Q(enabled_languages__contained_by=Language.values),
+                name="settings_enabled_languages_known",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -358,6 +388,14 @@ class CreditorSettings(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        if self.reminder_message_language not in (self.enabled_languages or []):
+            raise ValidationError(
+                {
+                    "reminder_message_language": message_language_not_enabled(
+                        self.reminder_message_language
+                    )
+                }
+            )
         if sorted(_order_parts(self.allocation_order)) != sorted(ALLOCATION_COMPONENTS):
             raise ValidationError(
                 {

@@ -6,6 +6,7 @@ from io import BytesIO
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
 from arrangements.models import ArrangementRules
@@ -44,6 +45,8 @@ def form_data(creditor, **changes) -> dict:
             if isinstance(value, bool):
                 if value:
                     data[bound.html_name] = "on"
+            elif isinstance(value, list):
+                data[bound.html_name] = value
             else:
                 data[bound.html_name] = "" if value is None else str(value)
     for name, value in changes.items():
@@ -68,6 +71,7 @@ def test_the_screenshots_fields_are_on_the_page(admin_client):
         "Number of payment reminders",
         "Reminder layout",
         "Show the due date on the reminder",
+        "Enabled languages",
         "Language of the default reminder message",
         "Default reminder message",
         "Instructions for collection",
@@ -200,3 +204,119 @@ def test_the_preview_is_the_reminder_letter_with_the_creditors_text(admin_client
     # Nothing of the preview stays: neither the text nor the sample invoice.
     assert CreditorSettings.objects.get(creditor=creditor).reminder_message == ""
     assert not Invoice.objects.exists()
+
+
+# --- Enabled languages ("a message in a language the creditor has not enabled") -------------
+
+
+def reminder_form(creditor, **changes) -> ReminderSettingsForm:
+    settings, _rules = settings_objects(creditor)
+    data = {k: v for k, v in form_data(creditor, **changes).items() if not k.startswith("plans-")}
+    return ReminderSettingsForm(data, instance=settings)
+
+
+def test_a_creditor_starts_with_finnish_enabled(creditor):
+    settings, _rules = settings_objects(creditor)
+    assert settings.enabled_languages == ["fi"]
+    assert settings.reminder_message_language == "fi"
+
+
+def test_the_form_refuses_a_message_language_that_is_not_enabled(creditor):
+    form = reminder_form(creditor, reminder_message_language="sv", reminder_message="Tack!")
+    assert not form.is_valid()
+    assert form.errors["reminder_message_language"] == [
+        "The default message's language (Swedish) is not enabled. Enable it, or choose an "
+        "enabled language for the message."
+    ]
+
+
+def test_the_refusal_is_translated(creditor):
+    with translation.override("fi"):
+        form = reminder_form(creditor, reminder_message_language="en")
+        assert not form.is_valid()
+        assert "Oletusviestin kieli (englanti) ei ole käytössä." in str(
+            form.errors["reminder_message_language"]
+        )
+
+
+def test_the_form_accepts_a_message_language_once_it_is_enabled(creditor):
+    form = reminder_form(creditor, enabled_languages=["en", "sv"], reminder_message_language="sv")
+    assert form.is_valid(), form.errors
+    # Kept in one order whatever the browser sends.
+    assert form.cleaned_data["enabled_languages"] == ["sv", "en"]
+
+
+def test_the_form_needs_at_least_one_enabled_language(creditor):
+    form = reminder_form(creditor, enabled_languages=None)
+    assert not form.is_valid()
+    assert form.errors["enabled_languages"] == ["Enable at least one language."]
+
+
+def test_the_form_refuses_an_unknown_language(creditor):
+    form = reminder_form(creditor, enabled_languages=["fi", "de"])
+    assert not form.is_valid()
+    assert "enabled_languages" in form.errors
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"reminder_message_language": "sv", "reminder_message": "Betala snart, tack!"},
+        {"enabled_languages": ["sv"]},
+        {"enabled_languages": None},
+    ],
+)
+def test_a_message_in_a_language_not_enabled_changes_nothing(admin_client, creditor, changes):
+    data = form_data(creditor, reminder_fee_consumer="4.00", **changes)
+    before = list(CreditorSettings.objects.values())
+    response = admin_client.post(URL, data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'role="alert"' in html
+    assert "is not enabled" in html or "Enable at least one language." in html
+    assert list(CreditorSettings.objects.values()) == before
+    assert not CreditorAuditEvent.objects.exists()
+
+
+def test_enabling_a_language_is_audited_old_and_new(admin_client, creditor):
+    response = admin_client.post(
+        URL,
+        form_data(
+            creditor,
+            enabled_languages=["fi", "sv"],
+            reminder_message_language="sv",
+            reminder_message="Betala snart, tack!",
+        ),
+    )
+    assert response.status_code == 302
+    settings, _rules = settings_objects(creditor)
+    assert settings.enabled_languages == ["fi", "sv"]
+    changes = CreditorAuditEvent.objects.get().data["changes"]
+    assert changes["enabled_languages"] == ["fi", "fi, sv"]
+    assert changes["reminder_message_language"] == ["fi", "sv"]
+    assert "fi, sv" in admin_client.get(URL).content.decode()
+
+
+def test_the_database_refuses_no_language_and_unknown_ones(creditor):
+    from django.db import IntegrityError, transaction
+
+    settings, _rules = settings_objects(creditor)
+    for bad in ([], ["fi", "de"]):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            CreditorSettings.objects.filter(pk=settings.pk).update(enabled_languages=bad)
+
+
+def test_the_migration_enables_the_language_a_message_is_already_in(creditor, other_creditor):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("invoices.migrations.0016_creditor_enabled_languages")
+    for row, language in ((creditor, "sv"), (other_creditor, "fi")):
+        CreditorSettings.objects.update_or_create(
+            creditor=row, defaults={"reminder_message_language": language}
+        )
+    CreditorSettings.objects.update(enabled_languages=["fi"])
+    migration.enable_message_language(apps, None)
+    assert CreditorSettings.objects.get(creditor=creditor).enabled_languages == ["fi", "sv"]
+    assert CreditorSettings.objects.get(creditor=other_creditor).enabled_languages == ["fi"]

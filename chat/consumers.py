@@ -20,6 +20,7 @@ from django.db import connections
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.models import Language
 from accounts.staff import STAFF_POWERS_ATTR, staff_verified
 from chat import limits, selectors, services, sessions
 from chat.models import Chat, ChatState, EndedBy
@@ -192,25 +193,45 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
             await _db(limits.connection_closed)(self.user.pk)
             self.counted = False
 
-    async def _serve(self, service, **kwargs) -> str | None:
+    async def _serve(self, service, **kwargs) -> tuple[str | None, object]:
         """Runs a service in a database thread; its news (told on commit) is sent from here,
-        in order, once it returns. Returns the refusal to show, if any."""
+        in order, once it returns, and also when it failed after its commit (the rows are
+        saved: their news must go out). Returns the refusal to show, if any, and the
+        service's result."""
+        news: list[tuple[str, dict]] = []
 
-        def run() -> tuple[str | None, list]:
-            with translation.override(self._language()), services.news_kept() as news:
+        def run() -> tuple[str | None, object]:
+            with translation.override(self._language()), services.news_kept(news):
                 try:
-                    service(**kwargs)
+                    return None, service(**kwargs)
                 except ChatError as error:
-                    return error.message, news
-            return None, news
+                    return error.message, None
 
-        error, news = await _db(run)()
+        try:
+            return await _db(run)()
+        finally:
+            await self._publish(news)
+
+    async def _publish(self, news: list[tuple[str, dict]]) -> None:
         for group, event in news:
             try:
                 await self.channel_layer.group_send(group, {"type": "chat.event", "event": event})
             except Exception:  # Redis away: the rows are saved; clients catch up on reconnect
                 log.warning("chat: could not tell group %s (%s)", group, event.get("type"))
-        return error
+
+    async def _assign_waiting(self, languages) -> None:
+        """Gives waiting chats to agents with a free seat, one chat at a time under that chat's
+        order (`_in_order`), so its "joined" line is told before anything saved after it."""
+        for language in sorted(set(languages)):
+            tried: set[int] = set()
+            while (chat_id := await _db(selectors.next_to_assign)(language)) is not None:
+                if chat_id in tried:
+                    break  # it stays waiting (taken meanwhile, or no seat after all)
+                tried.add(chat_id)
+                async with _in_order(chat_id):
+                    error, _assigned = await self._serve(services.chat_auto_assign, chat_id=chat_id)
+                if error:
+                    break
 
     async def _refuse(self, text: str, code: str = "refused") -> None:
         with translation.override(self._language()):
@@ -309,11 +330,14 @@ class CustomerChatConsumer(_ChatSocket):
         elif kind == "ping":
             await _db(services.chat_customer_seen)(chat=self.chat)
         elif kind == "end":
-            await self._call(services.chat_end, chat=self.chat, by=EndedBy.CUSTOMER, user=self.user)
+            await self._call(
+                services.chat_end, chat=self.chat, by=EndedBy.CUSTOMER, user=self.user, assign=False
+            )
+            await self._assign_waiting([self.chat.language])
 
     async def _call(self, service, **kwargs) -> None:
         async with _in_order(self.chat.pk):
-            error = await self._serve(service, **kwargs)
+            error, _result = await self._serve(service, **kwargs)
         if error:
             await self._refuse(error)
 
@@ -399,16 +423,19 @@ class AgentConsoleConsumer(_ChatSocket):
         if kind == "ping":
             await _db(services.presence_heartbeat)(agent=self.user)
         elif kind == "presence":
-            await self._call(
+            languages = [str(code) for code in content.get("languages") or []]
+            if await self._call(
                 self._presence,
                 agent=self.user,
                 available=bool(content.get("available")),
-                languages=[str(code) for code in content.get("languages") or []],
+                languages=languages,
                 max_chats=_int(content.get("max_chats"), 3),
                 auto_assign=bool(content.get("auto_assign", True)),
-            )
+                assign=False,
+            ):
+                await self._assign_waiting(languages)
         elif kind == "take_next":
-            await self._call(services.chat_take_next, agent=self.user)
+            await self._take_next()
         elif kind == "accept":
             await self._with_chat(chat_id, services.chat_accept, mine=False)
         elif kind == "message":
@@ -463,7 +490,9 @@ class AgentConsoleConsumer(_ChatSocket):
                 user=self.user,
                 classification=str(content.get("classification", "")),
                 pass_agent=False,
+                assign=False,
             )
+            await self._assign_waiting(Language.values)
 
     @staticmethod
     def _transfer(*, chat: Chat, agent, to_id: int, note: str) -> None:
@@ -491,16 +520,34 @@ class AgentConsoleConsumer(_ChatSocket):
                 service(chat=chat, **kwargs)
 
         async with _in_order(chat_id):
-            error = await self._serve(run)
+            error, _result = await self._serve(run)
         if error:
             await self._refuse(error)
 
-    async def _call(self, service, **kwargs) -> None:
-        error = await self._serve(service, **kwargs)
+    async def _take_next(self) -> None:
+        """The oldest waiting chat of the agent's languages, taken under that chat's order (see
+        `_assign_waiting`); if another agent took it first, the next one."""
+        for _attempt in range(5):
+            chat_id = await _db(lambda: selectors.queue_for(self.user).values_list("pk").first())()
+            if chat_id is None:
+                return
+            async with _in_order(chat_id[0]):
+                error, taken = await self._serve(
+                    services.chat_take_next, agent=self.user, chat_id=chat_id[0]
+                )
+            if error:
+                await self._refuse(error)
+            if error or taken is not None:
+                return
+
+    async def _call(self, service, **kwargs) -> bool:
+        error, _result = await self._serve(service, **kwargs)
         if error:
             await self._refuse(error)
-        elif service == self._presence:
+            return False
+        if service == self._presence:
             await self.send_json({"type": "presence", "saved": True})
+        return True
 
     @staticmethod
     def _presence(**kwargs) -> None:

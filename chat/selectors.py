@@ -111,6 +111,21 @@ def queue(language: str | None = None) -> QuerySet[Chat]:
     return chats.filter(language=language) if language else chats
 
 
+def queue_for(agent: User) -> QuerySet[Chat]:
+    """The waiting chats in the languages the agent serves, oldest first."""
+    languages = (
+        AgentPresence.objects.filter(agent=agent).values_list("languages", flat=True).first()
+    )
+    return queue().filter(language__in=languages or [])
+
+
+def next_to_assign(language: str) -> int | None:
+    """The id of the language's oldest waiting chat while an agent has a seat for it."""
+    if not agents_with_room(language).exists():
+        return None
+    return queue(language).values_list("pk", flat=True).first()
+
+
 def queue_position(chat: Chat) -> int:
     """1 for the first in its language's queue; 0 once the chat left the queue."""
     if chat.state != ChatState.QUEUED:
@@ -206,8 +221,22 @@ def agent_open_chats(agent: User) -> QuerySet[Chat]:
 
 
 def messages_after(chat: Chat, after_id: int, *, for_agent: bool) -> QuerySet[ChatMessage]:
-    """What a client missed: every message newer than the id it saw last, in order."""
-    messages = chat.messages.filter(id__gt=after_id).select_related("author").order_by("id")
+    """What a client missed: every message newer than the id it saw last, in order, and again
+    those of the CHAT_RESUME_OVERLAP_SECONDS before that message (the clients drop ids they
+    showed already).
+
+    Why the overlap: a message's news can reach a socket after a newer one's. Ids follow the
+    chat's commits, but each process (an ASGI process, a Celery worker, a page request)
+    publishes after its own commit, and a process can stop between the two; a client that
+    resumed strictly after the newest id it saw would never get the older one."""
+    newer = Q(id__gt=after_id)
+    if after_id:
+        seen_at = ChatMessage.objects.filter(pk=after_id).values_list("created_at", flat=True)
+        if seen_at := seen_at.first():
+            newer |= Q(
+                created_at__gte=seen_at - timedelta(seconds=settings.CHAT_RESUME_OVERLAP_SECONDS)
+            )
+    messages = chat.messages.filter(newer).select_related("author").order_by("id")
     if not for_agent:
         messages = messages.exclude(kind=MessageKind.NOTE)
     return messages

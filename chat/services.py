@@ -76,11 +76,15 @@ _keeping = threading.local()
 
 
 @contextmanager
-def news_kept() -> Iterator[list[tuple[str, dict]]]:
+def news_kept(
+    kept: list[tuple[str, dict]] | None = None,
+) -> Iterator[list[tuple[str, dict]]]:
     """Within it, in this thread, what would be told on commit is kept, in order, in the list
-    it gives, for the caller to send itself: a socket's consumer sends it from its event loop
-    after the service returns, instead of its database thread waiting on that loop."""
-    kept: list[tuple[str, dict]] = []
+    it gives (or in `kept`), for the caller to send itself: a socket's consumer sends it from
+    its event loop after the service returns, instead of its database thread waiting on that
+    loop. The caller owns the list, so what was committed is still sent if the service then
+    fails."""
+    kept = [] if kept is None else kept
     previous = getattr(_keeping, "news", None)
     _keeping.news = kept
     try:
@@ -101,7 +105,9 @@ def send_now(group: str, event: dict) -> None:
 
 
 def _tell(group: str, event: dict) -> None:
-    transaction.on_commit(lambda: send_now(group, event))
+    # robust: a news item that fails to build or send (logged) does not keep the ones after it
+    # from being told; the rows are committed either way.
+    transaction.on_commit(lambda: send_now(group, event), robust=True)
 
 
 def _name(user: User | None) -> str:
@@ -182,7 +188,7 @@ def _tell_queue(languages: Iterable[str]) -> None:
                 send_now(chat_group(chat.pk), queue_event(chat))
         send_now(AGENTS_GROUP, {"type": "queue", "chats": _queue_rows()})
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 # --- Text ----------------------------------------------------------------------------------
@@ -307,7 +313,10 @@ def presence_set(
     languages: list[str],
     max_chats: int,
     auto_assign: bool = True,
+    assign: bool = True,
 ) -> AgentPresence:
+    """`assign=False`: the caller gives the waiting chats out itself (`chat_auto_assign`, one
+    chat at a time under that chat's order in the socket process)."""
     languages = sorted({code for code in languages if code in Language.values})
     if available and not languages:
         raise ChatError(_("Choose the languages you serve."))
@@ -321,7 +330,7 @@ def presence_set(
         presence.auto_assign = auto_assign
         presence.seen_at = timezone.now()
         presence.save()
-        for language in languages:
+        for language in languages if assign else ():
             _auto_assign(language)
         _tell_queue(languages)
     return presence
@@ -374,14 +383,33 @@ def _check_room(agent: User, language: str) -> None:
         raise ChatError(_("You have as many chats open as you chose to take at once."))
 
 
-def chat_take_next(*, agent: User) -> Chat | None:
-    """The oldest waiting chat in the agent's languages, or None when the queue is empty."""
-    presence = AgentPresence.objects.filter(agent=agent).first()
-    languages = presence.languages if presence else []
+def chat_auto_assign(*, chat_id: int) -> bool:
+    """Gives this waiting chat to the least busy online agent with a free seat; False when it
+    is no longer waiting (or is being taken) or nobody has room."""
     with transaction.atomic():
         chat = (
-            selectors.queue()
-            .filter(language__in=languages)
+            Chat.objects.filter(pk=chat_id, state=ChatState.QUEUED)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("customer")
+            .first()
+        )
+        if chat is None:
+            return False
+        agents = list(selectors.agents_with_room(chat.language).select_related("agent")[:1])
+        if not agents:
+            return False
+        _assign(chat, agents[0].agent)
+        _tell_queue([chat.language])
+    return True
+
+
+def chat_take_next(*, agent: User, chat_id: int | None = None) -> Chat | None:
+    """The oldest waiting chat in the agent's languages (or that chat, `chat_id`, if it is
+    still waiting), or None when there is none."""
+    with transaction.atomic():
+        chat = (
+            selectors.queue_for(agent)
+            .filter(**({"pk": chat_id} if chat_id else {}))
             .select_for_update(skip_locked=True)
             .first()
         )
@@ -489,8 +517,16 @@ ENDED_TEXTS = {
 }
 
 
-def chat_end(*, chat: Chat, by: str, user: User | None = None, classification: str = "") -> Chat:
-    """Ends the chat and saves its transcript as a message-centre contact (channel "chat")."""
+def chat_end(
+    *,
+    chat: Chat,
+    by: str,
+    user: User | None = None,
+    classification: str = "",
+    assign: bool = True,
+) -> Chat:
+    """Ends the chat and saves its transcript as a message-centre contact (channel "chat").
+    The agent's freed seat goes to a waiting chat here, or (`assign=False`) by the caller."""
     with transaction.atomic():
         chat = _lock(chat)
         if chat.state == ChatState.ENDED:
@@ -515,7 +551,8 @@ def chat_end(*, chat: Chat, by: str, user: User | None = None, classification: s
         _tell(chat_group(chat.pk), chat_event(chat))
         if chat.agent_id:
             _tell(agent_group(chat.agent_id), {"type": "released", "chat": chat.pk})
-            _auto_assign(chat.language)
+            if assign:
+                _auto_assign(chat.language)
         if was_queued or chat.agent_id:
             _tell_queue([chat.language])
     return chat

@@ -547,6 +547,10 @@ CHAT_PRESENCE_SECONDS = env_int("CHAT_PRESENCE_SECONDS", 90)
 # An open socket re-reads its session (sign-out, expiry, a flushed session, an agent's second
 # factor) at most this often, on what it receives and relays (chat.sessions).
 CHAT_SESSION_RECHECK_SECONDS = env_int("CHAT_SESSION_RECHECK_SECONDS", 5)
+# A socket that resumes from the last message id it saw is sent again the messages of this
+# many seconds before that one: news of an older message can arrive after a newer one's when
+# another process saved it (chat.selectors.messages_after).
+CHAT_RESUME_OVERLAP_SECONDS = env_int("CHAT_RESUME_OVERLAP_SECONDS", 60)
 # Threads a process gives its chat sockets' database work (chat.consumers); each holds a
 # connection from the process's pool (DB_POOL_MAX_SIZE) only while it runs a query.
 CHAT_DB_THREADS = env_int("CHAT_DB_THREADS", 4)

@@ -121,7 +121,10 @@
     var body = document.createElement("span");
     body.textContent = m.body + (m.link ? " (" + m.link.url + ")" : "");
     item.appendChild(body);
-    p.log.appendChild(item);
+    // By id, not by arrival: news of an older message can come after a newer one's.
+    var next = null, items = p.log.children;
+    for (var i = items.length - 1; i >= 0 && Number(items[i].dataset.id) > m.id; i--) next = items[i];
+    p.log.insertBefore(item, next);
     p.log.scrollTop = p.log.scrollHeight;
     if (m.kind === "customer") {
       p.typing.textContent = "";

@@ -144,6 +144,14 @@
     while (pending.length && send({ type: "message", body: pending[0] })) pending.shift();
   }
 
+  // By id, not by arrival: news of an older message can come after a newer one's (another
+  // server process saved it), and a resumed backlog repeats the last minute before lastId.
+  function insertInOrder(list, item, id) {
+    var next = null, items = list.children;
+    for (var i = items.length - 1; i >= 0 && Number(items[i].dataset.id) > id; i--) next = items[i];
+    list.insertBefore(item, next);
+  }
+
   function addMessage(m) {
     if (seen[m.id]) return;  // a resumed backlog may repeat what the live feed already showed
     seen[m.id] = true;
@@ -167,7 +175,7 @@
       body.textContent = "";
       body.appendChild(link);
     }
-    log.appendChild(item);
+    insertInOrder(log, item, m.id);
     log.scrollTop = log.scrollHeight;
     if (m.kind !== "customer") typingLine.textContent = "";
     markRead();

@@ -109,15 +109,7 @@ def invoices_visible_to(user: User) -> QuerySet[Invoice]:
         return Invoice.objects.none()
     if has_staff_powers(user):
         return Invoice.objects.all()
-    member_of = Membership.objects.filter(user=user).values("organisation_id")
-    return _union(
-        [
-            *_own_branches(user),
-            *_organisation_branches(member_of),
-            *_own_branches(persons_authorizing(user)),
-            *_organisation_branches(organisations_authorizing(user)),
-        ]
-    )
+    return _union(_debtor_branches(user))
 
 
 @dataclass(frozen=True)
@@ -194,16 +186,21 @@ def acting_for(request: HttpRequest, invoice: Invoice) -> Acting:
     return Acting(user)
 
 
-def _debtor_rule(user: User) -> Q:
-    """Invoices the user sees as (or for) the debtor, not as creditor or customer service."""
+def _debtor_branches(user: User) -> list[QuerySet]:
+    """The ways to reach an invoice as (or for) its debtor: the whole visibility rule for
+    everyone but customer service (`invoices_visible_to`), and nothing else."""
     member_of = Membership.objects.filter(user=user).values("organisation_id")
-    branches = [
+    return [
         *_own_branches(user),
         *_organisation_branches(member_of),
         *_own_branches(persons_authorizing(user)),
         *_organisation_branches(organisations_authorizing(user)),
     ]
-    first, *rest = (branch.order_by() for branch in branches)
+
+
+def _debtor_rule(user: User) -> Q:
+    """Invoices the user sees as (or for) the debtor, not as creditor or customer service."""
+    first, *rest = (branch.order_by() for branch in _debtor_branches(user))
     return Q(pk__in=first.union(*rest, all=True))
 
 
@@ -389,9 +386,16 @@ def is_debtor_view(user: User, invoice: Invoice) -> bool:
     Only such views leave a "viewed" event on the timeline: the creditor and staff reading an
     invoice must not make it look as if the customer had seen it.
     """
-    if not user.is_authenticated or not user.is_active or has_staff_powers(user):
+    if not sees_visible_invoices_as_debtor(user):
         return False
     return Invoice.objects.filter(_debtor_rule(user), pk=invoice.pk).exists()
+
+
+def sees_visible_invoices_as_debtor(user: User) -> bool:
+    """`is_debtor_view` of an invoice already loaded through `invoices_visible_to(user)`,
+    without a query: for everyone but customer service that rule is the debtor rule itself
+    (`_debtor_branches`; a creditor's users see its invoices only in the creditor portal)."""
+    return user.is_authenticated and user.is_active and not has_staff_powers(user)
 
 
 @dataclass(frozen=True)

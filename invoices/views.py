@@ -38,9 +38,9 @@ from invoices.selectors import (
     invoice_timeline,
     invoices_in_context,
     invoices_visible_to,
-    is_debtor_view,
     list_amounts_due,
     open_dispute_event,
+    sees_visible_invoices_as_debtor,
     vat_summary,
     with_balance,
 )
@@ -209,7 +209,7 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    if is_debtor_view(request.user, invoice):
+    if sees_visible_invoices_as_debtor(request.user):
         invoice_mark_viewed(invoice=invoice, user=request.user)
     today = _today()
     rights = invoice_rights(request.user, invoice)

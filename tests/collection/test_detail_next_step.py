@@ -333,12 +333,13 @@ def test_invoice_page_needs_a_fixed_number_of_queries_however_long_its_history(
     )
     Allocation.objects.create(payment=payment, invoice=invoice, component="principal", amount=10)
     alice_client.get(detail_url(invoice))  # the day's "viewed" event is written once
-    # 22: whether the viewer manages the claims comes with the permission query (issue 16), the open
-    # dispute and the viewer's overpayments are one query each (issue 13); none grows with the
-    # history above; + 4 for the payoff (issue 10, item 4: its charges, the payments per
-    # component, the credit notes and the rate table); + 1 for the invoice's active plan, which
-    # the page shows instead of the pay buttons (issue 12, item 13).
-    with django_assert_max_num_queries(27):
+    # 21: whether the viewer manages the claims comes with the permission query, and whether
+    # they see it as its debtor from the visibility rule the invoice was loaded by (issue 16);
+    # the open dispute and the viewer's overpayments are one query each (issue 13); none grows
+    # with the history above; + 4 for the payoff (issue 10, item 4: its charges, the payments
+    # per component, the credit notes and the rate table); + 1 for the invoice's active plan,
+    # which the page shows instead of the pay buttons (issue 12, item 13).
+    with django_assert_max_num_queries(26):
         response = alice_client.get(detail_url(invoice))
     assert response.status_code == 200
     assert len(response.context["letters"]) == 3

@@ -289,3 +289,22 @@ def test_the_pain001_builder_refuses_a_transfer_outside_sepa():
             execution_date=date(2026, 3, 2),
         )
     assert any("SEPA" in problem for problem in caught.value.problems)
+
+
+@pytest.mark.usefixtures("bob_claims_the_invoice")
+def test_the_invoice_page_shows_an_online_overpayment_only_to_its_payer(
+    alice, bob, alice_invoice, online_overpayment
+):
+    # The page asks for its overpayments without the whole visibility rule (issue 16).
+    url = reverse("invoices:detail", args=[alice_invoice.pk])
+    assert as_user(alice).get(url).context["open_overpayments"] == [online_overpayment]
+    assert as_user(bob).get(url).context["open_overpayments"] == []
+
+
+@pytest.mark.usefixtures("bob_claims_the_invoice")
+def test_the_invoice_page_shows_a_bank_overpayment_to_everyone_who_sees_the_invoice(
+    alice, bob, alice_invoice, bank_overpayment
+):
+    url = reverse("invoices:detail", args=[alice_invoice.pk])
+    for user in (alice, bob):
+        assert as_user(user).get(url).context["open_overpayments"] == [bank_overpayment]

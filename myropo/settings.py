@@ -183,6 +183,13 @@ CHANNEL_LAYERS = {
                 }
             ],
             "prefix": env_str("CHANNELS_PREFIX", "myropo-asgi"),
+            # Events waiting in Redis for one ASGI process (all its sockets share one queue: a
+            # group_send puts one entry a process, however many of its sockets are in the
+            # group). Beyond it channels_redis drops news silently (clients get it on resume).
+            # The default of 100 was one second of bench/chat_fanout.py's 100 msgs/s: a process
+            # that stalled for a second under load lost news. 1,000 holds ten seconds of it,
+            # some 0.5 MB of Redis a process; the layer's expiry (60 s) bounds it anyway.
+            "capacity": env_int("CHANNELS_REDIS_CAPACITY", 1000),
         },
     }
 }

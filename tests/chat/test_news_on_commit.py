@@ -53,3 +53,10 @@ def test_news_that_fails_to_build_does_not_keep_the_rest_from_being_told(agent, 
 
     told = [event for _group, event in news if event["type"] == "message"]
     assert [(e["chat"], e["kind"]) for e in told] == [(chat.pk, MessageKind.SYSTEM)]
+
+
+def test_a_process_can_fall_ten_seconds_behind_the_bench_before_the_layer_drops_news():
+    from channels.layers import get_channel_layer
+
+    # bench/chat_fanout.py: 100 messages a second, one layer entry a message for a process.
+    assert get_channel_layer().capacity >= 10 * 100

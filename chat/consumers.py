@@ -239,7 +239,7 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
 
     async def _limited(self) -> bool:
         """True (and the client told) when this message is over a per-minute limit."""
-        if not self.rate.allow() or not await _db(limits.user_message_allowed)(self.user.pk):
+        if not self.rate.allow() or not await limits.auser_message_allowed(self.user.pk):
             with translation.override(self._language()):
                 await self._refuse(
                     _("You are sending messages too fast. Wait a moment and try again."),

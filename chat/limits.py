@@ -8,7 +8,7 @@ from collections import deque
 from django.conf import settings
 from django.core.cache import cache
 
-from myropo.ratelimit import rate_limit_exceeded
+from myropo.ratelimit import arate_limit_exceeded, rate_limit_exceeded
 
 # A connection counter outlives a crashed process at most this long.
 CONNECTION_KEY_SECONDS = 6 * 3600
@@ -33,6 +33,16 @@ class ConnectionRate:
 
 def user_message_allowed(user_id: int) -> bool:
     return not rate_limit_exceeded(
+        scope="chat-message",
+        key=str(user_id),
+        limit=settings.CHAT_MESSAGES_PER_MINUTE_PER_USER,
+        period_seconds=60,
+    )
+
+
+async def auser_message_allowed(user_id: int) -> bool:
+    """`user_message_allowed` from a socket's event loop, without a thread (asyncio Redis)."""
+    return not await arate_limit_exceeded(
         scope="chat-message",
         key=str(user_id),
         limit=settings.CHAT_MESSAGES_PER_MINUTE_PER_USER,

@@ -5,9 +5,12 @@ still work: failing open would drop the limits, crashing would lock everyone out
 process counts on its own until Redis answers again (issue 16, "Faults").
 """
 
+import asyncio
 import logging
 import time
+import weakref
 
+from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -82,3 +85,58 @@ class FallbackRedisCache(RedisCache):
     def clear(self):
         self._memory.clear()
         return self._call("clear")
+
+
+# --- The same cache from an event loop, without a thread ------------------------------------
+# Django's cache methods have async names, but they run the sync call in a thread: a hop per
+# call. A socket's per-message checks (chat.limits) talk to Redis with redis.asyncio instead,
+# one client an event loop (its connections belong to that loop), and fall back, like the
+# cache above, to this process's memory (the same one the cache objects share) while Redis
+# does not answer.
+
+_async_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, object]" = (
+    weakref.WeakKeyDictionary()
+)
+_async_redis_retry_at = 0.0
+
+
+def _default_cache_settings() -> dict:
+    return settings.CACHES["default"]
+
+
+def fallback_memory() -> LocMemCache:
+    """The per-process memory FallbackRedisCache counts in while Redis is down."""
+    params = _default_cache_settings()
+    return LocMemCache(
+        f"redis-fallback-{params['LOCATION']}",
+        {"OPTIONS": {"MAX_ENTRIES": 10_000}, "KEY_PREFIX": params.get("KEY_PREFIX", "")},
+    )
+
+
+def async_redis():
+    """This event loop's redis.asyncio client for the default cache's Redis, or None while
+    Redis is taken for down (for RETRY_AFTER_SECONDS after a failure)."""
+    if time.monotonic() < _async_redis_retry_at:
+        return None
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(loop)
+    if client is None:
+        import redis.asyncio
+
+        params = _default_cache_settings()
+        options = params.get("OPTIONS", {})
+        client = _async_clients[loop] = redis.asyncio.Redis.from_url(
+            params["LOCATION"],
+            socket_connect_timeout=options.get("socket_connect_timeout"),
+            socket_timeout=options.get("socket_timeout"),
+        )
+    return client
+
+
+def async_redis_failed(error: BaseException) -> None:
+    global _async_redis_retry_at
+    _async_redis_retry_at = time.monotonic() + RETRY_AFTER_SECONDS
+    logger.warning(
+        "Redis cache unreachable (%s): this process counts in memory for now",
+        type(error).__name__,
+    )

@@ -69,3 +69,35 @@ def test_what_one_request_keeps_while_redis_is_down_the_next_one_finds(redis_dow
 
     in_another_thread(lambda c: c.set("draft", "Can I pay next week?", timeout=60))
     assert in_another_thread(lambda c: c.get("draft")) == "Can I pay next week?"
+
+
+def _async_limit(n: int) -> list[bool]:
+    from asgiref.sync import async_to_sync
+
+    from myropo.ratelimit import arate_limit_exceeded
+
+    async def attempts():
+        return [
+            await arate_limit_exceeded(scope="probe", key="u1", limit=2, period_seconds=60)
+            for _ in range(n)
+        ]
+
+    return async_to_sync(attempts)()
+
+
+def test_a_sockets_rate_limit_counts_in_memory_while_redis_is_down(redis_down, monkeypatch):
+    import myropo.cache
+
+    monkeypatch.setattr(myropo.cache, "_async_redis_retry_at", 0.0)  # this test's own outage
+    assert _async_limit(3) == [False, False, True]
+    assert myropo.cache.async_redis() is None  # not asked again for a while
+
+
+def test_a_sockets_rate_limit_and_the_sync_one_count_the_same_attempts(transactional_db):
+    from myropo.ratelimit import rate_limit_exceeded
+
+    cache.clear()
+    assert not rate_limit_exceeded(scope="probe", key="u1", limit=2, period_seconds=60)
+    assert _async_limit(2) == [False, True]
+    assert rate_limit_exceeded(scope="probe", key="u1", limit=2, period_seconds=60)
+    cache.clear()

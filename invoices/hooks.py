@@ -106,17 +106,23 @@ def payoff(invoice: Invoice, as_of: date) -> Payoff:
 PaidTotal = Callable[[], Expression]
 
 _paid_total: list[PaidTotal] = []
+# The provider's expression, built once: a query resolves a copy of an expression it is given
+# and never changes the expression itself, so one serves every query of the process.
+_paid_total_expression: list[Expression] = []
 
 
 def register_paid_total(provider: PaidTotal) -> None:
     _paid_total[:] = [provider]
+    _paid_total_expression.clear()
 
 
 def paid_total() -> Expression:
     if not _paid_total:
         # Never "nothing paid": every paid invoice would show its whole balance again.
         raise ImproperlyConfigured("No paid-total provider registered (invoices.hooks).")
-    return _paid_total[0]()
+    if not _paid_total_expression:
+        _paid_total_expression.append(_paid_total[0]())
+    return _paid_total_expression[0]
 
 
 # A charge in words of the active language, rendered from its rule code and its parameters

@@ -10,6 +10,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Expression,
     F,
     OuterRef,
     Q,
@@ -213,21 +214,39 @@ def sum_per_invoice(model, *, filters: Q | None = None) -> Coalesce:
     return Coalesce(Subquery(total, output_field=MONEY), ZERO)
 
 
+# with_balance's terms, built once per paid-total provider: a query resolves a copy of each
+# expression and never changes the one it is given, so one set serves every query. Building
+# the four subqueries of chained querysets cost the list page ~1 ms each time, twice a page
+# (bench/README.md, load.py).
+_balance_terms: list[tuple[Expression, dict[str, Expression], Expression]] = []
+
+
+def _terms() -> tuple[dict[str, Expression], Expression]:
+    paid = hooks.paid_total()
+    if not _balance_terms or _balance_terms[0][0] is not paid:
+        sums = {
+            "fees_total": sum_per_invoice(Charge, filters=~Q(kind=ChargeKind.INTEREST)),
+            "interest_total": sum_per_invoice(Charge, filters=Q(kind=ChargeKind.INTEREST)),
+            "paid_total": paid,
+            "credited_total": sum_per_invoice(Credit),
+        }
+        balance = (
+            F("principal")
+            + F("fees_total")
+            + F("interest_total")
+            - F("paid_total")
+            - F("credited_total")
+        )
+        _balance_terms[:] = [(paid, sums, balance)]
+    _, sums, balance = _balance_terms[0]
+    return sums, balance
+
+
 def with_balance(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
     """Annotates fees, interest, paid, credited and the open balance
     = principal + charges − allocations − credits."""
-    return invoices.annotate(
-        fees_total=sum_per_invoice(Charge, filters=~Q(kind=ChargeKind.INTEREST)),
-        interest_total=sum_per_invoice(Charge, filters=Q(kind=ChargeKind.INTEREST)),
-        paid_total=hooks.paid_total(),
-        credited_total=sum_per_invoice(Credit),
-    ).annotate(
-        open_balance=F("principal")
-        + F("fees_total")
-        + F("interest_total")
-        - F("paid_total")
-        - F("credited_total")
-    )
+    sums, balance = _terms()
+    return invoices.annotate(**sums).annotate(open_balance=balance)
 
 
 def open_invoices(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:

@@ -47,7 +47,7 @@ from collection.selectors import (
     unbooked_interest,
 )
 from invoices import hooks as invoice_hooks
-from invoices.credits import subtract_credits
+from invoices.credits import credited_of_rows, subtract_credits
 from invoices.models import CLOSED_STAGES, Charge, ChargeKind, Invoice
 from myropo.sqlarrays import int_array
 
@@ -83,6 +83,7 @@ def _booked(ids: list[int]) -> dict[int, tuple[Decimal, Decimal, date | None]]:
 def _outstanding(
     principals: Mapping[int, Decimal],
     booked: Mapping[int, tuple[Decimal, Decimal, date | None]],
+    credited: Mapping[int, Decimal] | None = None,
 ) -> dict[int, dict[str, Decimal]]:
     result = {
         invoice_id: {COSTS: ZERO, INTEREST: ZERO, PRINCIPAL: principal}
@@ -95,7 +96,7 @@ def _outstanding(
     for invoice_id, paid in hooks.paid_by_component(list(result)).items():
         for component, amount in paid.items():
             result[invoice_id][component] -= amount
-    subtract_credits(result)
+    subtract_credits(result, credited)
     return result
 
 
@@ -162,12 +163,15 @@ def _limitation_ends(rows: Sequence[Mapping], latest: date) -> dict[int, date]:
 
 def owed_by_id(rows: Sequence[Mapping], *, latest: date | None = None) -> dict[int, Owed]:
     """`Owed` for invoice rows (mappings of `INVOICE_COLUMNS`), in three queries for all;
-    `latest` is the last day interest will be accrued for (the statute-barred check)."""
+    `latest` is the last day interest will be accrued for (the statute-barred check). Rows
+    that carry `credited_total` (invoices read through `with_balance`) save the credits' query."""
     if not rows:
         return {}
     ids = [row["id"] for row in rows]
     booked = _booked(ids)
-    outstanding = _outstanding({row["id"]: row["principal"] for row in rows}, booked)
+    outstanding = _outstanding(
+        {row["id"]: row["principal"] for row in rows}, booked, credited_of_rows(rows)
+    )
     ends = _limitation_ends(rows, latest) if latest is not None else {}
     return {
         row["id"]: Owed(
@@ -261,6 +265,14 @@ def payoff(owed: Owed, as_of: date, rates: Sequence[pure_interest.ReferenceRate]
     )
 
 
+def _row(invoice: Invoice, fields: Sequence[str]) -> dict:
+    # The credits' total the invoice was read with (`with_balance`), when it was: summed once.
+    return {
+        **{name: getattr(invoice, name) for name in fields},
+        "credited_total": getattr(invoice, "credited_total", None),
+    }
+
+
 def payoffs_for(
     invoices: Sequence[Invoice],
     as_of: date,
@@ -268,7 +280,7 @@ def payoffs_for(
     rates: Sequence[pure_interest.ReferenceRate] | None = None,
 ) -> dict[int, Payoff]:
     """`payoff_for` of several invoices at once, in four queries for any number."""
-    rows = [{name: getattr(invoice, name) for name in INVOICE_COLUMNS} for invoice in invoices]
+    rows = [_row(invoice, INVOICE_COLUMNS) for invoice in invoices]
     owed = owed_by_id(rows, latest=as_of)
     if rates is None:
         rates = reference_rates() if any(o.due_date < as_of for o in owed.values()) else ()

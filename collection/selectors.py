@@ -52,7 +52,7 @@ from collection.rules import (
     Step,
     interest_margin,
 )
-from invoices.credits import credited_by_id
+from invoices.credits import credited_of_rows
 from invoices.models import Charge, ChargeKind, CreditorSettings, EventKind, Invoice, InvoiceEvent
 from myropo.request_memo import request_memo
 
@@ -354,7 +354,7 @@ def facts_for_rows(rows: Sequence[dict]) -> dict[int, InvoiceFacts]:
     principal_paid = dict(hooks.principal_paid(ids))
     # Credit notes lower the unpaid capital first (invoices.credits.CREDIT_ORDER), so they
     # count with the principal paid: unpaid = max(principal − paid − credited, 0).
-    for invoice_id, credited in credited_by_id(ids).items():
+    for invoice_id, credited in credited_of_rows(rows).items():
         principal_paid[invoice_id] = principal_paid.get(invoice_id, ZERO) + credited
     # 728/2003 10 §: the debtor's payments and acknowledgements interrupt limitation.
     interruptions: dict[int, set[date]] = defaultdict(set)
@@ -439,6 +439,8 @@ def facts_for_rows(rows: Sequence[dict]) -> dict[int, InvoiceFacts]:
 
 def facts_for(invoice: Invoice) -> InvoiceFacts:
     row = {name: getattr(invoice, name) for name in INVOICE_FIELDS}
+    # Read through `with_balance`, the invoice carries its credits' total (summed once).
+    row["credited_total"] = getattr(invoice, "credited_total", None)
     return facts_for_rows([row])[invoice.pk]
 
 

@@ -6,7 +6,7 @@ component by component in `CREDIT_ORDER`. Imports only invoices' models, so that
 collection engine and the payments app can read it without importing anything above them.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from django.db import connection
@@ -39,14 +39,32 @@ def credited_by_id(ids: Sequence[int]) -> dict[int, Decimal]:
         return dict(cursor.fetchall())
 
 
-def subtract_credits(outstanding: dict[int, dict[str, Decimal]]) -> None:
+def credited_of_rows(rows: Sequence[Mapping]) -> dict[int, Decimal]:
+    """The credit notes' total per invoice of these rows (mappings with an "id").
+
+    An invoice read through `invoices.selectors.with_balance` already carries the total as
+    `credited_total`, summed in the same query as its balance: when every row has it, it is
+    used instead of summing the credits again (the invoice page derives its balance, its
+    payoffs and its collection outlook from one invoice). Otherwise one query.
+    """
+    if rows and all(row.get("credited_total") is not None for row in rows):
+        return {row["id"]: row["credited_total"] for row in rows if row["credited_total"]}
+    return credited_by_id([row["id"] for row in rows])
+
+
+def subtract_credits(
+    outstanding: dict[int, dict[str, Decimal]], credited: Mapping[int, Decimal] | None = None
+) -> None:
     """Lowers each invoice's outstanding components (after allocations) by its credits.
 
     `outstanding` maps invoice id → {"costs", "interest", "principal"} → amount still owed;
     the payment allocation (`payments.allocation.outstanding_by_id`) reads the same figures
-    as `with_balance`, component by component. One query for any number of invoices.
+    as `with_balance`, component by component. One query for any number of invoices, none
+    when the caller has the totals (`credited`, e.g. from `credited_of_rows`).
     """
-    for invoice_id, total in credited_by_id(list(outstanding)).items():
+    if credited is None:
+        credited = credited_by_id(list(outstanding))
+    for invoice_id, total in credited.items():
         owed, left = outstanding[invoice_id], total
         for component in CREDIT_ORDER:
             take = min(left, max(owed.get(component, ZERO), ZERO))

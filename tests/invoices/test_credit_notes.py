@@ -18,6 +18,7 @@ from django.utils import translation
 import collection.cycle as cycle_module
 from collection.cycle import run_collection_cycle
 from collection.models import CollectionStep
+from collection.payoff import payoff_for
 from collection.selectors import facts_for
 from invoices.models import (
     Charge,
@@ -259,6 +260,35 @@ def test_the_credited_invoice_no_longer_shows_its_old_balance(invoice, staff, al
     assert "Credit notes" in detail
     assert "−€62.56" in detail
     assert "Credit note" in detail  # the timeline event
+
+
+def test_the_invoice_page_sums_the_credits_once(invoice, staff, alice_client):
+    # The balance, both payoffs (today and the codes' date) and the collection outlook all
+    # read the total that `with_balance` summed with the invoice (issue 16).
+    invoice_credit(invoice=invoice, amount=D("20.00"), reason="Goodwill", actor=staff)
+    sums: list[str] = []
+
+    def count(execute, sql, params, many, context):
+        if '"invoices_credit"' in sql:
+            sums.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        detail = alice_client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
+
+    assert len(sums) == 1
+    assert "−€20.00" in detail
+    assert "€42.56" in detail  # 62.56 − 20.00, before interest
+
+
+def test_payoffs_and_facts_of_an_invoice_without_the_annotation_query_its_credits(invoice, staff):
+    invoice_credit(invoice=invoice, amount=D("60.00"), reason="Goodwill", actor=staff)
+    annotated = with_balance(Invoice.objects.filter(pk=invoice.pk)).get()
+
+    assert facts_for(Invoice.objects.get(pk=invoice.pk)).situation.principal == D("2.56")
+    assert facts_for(annotated).situation.principal == D("2.56")
+    assert payoff_for(Invoice.objects.get(pk=invoice.pk), DUE).principal == D("2.56")
+    assert payoff_for(annotated, DUE).principal == D("2.56")
 
 
 def test_the_invoice_pdf_shows_the_credit(invoice, staff, alice_client):

@@ -9,7 +9,9 @@ the invoice's archive whatever happens to the mail.
 
 from __future__ import annotations
 
+import base64
 import copy
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -29,7 +31,14 @@ from accounts.models import User
 from collection.models import CollectionStepKind, Letter, StopRequest
 from collection.payoff import payoff_for
 from collection.rules import Bracket, LegalRule, Step, Topic, rule
-from invoices.models import Charge, ChargeKind, CreditorSettings, Invoice, InvoiceAccess
+from invoices.models import (
+    Charge,
+    ChargeKind,
+    CreditorSettings,
+    Invoice,
+    InvoiceAccess,
+    ReminderLayout,
+)
 from invoices.payment_codes import payment_codes_for
 from invoices.pdf import (
     DATE_FORMAT,
@@ -237,6 +246,7 @@ def _context(letter: Letter, invoice: Invoice, language: str) -> dict:
         "body": _letter_body(letter.step),
         "stop_notices": _stop_notices(letter, invoice),
         "creditor_message": creditor_message_for(letter, creditor_settings),
+        "letterhead": letterhead_for(letter, creditor_settings),
         "show_due_date": creditor_settings.reminder_shows_due_date if creditor_settings else True,
         "original_due_date": invoice.due_date,
         "date_format": DATE_FORMAT.get(language, DATE_FORMAT["en"]),
@@ -284,6 +294,42 @@ def creditor_message_for(letter: Letter, creditor_settings: CreditorSettings | N
     if letter.language != creditor_settings.reminder_message_language:
         return ""
     return creditor_settings.reminder_message
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    logo_src: str | None
+    text: str
+
+
+@functools.lru_cache(maxsize=64)
+def _logo_data_uri(name: str) -> str | None:
+    # A stored logo's name carries a token of its upload and the file is never rewritten, so
+    # a name read once stands for the same bytes: a cycle's thousands of letters read it once.
+    field = CreditorSettings._meta.get_field("letterhead_logo")
+    try:
+        with field.storage.open(name, "rb") as file:
+            data = file.read()
+    except (FileNotFoundError, OSError):
+        return None
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def letterhead_for(letter: Letter, creditor_settings: CreditorSettings | None) -> Letterhead | None:
+    """The creditor's own letterhead ("own template" layout) on its payment reminders; None for
+    the standard layout, a layout without logo or text, and the agency's collection letters
+    (sent in the agency's name). Only the branding changes: the sender's name, address and
+    business ID, the facts and the giro form stay on every letter."""
+    if creditor_settings is None or creditor_settings.reminder_layout != ReminderLayout.OWN:
+        return None
+    if letter.step not in (Step.REMINDER_1, Step.REMINDER_2):
+        return None
+    logo = creditor_settings.letterhead_logo.name
+    head = Letterhead(
+        logo_src=_logo_data_uri(logo) if logo else None,
+        text=creditor_settings.letterhead_text.strip(),
+    )
+    return head if head.logo_src or head.text else None
 
 
 def letter_pdf_bytes(letter: Letter) -> bytes:

@@ -198,6 +198,7 @@ class ReminderSettingsForm(_FeeCapsMixin, forms.ModelForm):
             "receivable_basis",
             "reminder_count",
             "reminder_layout",
+            "letterhead_text",
             "reminder_shows_due_date",
             "enabled_languages",
             "reminder_message_language",
@@ -226,10 +227,17 @@ class ReminderSettingsForm(_FeeCapsMixin, forms.ModelForm):
             "receivable_type": _("Receivable type"),
             "receivable_basis": _("Receivable basis"),
             "reminder_layout": _("Reminder layout"),
+            "letterhead_text": _("Letterhead text"),
             "reminder_shows_due_date": _("Show the due date on the reminder"),
             "reminder_message_language": _("Language of the default reminder message"),
             "reminder_message": _("Default reminder message"),
             "collection_instructions": _("Instructions for collection"),
+        }
+        help_texts = {
+            "letterhead_text": _(
+                "With your own layout, printed beside your logo at the head of your payment "
+                "reminders, e.g. your slogan or customer-service number."
+            ),
         }
         widgets = {
             "reminder_message": forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
@@ -318,6 +326,17 @@ class NoteForm(forms.Form):
         label=_("Note for customer service"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class LetterheadForm(forms.Form):
+    logo = forms.FileField(
+        label=_("Your logo"),
+        help_text=_(
+            "PNG or JPEG, at most 2 MB. Printed at the head of your payment reminders when the "
+            "layout is your own."
+        ),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
     )
 
 

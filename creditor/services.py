@@ -91,6 +91,54 @@ def creditor_settings_update(
     return changes
 
 
+def _display_name(name: str) -> str:
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in base if ch.isprintable())[:100].strip() or "logo"
+
+
+def creditor_letterhead_set(
+    *, creditor: Creditor, actor: User, filename: str, data: bytes | None
+) -> CreditorSettings:
+    """Stores the checked logo of the "own template" layout (data None: removes it); audited
+    as a settings change, the file's name old → new. The replaced file is deleted after the
+    commit: letters already sent keep their own rendered PDFs."""
+    from django.core.files.base import ContentFile
+
+    from creditor.letterhead import LetterheadError, clean_letterhead_logo
+
+    try:
+        png = clean_letterhead_logo(data) if data is not None else None
+    except LetterheadError as error:
+        raise CreditorPortalError(error.message) from None
+    with transaction.atomic():
+        require_admin(creditor=creditor, actor=actor)
+        settings_objects(creditor)
+        locked = CreditorSettings.objects.select_for_update().get(creditor=creditor)
+        old_file, old_name = locked.letterhead_logo.name, locked.letterhead_logo_name
+        if png is None and not old_file:
+            return locked
+        field = CreditorSettings._meta.get_field("letterhead_logo")
+        if png is None:
+            locked.letterhead_logo, locked.letterhead_logo_name = "", ""
+        else:
+            # Saved through the storage API before the row names it; a rollback leaves an
+            # unnamed file, never a row naming a missing one.
+            locked.letterhead_logo = field.storage.save(
+                field.generate_filename(locked, "logo.png"), ContentFile(png)
+            )
+            locked.letterhead_logo_name = _display_name(filename)
+        locked.save(update_fields=["letterhead_logo", "letterhead_logo_name"])
+        audit(
+            creditor=creditor,
+            actor=actor,
+            action=CreditorAuditAction.SETTINGS_CHANGED,
+            data={"changes": {"letterhead_logo": [old_name, locked.letterhead_logo_name]}},
+        )
+        if old_file:
+            transaction.on_commit(lambda: field.storage.delete(old_file))
+    return locked
+
+
 # --- Acts on one invoice -------------------------------------------------------------------
 
 

@@ -23,6 +23,12 @@ urlpatterns = [
     path("statistics/", views.statistics_view, name="statistics"),
     path("settings/", views.settings_view, name="settings"),
     path("settings/preview/", views.settings_preview_view, name="settings_preview"),
+    path("settings/letterhead/", views.settings_letterhead_view, name="settings_letterhead"),
+    path(
+        "settings/letterhead/logo.png",
+        views.settings_letterhead_logo_view,
+        name="settings_letterhead_logo",
+    ),
     path("letters/<int:pk>/pdf/", views.letter_pdf_view, name="letter_pdf"),
     path("users/", views.users_view, name="users"),
     path("users/<int:pk>/role/", views.user_role_view, name="user_role"),

@@ -34,17 +34,20 @@ from creditor.forms import (
     DisputeDecisionForm,
     InviteUserForm,
     InvoiceSearchForm,
+    LetterheadForm,
     NoteForm,
     PeriodForm,
     ReminderSettingsForm,
     RoleForm,
     UploadForm,
 )
+from creditor.letterhead import MAX_BYTES as MAX_LOGO_BYTES
 from creditor.preview import reminder_preview_pdf
 from invoices.selectors import invoice_timeline, vat_summary
 from myropo.templatetags.money import format_euros
 
 PAGE_SIZE = 50
+LETTERHEAD_READ_LIMIT = MAX_LOGO_BYTES + 1
 
 
 def _creditor(request: HttpRequest):
@@ -212,14 +215,53 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             "reminder_form": reminder_form,
             "plan_form": plan_form,
             "history": selectors.settings_history(access.creditor),
-            "field_labels": {
-                name: field.label
-                for form in (reminder_form, plan_form)
-                for name, field in form.fields.items()
-            },
+            "field_labels": _field_labels(reminder_form, plan_form),
+            "letterhead_form": LetterheadForm(),
         },
         status=status,
     )
+
+
+def _field_labels(*forms) -> dict:
+    labels = {name: field.label for form in forms for name, field in form.fields.items()}
+    labels["letterhead_logo"] = _("Letterhead logo")
+    return labels
+
+
+@require_POST
+@never_cache
+@creditor_view(admin=True)
+def settings_letterhead_view(request: HttpRequest) -> HttpResponse:
+    """Uploads (or with `remove`, removes) the logo of the "own template" layout."""
+    remove = "remove" in request.POST
+    form = LetterheadForm(request.POST, request.FILES)
+    if not remove and not form.is_valid():
+        messages.error(request, _("Choose the logo file to upload."))
+        return redirect("creditor:settings")
+    file = None if remove else form.cleaned_data["logo"]
+    try:
+        services.creditor_letterhead_set(
+            creditor=_creditor(request),
+            actor=request.user,
+            filename=file.name if file else "",
+            # One byte over the limit is enough to refuse; the rest is never read.
+            data=None if file is None else file.read(LETTERHEAD_READ_LIMIT),
+        )
+    except services.CreditorPortalError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Logo removed.") if remove else _("Logo saved."))
+    return redirect("creditor:settings")
+
+
+@require_GET
+@never_cache
+@creditor_view()
+def settings_letterhead_logo_view(request: HttpRequest) -> HttpResponse:
+    settings, _rules = services.settings_objects(_creditor(request))
+    if not settings.letterhead_logo:
+        raise Http404
+    return FileResponse(settings.letterhead_logo.open("rb"), content_type="image/png")
 
 
 @require_POST
@@ -235,7 +277,8 @@ def settings_preview_view(request: HttpRequest) -> HttpResponse:
                 "reminder_form": reminder_form,
                 "plan_form": _plan_form,
                 "history": selectors.settings_history(_creditor(request)),
-                "field_labels": {},
+                "field_labels": _field_labels(reminder_form, _plan_form),
+                "letterhead_form": LetterheadForm(),
             },
             status=400,
         )

@@ -208,6 +208,20 @@ def message_language_not_enabled(language: str) -> str:
     ) % {"language": Language(language).label}
 
 
+def letterhead_storage():
+    """The private `letters` storage (settings.STORAGES): a letterhead is read only by the
+    letter renderer and by the creditor's settings page, never served by URL."""
+    from django.core.files.storage import storages
+
+    return storages["letters"]
+
+
+def letterhead_path(settings: "CreditorSettings", filename: str) -> str:
+    # Named by us, never by the uploaded name; a new token per upload, so a letter being
+    # rendered while the logo is replaced reads one whole file or the other.
+    return f"letterheads/{settings.creditor_id}-{secrets.token_hex(6)}.png"
+
+
 def default_enabled_languages() -> list[str]:
     return [Language.FINNISH.value]
 
@@ -232,6 +246,22 @@ class CreditorSettings(models.Model):
         default=ReminderLayout.STANDARD,
     )
     reminder_shows_due_date = models.BooleanField(_("show the due date on reminders"), default=True)
+    # The "own template" layout: the creditor's logo and a line of its own at the head of its
+    # payment reminders; the sender, the debtor's address and the legally required content
+    # stay as in the standard layout.
+    letterhead_logo = models.FileField(
+        _("letterhead logo"),
+        storage=letterhead_storage,
+        upload_to=letterhead_path,
+        max_length=200,
+        blank=True,
+        editable=False,
+    )
+    letterhead_logo_name = models.CharField(
+        _("letterhead logo file"), max_length=100, blank=True, editable=False
+    )
+    # Three lines beside a wide logo in the 12 mm band (pdf.css .letterhead).
+    letterhead_text = models.CharField(_("letterhead text"), max_length=80, blank=True)
     reminder_message_language = models.CharField(
         _("language of the default message"),
         max_length=2,
@@ -393,6 +423,19 @@ class CreditorSettings(models.Model):
                 {
                     "reminder_message_language": message_language_not_enabled(
                         self.reminder_message_language
+                    )
+                }
+            )
+        if (
+            self.reminder_layout == ReminderLayout.OWN
+            and not self.letterhead_logo
+            and not self.letterhead_text.strip()
+        ):
+            raise ValidationError(
+                {
+                    "reminder_layout": _(
+                        "Your own layout needs your logo or a letterhead text: upload the logo "
+                        "or write the text first."
                     )
                 }
             )

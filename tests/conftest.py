@@ -38,6 +38,7 @@ def letter_folder(settings, tmp_path, monkeypatch):
     from django.core.files.storage import storages
 
     from collection.models import Letter
+    from invoices.models import CreditorSettings
 
     settings.STORAGES = {
         **settings.STORAGES,
@@ -47,6 +48,9 @@ def letter_folder(settings, tmp_path, monkeypatch):
         },
     }
     monkeypatch.setattr(Letter._meta.get_field("pdf"), "storage", storages["letters"])
+    monkeypatch.setattr(
+        CreditorSettings._meta.get_field("letterhead_logo"), "storage", storages["letters"]
+    )
     return tmp_path / "letters"
 
 

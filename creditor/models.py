@@ -180,6 +180,11 @@ class InvoiceUpload(models.Model):
     def is_finished(self) -> bool:
         return self.state in (UploadState.DONE, UploadState.FAILED)
 
+    @staticmethod
+    def progress_cache_key(upload_id: int) -> str:
+        # Written by creditor.tasks.progress_report while the import runs.
+        return f"creditor-upload-progress:{upload_id}"
+
 
 # The creditor API's keys live with the API (creditor/api/keys.py); imported here for Django.
 from creditor.api.keys import CreditorApiKey  # noqa: E402, F401

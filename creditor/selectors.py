@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from collection.statistics import PeriodStatistics, period_statistics
-from creditor.models import CreditorAuditEvent, CreditorNote, InvoiceUpload
+from creditor.models import CreditorAuditEvent, CreditorNote, InvoiceUpload, UploadState
 from invoices.models import Creditor, CreditorUser, Invoice, Stage
 from invoices.selectors import with_balance
 from messaging.models import Contact, Message
@@ -123,6 +123,25 @@ def creditor_invitations(creditor: Creditor):
 
 def creditor_uploads(creditor: Creditor) -> QuerySet[InvoiceUpload]:
     return InvoiceUpload.objects.filter(creditor=creditor).defer("data")
+
+
+@dataclass(frozen=True)
+class UploadProgress:
+    percent: int
+    done: int | None = None
+    total: int | None = None
+
+
+def upload_progress(upload: InvoiceUpload) -> UploadProgress:
+    """The bar of an upload: the running import's latest batch (creditor.tasks), else the
+    row's own figure."""
+    if upload.state != UploadState.RUNNING:
+        return UploadProgress(upload.progress)
+    from django.core.cache import cache
+
+    reported = cache.get(InvoiceUpload.progress_cache_key(upload.pk)) or {}
+    percent = max(upload.progress, int(reported.get("percent") or 0))
+    return UploadProgress(percent, reported.get("done"), reported.get("total"))
 
 
 def settings_history(creditor: Creditor, *, limit: int = 20) -> list[CreditorAuditEvent]:

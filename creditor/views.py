@@ -484,7 +484,8 @@ def upload_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     template = "creditor/upload_detail.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#report"
-    return render(request, template, {"upload": upload, "problems": problems})
+    progress = selectors.upload_progress(upload)
+    return render(request, template, {"upload": upload, "problems": problems, "progress": progress})
 
 
 # --- Statistics ------------------------------------------------------------------------------

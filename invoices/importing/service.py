@@ -7,7 +7,7 @@ writes them with their lines and an "imported" timeline event each.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePath
@@ -38,6 +38,9 @@ __all__ = ["ImportResult", "invoices_import"]
 
 # Rows per INSERT: large enough for speed, small enough to keep each statement's size sane.
 BATCH_SIZE = 1000
+# Called with (invoices written, invoices to write) after each batch, for a progress bar.
+Progress = Callable[[int, int], None]
+
 # Numbers per "already imported?" query, so a 100,000-invoice file does not build one vast IN list.
 LOOKUP_CHUNK = 5000
 
@@ -110,12 +113,15 @@ def invoices_import(
     filename: str,
     actor: User | None = None,
     dry_run: bool = False,
+    on_progress: Progress | None = None,
 ) -> ImportResult:
     """Import every invoice of one Finvoice or CSV file for ``creditor``.
 
     Raises :class:`ImportFailed` listing every problem, having written nothing.
     Invoice numbers the creditor already has are skipped and listed, not refused,
-    so that a file can be sent again after a partial delivery.
+    so that a file can be sent again after a partial delivery. ``on_progress`` hears how many
+    of the new invoices are written after each batch of ``BATCH_SIZE``; the rows stay
+    invisible to everyone else until the one transaction commits.
     """
     filename = PurePath(filename.replace("\\", "/")).name[:200] or "upload"
     imported = parse_invoice_file(data, filename)
@@ -130,7 +136,9 @@ def invoices_import(
             existing = _existing_numbers(creditor, [invoice.number for invoice in imported])
             new = [invoice for invoice in imported if invoice.number not in existing]
             result.skipped = [invoice.number for invoice in imported if invoice.number in existing]
-            result.created = _create(creditor, new, filename=filename, actor=actor)
+            result.created = _create(
+                creditor, new, filename=filename, actor=actor, on_progress=on_progress
+            )
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as error:
@@ -288,25 +296,37 @@ def _create(
     *,
     filename: str,
     actor: User | None,
+    on_progress: Progress | None = None,
 ) -> list[Invoice]:
-    invoices = Invoice.objects.bulk_create(
-        [_invoice(creditor, record) for record in imported], batch_size=BATCH_SIZE
-    )
-    pairs = list(zip(invoices, imported, strict=True))
-    InvoiceLine.objects.bulk_create(_lines(pairs), batch_size=BATCH_SIZE)
-    InvoiceEvent.objects.bulk_create(
-        [
-            InvoiceEvent(
-                invoice=invoice,
-                kind=EventKind.IMPORTED,
-                actor=actor,
-                detail=filename,
-                data=_event_data(record, filename),
-            )
-            for invoice, record in pairs
-        ],
-        batch_size=BATCH_SIZE,
-    )
+    # Batch by batch (invoices, then their lines and events), so that progress can be told
+    # between batches; the statements are the same ones the whole list would make.
+    invoices: list[Invoice] = []
+    total = len(imported)
+    if on_progress is not None:
+        on_progress(0, total)
+    for start in range(0, total, BATCH_SIZE):
+        records = imported[start : start + BATCH_SIZE]
+        created = Invoice.objects.bulk_create(
+            [_invoice(creditor, record) for record in records], batch_size=BATCH_SIZE
+        )
+        pairs = list(zip(created, records, strict=True))
+        InvoiceLine.objects.bulk_create(_lines(pairs), batch_size=BATCH_SIZE)
+        InvoiceEvent.objects.bulk_create(
+            [
+                InvoiceEvent(
+                    invoice=invoice,
+                    kind=EventKind.IMPORTED,
+                    actor=actor,
+                    detail=filename,
+                    data=_event_data(record, filename),
+                )
+                for invoice, record in pairs
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        invoices.extend(created)
+        if on_progress is not None:
+            on_progress(len(invoices), total)
     return invoices
 
 

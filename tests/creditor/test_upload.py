@@ -1,10 +1,14 @@
 """Invoice upload through the importer as a Celery task, with a report that stays on the page
 (issue 15, item 4). The suite runs Celery tasks eagerly, on commit."""
 
+import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from creditor.models import CreditorAuditAction, CreditorAuditEvent, InvoiceUpload, UploadState
@@ -84,3 +88,74 @@ def test_an_import_that_breaks_on_our_side_fails_with_a_message_instead_of_hangi
     assert not Invoice.objects.exists()
     html = report(admin_client, row)
     assert "error on our side" in html and "the parser fell over" not in html
+
+
+def csv_file(count: int) -> bytes:
+    from invoices.references import national_reference_from_base
+
+    header = (
+        "invoice_number;issue_date;due_date;reference;amount;debtor_type;debtor_name;"
+        "debtor_hetu;debtor_ytunnus;debtor_street;debtor_postcode;debtor_city;debtor_email;"
+        "language;description;vat_rate"
+    )
+    rows = [
+        f"P-{n};2026-03-10;2026-03-24;{national_reference_from_base(str(5000 + n))};150,60;"
+        f"company;Kahvila {n} Oy;;0737546-2;Hämeenkatu 15 A;33100;Tampere;;fi;Huolto;25,5"
+        for n in range(count)
+    ]
+    return "\n".join([header, *rows]).encode()
+
+
+PROGRESS = re.compile(r'<progress max="100" value="(\d+)">')
+
+
+def test_a_large_upload_reports_its_progress_batch_by_batch_while_it_runs(
+    admin_client, creditor, monkeypatch
+):
+    """The task runs for real (eagerly, after the upload's commit) in the request's thread,
+    while this thread polls the report's htmx fragment as the page does."""
+    from django.db import connection
+
+    from creditor import tasks
+    from invoices.importing import service
+
+    monkeypatch.setattr(service, "BATCH_SIZE", 50)
+    # Each batch waits a moment after it is told, so a poll on a loaded machine still sees it.
+    told = tasks.progress_report
+
+    def slowly(upload_id, *, done, total):
+        told(upload_id, done=done, total=total)
+        time.sleep(0.05)
+
+    monkeypatch.setattr(tasks, "progress_report", slowly)
+    finished = threading.Event()
+
+    def post() -> None:
+        try:
+            upload(admin_client, "big.csv", csv_file(500))
+        finally:
+            connection.close()
+            finished.set()
+
+    poller = Client()
+    poller.cookies = admin_client.cookies
+    thread = threading.Thread(target=post)
+    thread.start()
+    seen: list[int] = []
+    deadline = time.monotonic() + 60
+    while not finished.is_set() and time.monotonic() < deadline:
+        row = InvoiceUpload.objects.first()
+        if row is not None:
+            html = poller.get(
+                reverse("creditor:upload_detail", args=[row.pk]), HTTP_HX_REQUEST="true"
+            ).content.decode()
+            seen += [int(value) for value in PROGRESS.findall(html)]
+        time.sleep(0.01)
+    thread.join(5)
+    row = InvoiceUpload.objects.get()
+    assert row.state == UploadState.DONE and row.created_count == 500
+    assert row.progress == 100
+    running = [value for value in seen if 10 < value < 100]
+    assert len(set(running)) >= 3, seen
+    assert seen == sorted(seen), seen
+    assert Invoice.objects.filter(creditor=creditor).count() == 500

@@ -118,10 +118,11 @@ def invoice_page_context(invoice: Invoice, user: User) -> dict:
     """
     if not user.is_authenticated or not user.is_active:
         return {"open_overpayments": []}
-    if has_staff_powers(user):
-        overpayments = Overpayment.objects.filter(invoice=invoice)
-    else:
-        overpayments = _overpayments_seen(user, Q(invoice=invoice))
+    overpayments = Overpayment.objects.filter(invoice=invoice)
+    if not has_staff_powers(user):
+        # The rule's online half names no invoice: without the filter above, the user's
+        # online overpayments of every other invoice would show on this one's page.
+        overpayments = overpayments & _overpayments_seen(user, Q(invoice=invoice))
     return {
         "open_overpayments": list(
             overpayments.filter(state__in=OPEN_STATES)

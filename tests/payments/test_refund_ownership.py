@@ -29,7 +29,7 @@ from payments.services import (
     bank_account_notice_reject,
     bank_account_notice_submit,
 )
-from tests.factories import UserFactory
+from tests.factories import InvoiceFactory, UserFactory
 from tests.invoices.test_admin import mfa_login
 
 ALICE_IBAN = "FI2112345600000785"
@@ -308,3 +308,21 @@ def test_the_invoice_page_shows_a_bank_overpayment_to_everyone_who_sees_the_invo
     url = reverse("invoices:detail", args=[alice_invoice.pk])
     for user in (alice, bob):
         assert as_user(user).get(url).context["open_overpayments"] == [bank_overpayment]
+
+
+def test_an_invoice_page_shows_only_its_own_invoices_overpayments(alice, alice_invoice, creditor):
+    # An online overpayment names its invoice, the visibility rule's online half does not.
+    other = InvoiceFactory(creditor=creditor, debtor_name="Alice Aaltonen")
+    InvoiceAccess.objects.create(invoice=other, user=alice, method="myropo_id")
+    order = PaymentOrder.objects.create(
+        user=alice, provider="sandbox", amount=Decimal("130.00"), transaction_id="T-9"
+    )
+    overpayment = overpay(other, order=order)
+    client = as_user(alice)
+    assert client.get(reverse("invoices:detail", args=[other.pk])).context["open_overpayments"] == [
+        overpayment
+    ]
+    assert (
+        client.get(reverse("invoices:detail", args=[alice_invoice.pk])).context["open_overpayments"]
+        == []
+    )

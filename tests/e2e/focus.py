@@ -48,7 +48,9 @@ const problem = el => {
   if (hit && hit !== el && !el.contains(hit) && !hit.contains(el)) {
     return `covered by ${hit.tagName.toLowerCase()}.${hit.className}`;
   }
-  if (best < 3) {
+  // 'auto' is the browser's own ring (Chromium: dark inside, white outside), seen on any
+  // background; the admin keeps it.
+  if (s.outlineStyle !== 'auto' && best < 3) {
     return `focus ring contrast ${best.toFixed(2)} (outline ${s.outline}, `
       + `shadow ${s.boxShadow}, behind rgb(${behind}))`;
   }

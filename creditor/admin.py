@@ -38,7 +38,7 @@ class CreditorAuditEventAdmin(ReadOnlyAdmin):
 class InvoiceUploadAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "creditor", "filename", "state", "created_count")
     list_filter = ("state", "creditor")
-    exclude = ("data",)
+    exclude = ("file",)
 
 
 class CreditorNoteInline(admin.TabularInline):

@@ -6,9 +6,13 @@ membership); the settings themselves are `invoices.CreditorSettings` and
 `arrangements.ArrangementRules`.
 """
 
+import secrets
+
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoices.models import Creditor, CreditorRole, Invoice
@@ -136,11 +140,25 @@ class UploadState(models.TextChoices):
     FAILED = "failed", _("Refused")
 
 
+def upload_storage():
+    """The private `imports` storage (settings.STORAGES): no URL; only the import task reads it."""
+    return storages["imports"]
+
+
+def upload_path(upload: "InvoiceUpload", filename: str) -> str:
+    # Named by us, never by the uploader's file name (kept on the row for the page): the month,
+    # the creditor and a random token, so that no two uploads share a key in a bucket.
+    suffix = ".csv" if filename.lower().endswith(".csv") else ".xml"
+    return f"{timezone.now():%Y/%m}/{upload.creditor_id}-{secrets.token_hex(8)}{suffix}"
+
+
 class InvoiceUpload(models.Model):
     """One Finvoice or CSV file a creditor's user uploaded, imported by a Celery task.
 
     The report (created, skipped, each problem with its position) stays on the upload's page.
-    The file is kept only until the task has read it.
+    The file is kept in the `imports` storage (a private folder, or a private bucket with
+    FILE_STORAGE=s3, so that a worker on another machine reads it) only until the task has
+    read it.
     """
 
     creditor = models.ForeignKey(
@@ -154,7 +172,14 @@ class InvoiceUpload(models.Model):
         verbose_name=_("uploaded by"),
     )
     filename = models.CharField(_("file"), max_length=200)
-    data = models.BinaryField(editable=False)
+    file = models.FileField(
+        _("file"),
+        storage=upload_storage,
+        upload_to=upload_path,
+        max_length=200,
+        blank=True,
+        editable=False,
+    )
     size = models.PositiveIntegerField(_("size (bytes)"))
     state = models.CharField(
         _("state"), max_length=10, choices=UploadState.choices, default=UploadState.QUEUED

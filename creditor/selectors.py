@@ -122,7 +122,7 @@ def creditor_invitations(creditor: Creditor):
 
 
 def creditor_uploads(creditor: Creditor) -> QuerySet[InvoiceUpload]:
-    return InvoiceUpload.objects.filter(creditor=creditor).defer("data")
+    return InvoiceUpload.objects.filter(creditor=creditor)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ on its timeline."""
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.forms import ModelForm
 from django.utils.translation import gettext as _
@@ -268,13 +269,19 @@ def invoice_upload_start(*, creditor: Creditor, actor: User, filename: str, data
         )
     with transaction.atomic():
         require_admin(creditor=creditor, actor=actor)
-        upload = InvoiceUpload.objects.create(
-            creditor=creditor,
-            uploaded_by=actor,
-            filename=filename[:200],
-            data=data,
-            size=len(data),
+        upload = InvoiceUpload(
+            creditor=creditor, uploaded_by=actor, filename=filename[:200], size=len(data)
         )
+        # The bytes go to the `imports` storage (not the database) before the row that names
+        # them, so that the worker finds them when the task runs; a failed insert removes
+        # its file again.
+        upload.file.save(filename, ContentFile(data), save=False)
+        name = upload.file.name
+        try:
+            upload.save()
+        except Exception:
+            upload.file.storage.delete(name)
+            raise
         transaction.on_commit(lambda: import_upload.delay(upload.pk))
     return upload
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from creditor.models import CreditorAuditAction, InvoiceUpload, UploadState
+from creditor.models import CreditorAuditAction, InvoiceUpload, UploadState, upload_storage
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,8 @@ def _problem(problem) -> dict:
 @shared_task(name="creditor.tasks.import_upload")
 def import_upload(upload_id: int) -> str:
     """Imports one uploaded file with the invoice importer (all or nothing) and keeps the
-    report on the upload; the file's bytes are dropped once read."""
+    report on the upload; the file is removed from the `imports` storage once the report is
+    saved."""
     from creditor.services import audit
     from invoices.importing.records import ImportFailed
     from invoices.importing.service import invoices_import
@@ -64,8 +65,9 @@ def import_upload(upload_id: int) -> str:
         upload.state = UploadState.RUNNING
         upload.progress = STARTED
         upload.save(update_fields=["state", "progress"])
-    data = bytes(upload.data)
     try:
+        with upload.file.open("rb") as file:
+            data = file.read()
         result = invoices_import(
             creditor=upload.creditor,
             data=data,
@@ -97,7 +99,8 @@ def import_upload(upload_id: int) -> str:
             },
         )
     upload.progress = 100
-    upload.data = b""
+    stored = upload.file.name
+    upload.file = ""
     upload.finished_at = timezone.now()
     upload.save(
         update_fields=[
@@ -106,9 +109,13 @@ def import_upload(upload_id: int) -> str:
             "created_count",
             "skipped",
             "problems",
-            "data",
+            "file",
             "finished_at",
         ]
     )
     cache.delete(InvoiceUpload.progress_cache_key(upload.pk))
+    # The file is dropped once the report is saved: a task that dies before it finds the
+    # upload running, never queued, and leaves the file for staff to look at.
+    if stored:
+        upload_storage().delete(stored)
     return upload.state

@@ -404,6 +404,8 @@ ATTACHMENTS_ROOT = Path(env_str("ATTACHMENTS_ROOT", str(BASE_DIR / "private" / "
 # Rendered reminder and collection letters: the same kind of private storage, served only by
 # the letter views that check who sees the invoice.
 LETTERS_ROOT = Path(env_str("LETTERS_ROOT", str(BASE_DIR / "private" / "letters")))
+# Creditors' uploaded invoice files, kept until the import task has read them: private too.
+IMPORTS_ROOT = Path(env_str("IMPORTS_ROOT", str(BASE_DIR / "private" / "imports")))
 # Where files live: `filesystem` (one machine, or a shared volume) or `s3` (django-storages'
 # S3 backend; any S3-compatible service through AWS_S3_ENDPOINT_URL), so that several web and
 # worker machines see the same files. Attachments and letters go to a private bucket (or a
@@ -450,6 +452,12 @@ STORAGES = {
     }
     if FILE_STORAGE == "filesystem"
     else _s3(AWS_PRIVATE_BUCKET_NAME, "letters", "myropo.storage.PrivateS3Storage"),
+    "imports": {
+        "BACKEND": "myropo.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(IMPORTS_ROOT), "base_url": None},
+    }
+    if FILE_STORAGE == "filesystem"
+    else _s3(AWS_PRIVATE_BUCKET_NAME, "imports", "myropo.storage.PrivateS3Storage"),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

@@ -54,6 +54,79 @@ def letter_folder(settings, tmp_path, monkeypatch):
     return tmp_path / "letters"
 
 
+@pytest.fixture(autouse=True)
+def import_folder(settings, tmp_path, monkeypatch):
+    """Creditors' uploaded files of each test go to its own folder (the real storage class,
+    another place); the field resolved its storage when the model was defined."""
+    from django.core.files.storage import storages
+
+    from creditor.models import InvoiceUpload
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "imports": {
+            "BACKEND": "myropo.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "imports"), "base_url": None},
+        },
+    }
+    monkeypatch.setattr(InvoiceUpload._meta.get_field("file"), "storage", storages["imports"])
+    return tmp_path / "imports"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """moto's S3 server on loopback, spoken to over real HTTP by django-storages and boto3, as
+    a MinIO or AWS endpoint would be; one for the session."""
+    moto_server = pytest.importorskip("moto.server")
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_endpoint, settings, monkeypatch):
+    """`s3_storage(alias, bucket, field)`: the storage `alias` as FILE_STORAGE=s3 configures it
+    (settings._s3, the private backend), in a new bucket of the fake server, and the model
+    field that stores there pointed at it; returns a boto3 client. Buckets are emptied and
+    removed afterwards."""
+    import boto3
+    from django.core.files.storage import storages
+
+    from myropo import settings as project_settings
+
+    credentials = {"region_name": "eu-north-1", "aws_access_key_id": "testing"}
+    credentials["aws_secret_access_key"] = "testing"
+    for name, value in {
+        "AWS_S3_ENDPOINT_URL": s3_endpoint,
+        "AWS_S3_REGION_NAME": credentials["region_name"],
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    client = boto3.client("s3", endpoint_url=s3_endpoint, **credentials)
+    buckets: list[str] = []
+
+    def make(alias: str, bucket: str, field) -> object:
+        client.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-north-1"}
+        )
+        buckets.append(bucket)
+        settings.STORAGES = {
+            **settings.STORAGES,
+            alias: project_settings._s3(bucket, alias, "myropo.storage.PrivateS3Storage"),
+        }
+        monkeypatch.setattr(field, "storage", storages[alias])
+        return client
+
+    yield make
+    for bucket in buckets:
+        for item in client.list_objects_v2(Bucket=bucket).get("Contents", []):
+            client.delete_object(Bucket=bucket, Key=item["Key"])
+        client.delete_bucket(Bucket=bucket)
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

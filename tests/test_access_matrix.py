@@ -343,7 +343,7 @@ def build_world() -> World:
     )
     world.objects["contact"] = contact
     world.objects["upload"] = InvoiceUpload.objects.create(
-        creditor=invoice.creditor, filename="laskut.csv", data=b"", size=0, state="done"
+        creditor=invoice.creditor, filename="laskut.csv", size=0, state="done"
     )
     world.objects["attachment"] = Attachment.objects.get(message__contact=contact)
     world.objects["api_key"] = issue_key(

@@ -1,17 +1,12 @@
 """FILE_STORAGE=s3: rendered letters live in the private bucket under letters/ and come back
 only through the view that checks access (issue 16 item 7); moto's S3 server on loopback."""
 
-import boto3
 import pytest
-from django.core.files.storage import storages
 from django.test import Client
 from django.urls import reverse
 
 from collection.letters import letter_store
 from collection.models import Letter
-from myropo import settings as project_settings
-
-moto_server = pytest.importorskip("moto.server")
 
 pytestmark = pytest.mark.django_db
 
@@ -19,44 +14,9 @@ BUCKET = "myropo-letters-test"
 PDF = b"%PDF-1.4 a letter in the bucket"
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def s3_letters(s3_endpoint, settings, monkeypatch, letter_folder):
-    credentials = {
-        "endpoint_url": s3_endpoint,
-        "region_name": "eu-north-1",
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    for name, value in {
-        "AWS_S3_ENDPOINT_URL": s3_endpoint,
-        "AWS_S3_REGION_NAME": "eu-north-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(name, value)
-    client = boto3.client("s3", **credentials)
-    client.create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-north-1"}
-    )
-    # The same options FILE_STORAGE=s3 gives the letters storage in settings.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "letters": project_settings._s3(BUCKET, "letters", "myropo.storage.PrivateS3Storage"),
-    }
-    monkeypatch.setattr(Letter._meta.get_field("pdf"), "storage", storages["letters"])
-    yield client
-    for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        client.delete_object(Bucket=BUCKET, Key=item["Key"])
-    client.delete_bucket(Bucket=BUCKET)
+def s3_letters(s3_storage, letter_folder):
+    return s3_storage("letters", BUCKET, Letter._meta.get_field("pdf"))
 
 
 def test_a_stored_letter_is_in_the_bucket_and_served_only_to_those_who_see_the_invoice(

@@ -34,7 +34,7 @@ def test_a_finvoice_file_is_imported_and_the_report_stays(admin_client, creditor
     assert response.status_code == 302
     row = InvoiceUpload.objects.get()
     assert row.state == UploadState.DONE and row.progress == 100
-    assert row.created_count == 1 and bytes(row.data) == b""
+    assert row.created_count == 1 and not row.file
     assert Invoice.objects.filter(creditor=creditor, number="10231").exists()
     assert "1 invoice created." in report(admin_client, row)
     assert CreditorAuditEvent.objects.filter(action=CreditorAuditAction.INVOICES_UPLOADED).exists()
@@ -159,3 +159,65 @@ def test_a_large_upload_reports_its_progress_batch_by_batch_while_it_runs(
     assert len(set(running)) >= 3, seen
     assert seen == sorted(seen), seen
     assert Invoice.objects.filter(creditor=creditor).count() == 500
+
+
+def test_the_file_waits_in_the_imports_storage_and_is_removed_once_imported(
+    admin_client, creditor, import_folder, monkeypatch
+):
+    from creditor import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.import_upload, "delay", queued.append)
+    content = (FIXTURES / "finvoice_valid_single.xml").read_bytes()
+    upload(admin_client, "finvoice_valid_single.xml")
+    row = InvoiceUpload.objects.get()
+
+    # Named by us in the private folder, never by the uploader's file name; no URL.
+    assert row.file.name.startswith(f"{row.created_at:%Y/%m}/{creditor.pk}-")
+    assert row.file.name.endswith(".xml") and "finvoice" not in row.file.name
+    assert (import_folder / row.file.name).read_bytes() == content
+    assert row.filename == "finvoice_valid_single.xml" and row.size == len(content)
+
+    assert tasks.import_upload(queued[0]) == UploadState.DONE
+    row.refresh_from_db()
+    assert not row.file and row.created_count == 1
+    assert not any(path.is_file() for path in import_folder.rglob("*"))
+
+
+def test_an_upload_whose_file_is_gone_fails_with_the_report_instead_of_hanging(
+    admin_client, import_folder, monkeypatch
+):
+    from creditor import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.import_upload, "delay", queued.append)
+    upload(admin_client, "finvoice_valid_single.xml")
+    row = InvoiceUpload.objects.get()
+    (import_folder / row.file.name).unlink()
+
+    assert tasks.import_upload(queued[0]) == UploadState.FAILED
+    assert not Invoice.objects.exists()
+
+
+def test_with_s3_the_file_is_in_the_private_bucket_until_the_task_has_read_it(
+    admin_client, creditor, s3_storage, monkeypatch
+):
+    from creditor import tasks
+
+    bucket = "myropo-imports-test"
+    client = s3_storage("imports", bucket, InvoiceUpload._meta.get_field("file"))
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.import_upload, "delay", queued.append)
+    content = (FIXTURES / "finvoice_valid_single.xml").read_bytes()
+    upload(admin_client, "finvoice_valid_single.xml")
+    row = InvoiceUpload.objects.get()
+
+    keys = [item["Key"] for item in client.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert keys == [f"imports/{row.file.name}"]
+    assert client.get_object(Bucket=bucket, Key=keys[0])["Body"].read() == content
+    with pytest.raises(ValueError, match="no URL"):
+        row.file.url  # noqa: B018
+
+    assert tasks.import_upload(queued[0]) == UploadState.DONE
+    assert Invoice.objects.filter(creditor=creditor, number="10231").exists()
+    assert client.list_objects_v2(Bucket=bucket).get("Contents", []) == []

@@ -3,7 +3,6 @@ checks access (issue 16 item 7). The bucket is moto's S3 server on loopback, spo
 real HTTP by django-storages and boto3, as a MinIO or AWS endpoint would be.
 """
 
-import boto3
 import pytest
 from django.core.files.storage import storages
 from django.test import Client
@@ -12,54 +11,14 @@ from accounts.context import Acting
 from messaging.attachments import clean_upload
 from messaging.models import Attachment, Classification
 from messaging.services import Owner, contact_create
-from myropo import settings as project_settings
 from tests.messaging.conftest import pdf_bytes
-
-moto_server = pytest.importorskip("moto.server")
 
 BUCKET = "myropo-private"
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def s3_attachments(s3_endpoint, settings, monkeypatch, attachment_store):
-    for name, value in {
-        "AWS_S3_ENDPOINT_URL": s3_endpoint,
-        "AWS_S3_REGION_NAME": "eu-north-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(name, value)
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        region_name="eu-north-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    client.create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-north-1"}
-    )
-    # The same options FILE_STORAGE=s3 gives the attachments storage in settings.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "attachments": project_settings._s3(
-            BUCKET, "attachments", "myropo.storage.PrivateS3Storage"
-        ),
-    }
-    monkeypatch.setattr(Attachment._meta.get_field("file"), "storage", storages["attachments"])
-    yield client
-    for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        client.delete_object(Bucket=BUCKET, Key=item["Key"])
-    client.delete_bucket(Bucket=BUCKET)
+def s3_attachments(s3_storage, attachment_store):
+    return s3_storage("attachments", BUCKET, Attachment._meta.get_field("file"))
 
 
 def test_an_uploaded_attachment_is_stored_in_the_bucket_and_downloaded_through_the_view(

@@ -295,18 +295,65 @@ def _insert_returning(
         return [row[0] for row in cursor.fetchall()] if returning else []
 
 
-def _set_stages(new_stage: dict[int, str]) -> None:
-    """Move each invoice to its new stage, in one statement."""
-    if not new_stage:
+# The "ever reached" flags each kind of step event sets on its invoice (Invoice.ever_*).
+EVER_FLAG_OF_EVENT = {
+    EventKind.REMINDER: "ever_reminded",
+    EventKind.COLLECTION: "ever_in_collection",
+    EventKind.LEGAL: "ever_in_legal",
+}
+
+
+def _set_stages(new_stage: dict[int, str], reached: dict[int, set[str]]) -> None:
+    """Move each invoice to its new stage and raise the flags of the events it gets, in one
+    statement (a flag is never lowered: the events are immutable)."""
+    ids = sorted(new_stage.keys() | reached.keys())
+    if not ids:
         return
     table = connection.ops.quote_name(Invoice._meta.db_table)
-    payload = json.dumps([{"id": pk, "stage": stage} for pk, stage in new_stage.items()])
+    flags = list(EVER_FLAG_OF_EVENT.values())
+    payload = json.dumps(
+        [
+            {
+                "id": pk,
+                "stage": new_stage.get(pk),
+                **{flag: flag in reached.get(pk, ()) for flag in flags},
+            }
+            for pk in ids
+        ]
+    )
+    raised = ", ".join(f"{flag} = i.{flag} OR v.{flag}" for flag in flags)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS i SET stage = v.stage "  # noqa: S608
+            f"UPDATE {table} AS i SET stage = coalesce(v.stage, i.stage), {raised} "  # noqa: S608
             f"FROM json_populate_recordset(NULL::{table}, %s::json) AS v WHERE i.id = v.id",
             [payload],
         )
+
+
+EVER_FLAGS_REBUILD_SQL = """
+    UPDATE invoices_invoice AS i
+    SET ever_reminded = e.reminder, ever_in_collection = e.collection, ever_in_legal = e.legal
+    FROM (
+        SELECT invoice_id,
+               bool_or(kind = 'reminder') AS reminder,
+               bool_or(kind = 'collection') AS collection,
+               bool_or(kind = 'legal') AS legal
+        FROM invoices_invoiceevent
+        WHERE kind IN ('reminder', 'collection', 'legal')
+        GROUP BY invoice_id
+    ) AS e
+    WHERE i.id = e.invoice_id
+      AND (i.ever_reminded, i.ever_in_collection, i.ever_in_legal)
+          IS DISTINCT FROM (e.reminder, e.collection, e.legal)
+"""
+
+
+def ever_flags_rebuild() -> int:
+    """The flags from the timeline, for rows written around the cycle (a COPY loader, the
+    demo seeder); returns the invoices changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(EVER_FLAGS_REBUILD_SQL)
+        return cursor.rowcount
 
 
 def _interest_charges(facts: InvoiceFacts, step: Step, ctx: _Context) -> list[tuple]:
@@ -361,6 +408,7 @@ def _take_steps(
     events: list[tuple] = []
     letters: list[tuple] = []
     new_stage: dict[int, str] = {}
+    reached: dict[int, set[str]] = {}
     for facts, decision in taken:
         step = decision.step
         assert step is not None
@@ -387,6 +435,9 @@ def _take_steps(
         stage = STAGE_AFTER[step].value
         if stage != facts.situation.stage.value:
             new_stage[facts.id] = stage
+        flag = EVER_FLAG_OF_EVENT.get(EVENT_OF_STEP[step])
+        if flag is not None:
+            reached.setdefault(facts.id, set()).add(flag)
         events.append(
             (
                 facts.id,
@@ -413,7 +464,7 @@ def _take_steps(
     charge_ids = _insert_returning(
         Charge, CHARGE_COLUMNS, charges, conflict=("invoice_id", "idempotency_key"), returning="id"
     )
-    _set_stages(new_stage)
+    _set_stages(new_stage, reached)
     _insert_returning(InvoiceEvent, EVENT_COLUMNS, events, conflict=None, returning=None)
     letter_ids = _insert_returning(
         Letter,

@@ -8,8 +8,9 @@ without a reminder.
 
 The population is every invoice whose due date has passed (and, for a period, falls in it),
 credited ones left out. An invoice counts as reminded (in collection, in legal collection) if
-it ever reached that stage: by its timeline (the cycle and older imports both write the
-events) or by its current stage. The payment date is the latest payment allocated to a paid
+it ever reached that stage: by its timeline, through the flags the collection cycle keeps on
+the invoice with each reminder, collection or legal event (`Invoice.ever_*`), or by its
+current stage. The payment date is the latest payment allocated to a paid
 invoice: `Invoice.last_payment_on`, which payments keeps with the allocations (read from the
 row, not by joining every allocation and payment at query time).
 
@@ -40,7 +41,7 @@ from django.db.models import (
 )
 
 from collection import hooks
-from invoices.models import DeliveryChannel, EventKind, Invoice, InvoiceEvent, Stage
+from invoices.models import DeliveryChannel, Invoice, Stage
 
 ONE_DECIMAL = Decimal("0.1")
 
@@ -135,24 +136,15 @@ def _lookups(
     return lookups
 
 
-def _ever(kind: EventKind) -> Q:
-    # `id IN (uncorrelated subquery)` becomes one hashed set of the invoices with such an
-    # event (few: these are the reminded ~6 %), looked up per row; a correlated EXISTS would
-    # probe the event index once per invoice, and restricting the set to the creditor would
-    # join the invoice table once more.
-    return Q(pk__in=InvoiceEvent.objects.filter(kind=kind).values("invoice_id"))
-
-
 def _days(later: str, earlier: str) -> ExpressionWrapper:
     return ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
 
 
 def _counts() -> dict:
-    reminded = _ever(EventKind.REMINDER) | Q(
-        stage__in=(Stage.REMINDED, Stage.COLLECTION, Stage.LEGAL)
-    )
-    collection = _ever(EventKind.COLLECTION) | Q(stage__in=(Stage.COLLECTION, Stage.LEGAL))
-    legal = _ever(EventKind.LEGAL) | Q(stage=Stage.LEGAL)
+    # The flags and the stage are both in the covering index: the pass reads nothing else.
+    reminded = Q(ever_reminded=True) | Q(stage__in=(Stage.REMINDED, Stage.COLLECTION, Stage.LEGAL))
+    collection = Q(ever_in_collection=True) | Q(stage__in=(Stage.COLLECTION, Stage.LEGAL))
+    legal = Q(ever_in_legal=True) | Q(stage=Stage.LEGAL)
     paid = Q(stage=Stage.PAID, last_payment_on__isnull=False)
     return {
         "invoices": Count("pk"),

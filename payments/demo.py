@@ -539,7 +539,14 @@ def _record_timeline(rng: random.Random, invoice: Invoice, steps: list[Step]) ->
             )
         )
     )
-    Invoice.objects.filter(pk=invoice.pk).update(created_at=events[0][1])
+    kinds = {step.kind for step, _ in events}
+    # What the collection cycle keeps with the events it writes (collection.cycle._set_stages).
+    Invoice.objects.filter(pk=invoice.pk).update(
+        created_at=events[0][1],
+        ever_reminded=EventKind.REMINDER in kinds,
+        ever_in_collection=EventKind.COLLECTION in kinds,
+        ever_in_legal=EventKind.LEGAL in kinds,
+    )
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from collection.cycle import ever_flags_rebuild
 from collection.statistics import collection_statistics, collection_statistics_by_creditor
 from invoices.models import EventKind, InvoiceEvent, Stage
 from payments.allocation import Booked, allocations_booked
@@ -28,6 +29,8 @@ def invoice(creditor, stage=Stage.OPEN, paid_after: int | None = None, events=()
     )
     for kind in events:
         InvoiceEvent.objects.create(invoice=created, kind=kind)
+    # What the collection cycle keeps with the events it writes.
+    ever_flags_rebuild()
     if paid_after is not None:
         payment = Payment.objects.create(
             source="bank",
@@ -106,3 +109,39 @@ def test_reference_rates_are_editable_in_the_admin(client, staff):
     response = staff_client.get(reverse("admin:collection_referencerate_changelist"))
     assert response.status_code == 200
     assert "2.50" in response.content.decode()
+
+
+def test_the_cycle_raises_the_ever_flags_with_the_events_it_writes(creditor):
+    from collection.cycle import run_collection_cycle
+    from invoices.models import Invoice
+
+    reminded = invoice(creditor, Stage.OPEN)
+    run_collection_cycle(today=DUE + timedelta(days=15))
+    reminded.refresh_from_db()
+    assert InvoiceEvent.objects.filter(invoice=reminded, kind=EventKind.REMINDER).exists()
+    assert (reminded.ever_reminded, reminded.ever_in_collection) == (True, False)
+    assert ever_flags_rebuild() == 0  # the cycle left nothing for the rebuild to correct
+    assert Invoice.objects.filter(ever_reminded=True).count() == 1
+
+
+def test_the_migration_fills_the_ever_flags_from_the_timeline(creditor):
+    import importlib
+
+    from django.db import connection
+
+    from invoices.models import Invoice
+
+    legal = invoice(creditor, Stage.LEGAL, events=[EventKind.REMINDER, EventKind.LEGAL])
+    plain = invoice(creditor, Stage.OPEN)
+    Invoice.objects.update(ever_reminded=False, ever_in_collection=False, ever_in_legal=False)
+    migration = importlib.import_module("invoices.migrations.0018_invoice_ever_flags")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.BACKFILL)
+    legal.refresh_from_db()
+    plain.refresh_from_db()
+    assert (legal.ever_reminded, legal.ever_in_collection, legal.ever_in_legal) == (
+        True,
+        False,
+        True,
+    )
+    assert not (plain.ever_reminded or plain.ever_in_collection or plain.ever_in_legal)

@@ -15,6 +15,7 @@ from django.db.models.functions import TruncMonth
 from django.test import Client
 from django.urls import reverse
 
+from collection.cycle import ever_flags_rebuild
 from creditor.selectors import creditor_statistics
 from invoices.models import EventKind, Invoice, InvoiceEvent, Stage
 from invoices.services import invoice_credit
@@ -47,6 +48,8 @@ def _invoice(creditor, number, stage, channel="letter_post", events=(), due=DUE)
     )
     for kind in events:
         InvoiceEvent.objects.create(invoice=invoice, kind=kind)
+    # What the collection cycle keeps with the events it writes.
+    ever_flags_rebuild()
     return invoice
 
 
@@ -312,6 +315,7 @@ def test_a_credit_note_leaves_the_payment_day_and_a_credited_invoice_leaves_the_
 def test_an_invoice_paid_after_a_reminder_counts_as_reminded_with_its_payment_day(creditor):
     invoice = _open(creditor, "D-6", Stage.REMINDED)
     InvoiceEvent.objects.create(invoice=invoice, kind=EventKind.REMINDER)
+    ever_flags_rebuild()
 
     allocate_payments(items=[(_payment(8, "200.00", DUE + timedelta(days=20)), invoice.pk)])
 

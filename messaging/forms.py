@@ -4,9 +4,12 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import BooleanField, Case, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from invoices.models import Invoice
+from arrangements.forms import invoice_choice_label
+from invoices.models import CLOSED_STAGES, Invoice
+from invoices.selectors import with_balance
 from messaging.attachments import MAX_FILES, AttachmentError, CleanFile, clean_uploads
 from messaging.models import Classification, Outcome
 from messaging.services import MAX_BODY
@@ -47,6 +50,14 @@ class AttachmentsField(forms.FileField):
 class InvoiceChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, invoice: Invoice) -> str:
         return f"{invoice.creditor.name} · {invoice.number}"
+
+
+class StaffInvoiceChoiceField(forms.ModelMultipleChoiceField):
+    """Staff on the phone tell a customer's invoices apart as the plan form does (number,
+    what is open, due date), with the creditor in front: they see every creditor's."""
+
+    def label_from_instance(self, invoice: Invoice) -> str:
+        return f"{invoice.creditor.name} · {invoice_choice_label(invoice)}"
 
 
 class ContactForm(forms.Form):
@@ -179,7 +190,7 @@ class ClassifyForm(forms.Form):
     """Staff classify an email or phone contact and pick the customer's invoices it concerns."""
 
     classification = forms.ChoiceField(label=_("Classification"), choices=Classification.choices)
-    invoices = InvoiceChoiceField(
+    invoices = StaffInvoiceChoiceField(
         label=_("Invoices"),
         queryset=Invoice.objects.none(),
         required=False,
@@ -200,13 +211,23 @@ class ClassifyForm(forms.Form):
 
     def __init__(self, *args, invoices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["invoices"].queryset = invoices.select_related("creditor").order_by(
-            "-due_date", "pk"
+        # Open invoices first: a caller asks about what is still to pay.
+        closed = Case(
+            When(stage__in=CLOSED_STAGES, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+        self.fields["invoices"].queryset = (
+            with_balance(invoices.select_related("creditor"))
+            .annotate(closed_last=closed)
+            .order_by("closed_last", "-due_date", "pk")
         )
 
 
 class PhoneContactForm(forms.Form):
     """A phone call logged by staff: whose it was and what was said."""
+
+    required_css_class = "required"  # the admin's bold labels for required fields
 
     email = forms.EmailField(label=_("The customer's account email"))
     body = forms.CharField(

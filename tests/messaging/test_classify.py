@@ -7,11 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 import collection.cycle as cycle_module
 from collection.cycle import run_collection_cycle
 from collection.models import CollectionHold, CollectionStep
-from invoices.models import EventKind, InvoiceAccess, InvoiceEvent
+from invoices.models import EventKind, InvoiceAccess, InvoiceEvent, Stage
 from messaging.models import Channel, Classification, Contact, Dispute, DisputeState
 from messaging.services import MessagingError, contact_classify, contact_log_phone
 from tests.factories import InvoiceFactory, UserFactory
@@ -211,3 +212,40 @@ def test_one_contact_never_concerns_two_creditors(staff, alice, due_15_days_ago)
         )
     contact.refresh_from_db()
     assert list(contact.invoices.all()) == [due_15_days_ago]
+
+
+def test_the_classify_form_names_each_invoice_by_creditor_amount_and_due_date_open_first(
+    client, staff, alice, creditor, due_15_days_ago
+):
+    """Staff on the phone pick the invoice the caller means: what is open comes first (a paid
+    invoice due later used to come first), each with what is open and when it was due."""
+    paid = InvoiceFactory(
+        creditor=creditor,
+        number="P-7",
+        due_date=timezone.localdate() + timedelta(days=20),
+        stage=Stage.PAID,
+    )
+    InvoiceAccess.objects.create(invoice=paid, user=alice, method="myropo_id")
+    contact = contact_log_phone(customer=alice, staff=staff, body="Mikä lasku tämä on?")
+    client.force_login(staff)
+    page = client.get(f"/admin/messaging/contact/{contact.pk}/change/")
+    labels = [str(label) for _pk, label in page.context["classify_form"].fields["invoices"].choices]
+    due = date_format(due_15_days_ago.due_date, "SHORT_DATE_FORMAT")
+    assert labels[0] == f"Helsingin Energia Oy · {due_15_days_ago.number} · €90.00 open · due {due}"
+    assert labels[1].startswith("Helsingin Energia Oy · P-7 · ")
+    assert len(labels) == 2
+    assert labels[0] in page.content.decode()
+
+
+def test_the_log_a_call_form_has_the_admins_rows_with_each_error_at_its_field(client, staff):
+    client.force_login(staff)
+    page = client.get("/admin/messaging/contact/log-phone/").content.decode()
+    assert '<fieldset class="module aligned">' in page
+    assert 'class="form-row field-email"' in page and 'class="form-row field-body"' in page
+    assert '<div class="submit-row">' in page
+    refused = client.post(
+        "/admin/messaging/contact/log-phone/", {"email": "not-an-email", "body": ""}
+    ).content.decode()
+    assert 'class="form-row errors field-email"' in refused
+    assert 'class="form-row errors field-body"' in refused
+    assert 'class="errornote"' in refused

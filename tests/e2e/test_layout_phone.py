@@ -40,7 +40,7 @@ from messaging.selectors import contacts_visible_to
 from messaging.services import Owner, contact_create, staff_reply
 from payments.allocation import allocate_payment
 from payments.models import Overpayment, Payment, PaymentSource
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import ARTIFACTS, log_in
 
 PHONE = {"width": 360, "height": 740}
 FINVOICE = Path(__file__).parents[1] / "invoices" / "fixtures" / "finvoice_valid_single.xml"
@@ -309,6 +309,26 @@ def test_every_page_of_the_company_admin_fits_a_360_pixel_phone(demo, page, scre
             page.locator(f".context-switcher {tag}").bounding_box() for tag in ("select", "button")
         )
         assert abs(select["y"] - button["y"]) < select["height"], width
+    # On a desktop the language buttons stay on the first row, in one line, beside the menu,
+    # in every language (they wrapped under the brand at 1024-1280 px with the switcher).
+    wrapped = []
+    for language in ("fi", "sv", "en"):
+        User.objects.filter(pk=user.pk).update(preferred_language=language)
+        page.set_viewport_size({"width": 1024, "height": 800})
+        page.goto("/invoices/")
+        page.wait_for_load_state("networkidle")
+        for width in (1024, 1100, 1180, 1280):
+            page.set_viewport_size({"width": width, "height": 800})
+            nav = page.locator(".main-nav").bounding_box()
+            buttons = [b.bounding_box() for b in page.locator(".language-switcher button").all()]
+            tops = {round(b["y"]) for b in buttons}
+            if len(tops) != 1 or min(tops) > nav["y"] + nav["height"]:
+                wrapped.append(f"{language} {width}px: buttons at {sorted(tops)}, menu {nav}")
+        page.set_viewport_size({"width": 1024, "height": 800})
+        page.locator(".site-header").screenshot(
+            path=str(ARTIFACTS / f"header-1024-company-org-{language}.png")
+        )
+    assert wrapped == [], "\n".join(wrapped)
 
 
 def test_every_page_of_the_creditor_user_fits_a_360_pixel_phone(demo, page, screenshot):

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 from asgiref.sync import SyncToAsync
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import connections
@@ -145,6 +146,18 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
     counted = False
     is_agent = False
     session_checked_at = 0.0
+
+    async def dispatch(self, message) -> None:
+        """Channels' dispatch without its `aclose_old_connections` before every handler: that is
+        a hop to the process's one sync thread for each event each socket gets (1,000 sockets:
+        ~1,000 hops a second at 100 msgs/s, one after another), to tidy connections this
+        thread never opens. Our database work runs in `_DatabaseWork`, which gives its
+        connection back after each call; the session middleware's reads clean up after
+        themselves (database_sync_to_async)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def _watch_session(self) -> None:
         """At connect: remembers the session and listens for its sign-out."""

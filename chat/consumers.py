@@ -236,14 +236,16 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
         """Gives waiting chats to agents with a free seat, one chat at a time under that chat's
         order (`_in_order`), so its "joined" line is told before anything saved after it."""
         for language in sorted(set(languages)):
-            tried: set[int] = set()
-            while (chat_id := await _db(selectors.next_to_assign)(language)) is not None:
-                if chat_id in tried:
-                    break  # it stays waiting (taken meanwhile, or no seat after all)
-                tried.add(chat_id)
+            # A chat whose row another transaction holds is skipped (not retried): the ones
+            # behind it may still be given out.
+            tried: list[int] = []
+            while (
+                chat_id := await _db(selectors.next_to_assign)(language, exclude=tried)
+            ) is not None:
+                tried.append(chat_id)
                 async with _in_order(chat_id):
-                    error, _assigned = await self._serve(services.chat_auto_assign, chat_id=chat_id)
-                if error:
+                    error, outcome = await self._serve(services.chat_auto_assign, chat_id=chat_id)
+                if error or outcome == services.AutoAssign.NO_ROOM:
                     break
 
     async def _refuse(self, text: str, code: str = "refused") -> None:
@@ -539,19 +541,31 @@ class AgentConsoleConsumer(_ChatSocket):
 
     async def _take_next(self) -> None:
         """The oldest waiting chat of the agent's languages, taken under that chat's order (see
-        `_assign_waiting`); if another agent took it first, the next one."""
+        `_assign_waiting`); if another agent took it first, or its row is being saved, the
+        next one. The agent is told when none could be taken."""
+        tried: list[int] = []
         for _attempt in range(5):
-            chat_id = await _db(lambda: selectors.queue_for(self.user).values_list("pk").first())()
+            chat_id = await _db(selectors.next_for)(self.user, exclude=tried)
             if chat_id is None:
-                return
-            async with _in_order(chat_id[0]):
+                break
+            tried.append(chat_id)
+            async with _in_order(chat_id):
                 error, taken = await self._serve(
-                    services.chat_take_next, agent=self.user, chat_id=chat_id[0]
+                    services.chat_take_next, agent=self.user, chat_id=chat_id
                 )
             if error:
                 await self._refuse(error)
-            if error or taken is not None:
                 return
+            if taken is not None:
+                return
+        with translation.override(self._language()):
+            if tried:
+                await self._refuse(
+                    _("The waiting chats are being taken just now. Try again in a moment."),
+                    "busy",
+                )
+            else:
+                await self._refuse(_("Nobody is waiting."), "empty")
 
     async def _call(self, service, **kwargs) -> bool:
         error, _result = await self._serve(service, **kwargs)

@@ -5,6 +5,7 @@
   consumer and the admin; agents act on the chats assigned to them (`agent_chat`).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -119,11 +120,17 @@ def queue_for(agent: User) -> QuerySet[Chat]:
     return queue().filter(language__in=languages or [])
 
 
-def next_to_assign(language: str) -> int | None:
-    """The id of the language's oldest waiting chat while an agent has a seat for it."""
+def next_to_assign(language: str, *, exclude: Iterable[int] = ()) -> int | None:
+    """The id of the language's oldest waiting chat, other than `exclude` (tried already),
+    while an agent has a seat for it."""
     if not agents_with_room(language).exists():
         return None
-    return queue(language).values_list("pk", flat=True).first()
+    return queue(language).exclude(pk__in=list(exclude)).values_list("pk", flat=True).first()
+
+
+def next_for(agent: User, *, exclude: Iterable[int] = ()) -> int | None:
+    """The id of the oldest waiting chat in the agent's languages, other than `exclude`."""
+    return queue_for(agent).exclude(pk__in=list(exclude)).values_list("pk", flat=True).first()
 
 
 def queue_position(chat: Chat) -> int:

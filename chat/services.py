@@ -15,6 +15,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -383,9 +384,16 @@ def _check_room(agent: User, language: str) -> None:
         raise ChatError(_("You have as many chats open as you chose to take at once."))
 
 
-def chat_auto_assign(*, chat_id: int) -> bool:
-    """Gives this waiting chat to the least busy online agent with a free seat; False when it
-    is no longer waiting (or is being taken) or nobody has room."""
+class AutoAssign(StrEnum):
+    ASSIGNED = "assigned"
+    # Being saved by another transaction (its row locked: skipped, not waited for) or no
+    # longer waiting: the next waiting chat may still be given out.
+    SKIPPED = "skipped"
+    NO_ROOM = "no_room"  # no online agent has a free seat for its language
+
+
+def chat_auto_assign(*, chat_id: int) -> AutoAssign:
+    """Gives this waiting chat to the least busy online agent with a free seat."""
     with transaction.atomic():
         chat = (
             Chat.objects.filter(pk=chat_id, state=ChatState.QUEUED)
@@ -394,13 +402,13 @@ def chat_auto_assign(*, chat_id: int) -> bool:
             .first()
         )
         if chat is None:
-            return False
+            return AutoAssign.SKIPPED
         agents = list(selectors.agents_with_room(chat.language).select_related("agent")[:1])
         if not agents:
-            return False
+            return AutoAssign.NO_ROOM
         _assign(chat, agents[0].agent)
         _tell_queue([chat.language])
-    return True
+    return AutoAssign.ASSIGNED
 
 
 def chat_take_next(*, agent: User, chat_id: int | None = None) -> Chat | None:

@@ -8,6 +8,7 @@ of yours, 4429 too many connections.
 import asyncio
 import logging
 import time
+import traceback
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import SyncToAsync
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import connections
@@ -157,7 +159,30 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        try:
+            await handler(message)
+        except StopConsumer:
+            raise
+        except Exception as error:
+            await self._crashed(message["type"], error)
+
+    async def _crashed(self, handling: str, error: Exception) -> None:
+        """A failure that is not a refusal (a bug, the database away). Left to Channels, the
+        consumer ended without its disconnect(): the user's connection stayed counted, and a
+        few such crashes locked them out (4429). Logged by type and code lines only: the
+        error's text may carry a customer's data."""
+        log.error(
+            "chat: %s failed handling %s: %s\n%s",
+            type(self).__name__,
+            handling,
+            type(error).__name__,
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
+        try:
+            await self.close(code=1011)
+        finally:
+            await self.disconnect(1011)
+        raise StopConsumer
 
     async def _watch_session(self) -> None:
         """At connect: remembers the session and listens for its sign-out."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import copy
-import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -48,6 +48,8 @@ from invoices.pdf import (
 )
 from invoices.selectors import with_balance
 from myropo.templatetags.money import format_euros
+
+log = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
 
@@ -302,17 +304,43 @@ class Letterhead:
     text: str
 
 
-@functools.lru_cache(maxsize=64)
+# A stored logo's name carries a token of its upload and the file is never rewritten, so a
+# name read once stands for the same bytes: a cycle's thousands of letters read it once. Only
+# reads that worked are kept: a storage hiccup must not take the logo off every later letter.
+_logo_uris: dict[str, str] = {}
+_LOGO_URIS_KEPT = 64
+
+
 def _logo_data_uri(name: str) -> str | None:
-    # A stored logo's name carries a token of its upload and the file is never rewritten, so
-    # a name read once stands for the same bytes: a cycle's thousands of letters read it once.
+    if name in _logo_uris:
+        return _logo_uris[name]
     field = CreditorSettings._meta.get_field("letterhead_logo")
     try:
         with field.storage.open(name, "rb") as file:
             data = file.read()
-    except (FileNotFoundError, OSError):
+    except (FileNotFoundError, OSError) as error:
+        log.warning("letters: the letterhead logo could not be read (%s)", type(error).__name__)
         return None
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    if len(_logo_uris) >= _LOGO_URIS_KEPT:
+        _logo_uris.clear()
+    uri = _logo_uris[name] = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    return uri
+
+
+def _current_logo_uri(creditor_settings: CreditorSettings) -> str | None:
+    """The logo the settings name; if that file is gone (replaced since they were read, its
+    old file deleted on commit), the logo the settings name now."""
+    name = creditor_settings.letterhead_logo.name
+    uri = _logo_data_uri(name) if name else None
+    if uri is None and name and creditor_settings.pk:
+        current = (
+            CreditorSettings.objects.filter(pk=creditor_settings.pk)
+            .values_list("letterhead_logo", flat=True)
+            .first()
+        )
+        if current and current != name:
+            uri = _logo_data_uri(current)
+    return uri
 
 
 def letterhead_for(letter: Letter, creditor_settings: CreditorSettings | None) -> Letterhead | None:
@@ -324,9 +352,8 @@ def letterhead_for(letter: Letter, creditor_settings: CreditorSettings | None) -
         return None
     if letter.step not in (Step.REMINDER_1, Step.REMINDER_2):
         return None
-    logo = creditor_settings.letterhead_logo.name
     head = Letterhead(
-        logo_src=_logo_data_uri(logo) if logo else None,
+        logo_src=_current_logo_uri(creditor_settings),
         text=creditor_settings.letterhead_text.strip(),
     )
     return head if head.logo_src or head.text else None

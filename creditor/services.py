@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from arrangements.models import ArrangementRules
 from creditor.models import CreditorAuditAction, CreditorAuditEvent
-from invoices.models import Creditor, CreditorRole, CreditorSettings, CreditorUser, Invoice
+from invoices.models import (
+    Creditor,
+    CreditorRole,
+    CreditorSettings,
+    CreditorUser,
+    Invoice,
+    ReminderLayout,
+)
 
 
 class CreditorPortalError(Exception):
@@ -118,6 +125,20 @@ def creditor_letterhead_set(
         old_file, old_name = locked.letterhead_logo.name, locked.letterhead_logo_name
         if png is None and not old_file:
             return locked
+        own_layout_left_empty = (
+            png is None
+            and locked.reminder_layout == ReminderLayout.OWN
+            and not locked.letterhead_text.strip()
+        )
+        if own_layout_left_empty:
+            # The settings' own rule (CreditorSettings.clean): the removal would leave an own
+            # layout with nothing of its own, and its letters quietly standard.
+            raise CreditorPortalError(
+                _(
+                    "Your own layout shows your logo or a letterhead text: write the text or "
+                    "choose the standard layout before removing the logo."
+                )
+            )
         field = CreditorSettings._meta.get_field("letterhead_logo")
         if png is None:
             locked.letterhead_logo, locked.letterhead_logo_name = "", ""

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from PIL import Image
 from pypdf import PdfReader
 
-from collection.letters import letter_pdf_bytes
+from collection.letters import letter_pdf_bytes, letterhead_for
 from collection.models import Letter
 from creditor.letterhead import MAX_SIZE, LetterheadError, clean_letterhead_logo
 from creditor.models import CreditorAuditEvent
@@ -166,6 +166,24 @@ def test_the_own_layout_needs_a_logo_or_a_text(admin_client, creditor):
     assert changes["reminder_layout"] == ["standard", "own"]
 
 
+def test_the_logo_of_an_own_layout_without_text_cannot_be_removed(admin_client, creditor):
+    upload(admin_client, image_bytes())
+    assert (
+        admin_client.post(SETTINGS, form_data(creditor, reminder_layout="own")).status_code == 302
+    )
+    before = list(CreditorSettings.objects.values())
+    events = CreditorAuditEvent.objects.count()
+    response = admin_client.post(LETTERHEAD, {"remove": "1"}, follow=True)
+    assert "choose the standard layout before removing the logo" in response.content.decode()
+    assert list(CreditorSettings.objects.values()) == before
+    assert CreditorAuditEvent.objects.count() == events
+    # The settings stay valid: an unrelated save goes through.
+    response = admin_client.post(
+        SETTINGS, form_data(creditor, reminder_layout="own", reminder_message="Hei")
+    )
+    assert response.status_code == 302
+
+
 # --- The letter and its preview ----------------------------------------------------------------
 
 # The sample reminder is in Finnish: the business ID, reference, pay-by date and amount.
@@ -236,3 +254,34 @@ def test_the_own_layout_is_on_reminders_not_on_the_agencys_collection_letters(
     assert "Y-tunnus" in page_text(reminder) and creditor.name in page_text(reminder)
     demand = PdfReader(io.BytesIO(letter_pdf_bytes(_letter(creditor, "demand_1"))))
     assert (300, 90) not in images(demand) and SLOGAN not in page_text(demand)
+
+
+def test_a_failed_logo_read_is_not_remembered(admin_client, creditor, monkeypatch):
+    upload(admin_client, image_bytes((300, 90)))
+    CreditorSettings.objects.filter(creditor=creditor).update(reminder_layout=ReminderLayout.OWN)
+    storage = CreditorSettings._meta.get_field("letterhead_logo").storage
+    real_open, calls = storage.open, []
+
+    def flaky_open(name, mode="rb"):
+        calls.append(name)
+        if len(calls) == 1:
+            raise OSError("S3 timeout")
+        return real_open(name, mode)
+
+    monkeypatch.setattr(storage, "open", flaky_open)
+    first = PdfReader(io.BytesIO(letter_pdf_bytes(_letter(creditor, "reminder_1"))))
+    assert (300, 90) not in images(first)
+    second = PdfReader(io.BytesIO(letter_pdf_bytes(_letter(creditor, "reminder_1"))))
+    assert (300, 90) in images(second)
+
+
+def test_a_letter_whose_settings_named_a_replaced_logo_carries_the_new_one(
+    admin_client, creditor, django_capture_on_commit_callbacks
+):
+    upload(admin_client, image_bytes((300, 90)))
+    CreditorSettings.objects.filter(creditor=creditor).update(reminder_layout=ReminderLayout.OWN)
+    read_before = CreditorSettings.objects.get(creditor=creditor)  # a render read its settings
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(admin_client, image_bytes((320, 80)))  # the old file is deleted on commit
+    head = letterhead_for(_letter(creditor, "reminder_1"), read_before)
+    assert head is not None and head.logo_src and head.logo_src.startswith("data:image/png")

@@ -191,6 +191,9 @@ class InvoiceUpload(models.Model):
     # [{"position": "line 7", "message": "…"}]: problems (state failed) or notices (done).
     problems = models.JSONField(_("problems"), default=list, blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    # When the import began: a run older than the task's time limit died with its worker
+    # (creditor.tasks.end_stale_uploads).
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:

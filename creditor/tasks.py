@@ -1,10 +1,13 @@
 """The creditor portal's Celery tasks. They take ids and skip what is already done."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -24,6 +27,8 @@ UNEXPECTED_FAILURE = gettext_noop(
 # after the last (the report saved): the batches fill the rest.
 STARTED, WRITTEN = 10, 95
 PROGRESS_TTL = 6 * 3600
+# Seconds past the task's time limit before a running upload counts as dead.
+STALE_MARGIN = 5 * 60
 
 
 def progress_report(upload_id: int, *, done: int, total: int) -> None:
@@ -64,7 +69,8 @@ def import_upload(upload_id: int) -> str:
             return "skipped"
         upload.state = UploadState.RUNNING
         upload.progress = STARTED
-        upload.save(update_fields=["state", "progress"])
+        upload.started_at = timezone.now()
+        upload.save(update_fields=["state", "progress", "started_at"])
     try:
         with upload.file.open("rb") as file:
             data = file.read()
@@ -114,8 +120,51 @@ def import_upload(upload_id: int) -> str:
         ]
     )
     cache.delete(InvoiceUpload.progress_cache_key(upload.pk))
-    # The file is dropped once the report is saved: a task that dies before it finds the
-    # upload running, never queued, and leaves the file for staff to look at.
+    # The file is dropped once the report is saved. A task that dies before leaves the upload
+    # running (a redelivery skips it: the first run may still be writing); end_stale_uploads
+    # ends it and drops its file.
     if stored:
         upload_storage().delete(stored)
     return upload.state
+
+
+def stale_upload_cutoff():
+    # Past the hard time limit the run is dead for sure (Celery killed it, or its worker
+    # died): its transaction rolled back and wrote nothing.
+    return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + STALE_MARGIN)
+
+
+@shared_task(name="creditor.tasks.end_stale_uploads")
+def end_stale_uploads() -> int:
+    """Ends the uploads whose import died with its worker: refused with the report of an
+    error on our side (nothing was saved, upload again), their file dropped. Returns how
+    many."""
+    ended = 0
+    cutoff = stale_upload_cutoff()
+    stale = InvoiceUpload.objects.filter(
+        # Uploads started before started_at existed count from their upload.
+        Q(started_at__lt=cutoff) | Q(started_at__isnull=True, created_at__lt=cutoff),
+        state=UploadState.RUNNING,
+    )
+    for upload_id in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            upload = (
+                InvoiceUpload.objects.select_for_update(skip_locked=True)
+                .filter(pk=upload_id, state=UploadState.RUNNING)
+                .first()
+            )
+            if upload is None:
+                continue
+            stored = upload.file.name
+            upload.state = UploadState.FAILED
+            upload.problems = [{"position": "file", "message": UNEXPECTED_FAILURE, "params": {}}]
+            upload.progress = 100
+            upload.file = ""
+            upload.finished_at = timezone.now()
+            upload.save(update_fields=["state", "problems", "progress", "file", "finished_at"])
+            if stored:
+                transaction.on_commit(lambda name=stored: upload_storage().delete(name))
+        cache.delete(InvoiceUpload.progress_cache_key(upload_id))
+        log.warning("creditor upload %s: its import died; ended as failed", upload_id)
+        ended += 1
+    return ended

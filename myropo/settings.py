@@ -231,6 +231,7 @@ TASKS_BY_QUEUE = {
     ],
     "imports": [
         "creditor.tasks.import_upload",
+        "creditor.tasks.end_stale_uploads",
         "payments.tasks.import_bank_drop_folder",
     ],
 }
@@ -569,4 +570,8 @@ CHAT_RESUME_OVERLAP_SECONDS = env_int("CHAT_RESUME_OVERLAP_SECONDS", 60)
 # Threads a process gives its chat sockets' database work (chat.consumers); each holds a
 # connection from the process's pool (DB_POOL_MAX_SIZE) only while it runs a query.
 CHAT_DB_THREADS = env_int("CHAT_DB_THREADS", 4)
+CELERY_BEAT_SCHEDULE["end-stale-uploads"] = {
+    "task": "creditor.tasks.end_stale_uploads",
+    "schedule": 10 * 60,
+}
 CELERY_BEAT_SCHEDULE["end-silent-chats"] = {"task": "chat.tasks.end_silent_chats", "schedule": 60}

@@ -22,6 +22,7 @@ EXPECTED = {
     "payments.tasks.send_overpayment_notice": "mail",
     "payments.tasks.send_bank_account_notice_received": "mail",
     "creditor.tasks.import_upload": "imports",
+    "creditor.tasks.end_stale_uploads": "imports",
     "payments.tasks.import_bank_drop_folder": "imports",
     "myropo.tasks.send_pending_tasks": "default",
     "chat.tasks.end_silent_chats": "default",

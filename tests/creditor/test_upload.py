@@ -221,3 +221,34 @@ def test_with_s3_the_file_is_in_the_private_bucket_until_the_task_has_read_it(
     assert tasks.import_upload(queued[0]) == UploadState.DONE
     assert Invoice.objects.filter(creditor=creditor, number="10231").exists()
     assert client.list_objects_v2(Bucket=bucket).get("Contents", []) == []
+
+
+def test_an_upload_whose_import_died_is_ended_with_a_report_and_its_file_dropped(
+    admin_client, client, creditor, import_folder, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from creditor import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.import_upload, "delay", queued.append)
+    upload(admin_client, "finvoice_valid_single.xml")
+    row = InvoiceUpload.objects.get()
+    # The worker took it and died: the row says running, the import wrote nothing.
+    InvoiceUpload.objects.filter(pk=row.pk).update(
+        state=UploadState.RUNNING, progress=10, started_at=timezone.now()
+    )
+    assert tasks.import_upload(queued[0]) == "skipped"  # a redelivery: the run may be alive
+    assert tasks.end_stale_uploads() == 0  # within the task's time limit: still running
+
+    started = timezone.now() - timedelta(seconds=tasks.settings.CELERY_TASK_TIME_LIMIT + 301)
+    InvoiceUpload.objects.filter(pk=row.pk).update(started_at=started)
+    assert tasks.end_stale_uploads() == 1
+    row.refresh_from_db()
+    assert row.state == UploadState.FAILED and row.is_finished and row.progress == 100
+    assert row.problems[0]["message"] == tasks.UNEXPECTED_FAILURE
+    assert not row.file and not any(path.is_file() for path in import_folder.rglob("*"))
+    assert "error on our side" in report(admin_client, row)
+    assert tasks.end_stale_uploads() == 0 and not Invoice.objects.exists()

@@ -93,6 +93,11 @@ class FallbackRedisCache(RedisCache):
 # one client an event loop (its connections belong to that loop), and fall back, like the
 # cache above, to this process's memory (the same one the cache objects share) while Redis
 # does not answer.
+#
+# A loop's client is closed, and forgotten, when the loop shuts down (asyncio.run, as uvicorn
+# and async_to_sync run theirs, closes the loop's async generators first: `_release_at_end` is
+# one). Kept until then, each async_to_sync call's loop left a client behind whose connections
+# held the loop, so the weak key never let go: a socket to Redis per call, for good.
 
 _async_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, object]" = (
     weakref.WeakKeyDictionary()
@@ -113,23 +118,50 @@ def fallback_memory() -> LocMemCache:
     )
 
 
+async def _release_at_end(loop: asyncio.AbstractEventLoop, client):
+    try:
+        yield
+    finally:
+        if _async_clients.get(loop, (None,))[0] is client:
+            del _async_clients[loop]
+        try:
+            await client.aclose()
+        except Exception as error:  # a Redis gone away: its sockets are closed all the same
+            logger.info("Redis async client closed with %s", type(error).__name__)
+
+
+async def _start(generator) -> None:
+    await anext(generator)
+
+
 def async_redis():
     """This event loop's redis.asyncio client for the default cache's Redis, or None while
     Redis is taken for down (for RETRY_AFTER_SECONDS after a failure)."""
     if time.monotonic() < _async_redis_retry_at:
         return None
     loop = asyncio.get_running_loop()
-    client = _async_clients.get(loop)
-    if client is None:
-        import redis.asyncio
+    kept = _async_clients.get(loop)
+    if kept is not None:
+        return kept[0]
+    import redis.asyncio
 
-        params = _default_cache_settings()
-        options = params.get("OPTIONS", {})
-        client = _async_clients[loop] = redis.asyncio.Redis.from_url(
-            params["LOCATION"],
-            socket_connect_timeout=options.get("socket_connect_timeout"),
-            socket_timeout=options.get("socket_timeout"),
-        )
+    params = _default_cache_settings()
+    options = params.get("OPTIONS", {})
+    # Bounded, and a call beyond the bound waits (up to the read timeout) for a free
+    # connection: the unbounded pool opened one per concurrent call, and redis' plain pool
+    # refuses at its bound, which would send the whole process to its memory for a while.
+    pool = redis.asyncio.BlockingConnectionPool.from_url(
+        params["LOCATION"],
+        max_connections=settings.CACHE_ASYNC_REDIS_MAX_CONNECTIONS,
+        timeout=options.get("socket_timeout"),
+        socket_connect_timeout=options.get("socket_connect_timeout"),
+        socket_timeout=options.get("socket_timeout"),
+    )
+    client = redis.asyncio.Redis.from_pool(pool)
+    release = _release_at_end(loop, client)
+    # Held with the client (the loop tracks its async generators only weakly) and started, so
+    # that its `finally` runs when the loop shuts its generators down.
+    _async_clients[loop] = (client, release, loop.create_task(_start(release)))
     return client
 
 

@@ -163,6 +163,8 @@ CACHES = {
         },
     }
 }
+# The sockets' redis.asyncio client (myropo/cache.py): connections per event loop at most.
+CACHE_ASYNC_REDIS_MAX_CONNECTIONS = env_int("CACHE_ASYNC_REDIS_MAX_CONNECTIONS", 50)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",

@@ -251,11 +251,27 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
             await self._publish(news)
 
     async def _publish(self, news: list[tuple[str, dict]]) -> None:
-        for group, event in news:
-            try:
-                await self.channel_layer.group_send(group, {"type": "chat.event", "event": event})
-            except Exception:  # Redis away: the rows are saved; clients catch up on reconnect
-                log.warning("chat: could not tell group %s (%s)", group, event.get("type"))
+        """Tells the groups, all within CHAT_PUBLISH_TIMEOUT_SECONDS: it runs under the chat's
+        `_in_order` lock, and a Redis that hangs (rather than refuses) held the chat's every
+        save for minutes. The first failure ends the batch (the rest would wait the same);
+        the rows are saved, clients catch up."""
+        if not news:
+            return
+        group, kind = "", ""
+        try:
+            async with asyncio.timeout(settings.CHAT_PUBLISH_TIMEOUT_SECONDS):
+                for group, event in news:
+                    kind = event.get("type")
+                    await self.channel_layer.group_send(
+                        group, {"type": "chat.event", "event": event}
+                    )
+        except Exception as error:  # Redis away or stalled; TimeoutError from the timeout
+            log.warning(
+                "chat: could not tell group %s (%s): %s; the rest of its batch is not sent",
+                group,
+                kind,
+                type(error).__name__,
+            )
 
     async def _assign_waiting(self, languages) -> None:
         """Gives waiting chats to agents with a free seat, one chat at a time under that chat's

@@ -569,6 +569,9 @@ CHAT_SESSION_RECHECK_SECONDS = env_int("CHAT_SESSION_RECHECK_SECONDS", 5)
 # many seconds before that one: news of an older message can arrive after a newer one's when
 # another process saved it (chat.selectors.messages_after).
 CHAT_RESUME_OVERLAP_SECONDS = env_int("CHAT_RESUME_OVERLAP_SECONDS", 60)
+# A service's news is told to the channel layer within this many seconds (it is told under the
+# chat's order lock: a stalled Redis must not hold the chat); what is left is not sent.
+CHAT_PUBLISH_TIMEOUT_SECONDS = env_int("CHAT_PUBLISH_TIMEOUT_MS", 2000) / 1000
 # Threads a process gives its chat sockets' database work (chat.consumers); each holds a
 # connection from the process's pool (DB_POOL_MAX_SIZE) only while it runs a query.
 CHAT_DB_THREADS = env_int("CHAT_DB_THREADS", 4)

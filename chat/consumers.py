@@ -385,6 +385,10 @@ class CustomerChatConsumer(_ChatSocket):
             )
         elif kind == "ping":
             await _db(services.chat_customer_seen)(chat=self.chat)
+        elif kind == "resume":
+            # The widget saw a message whose `prev` it never showed: the news it missed.
+            if self.rate.allow():
+                await self._backlog(self.chat, _int(content.get("after")), for_agent=False)
         elif kind == "end":
             await self._call(
                 services.chat_end, chat=self.chat, by=EndedBy.CUSTOMER, user=self.user, assign=False
@@ -401,6 +405,8 @@ class CustomerChatConsumer(_ChatSocket):
         event = message["event"]
         if event.get("agents_only") or event.get("who") == "customer":
             return  # transfer notes are for agents; the customer's own typing is not news
+        if "prev_any" in event:  # an agent's note's id is not the customer's to know
+            event = {key: value for key, value in event.items() if key != "prev_any"}
         if await self._session_ok(activity=False):
             await self.send_json(event)
 
@@ -492,6 +498,12 @@ class AgentConsoleConsumer(_ChatSocket):
                 await self._assign_waiting(languages)
         elif kind == "take_next":
             await self._take_next()
+        elif kind == "resume":
+            # The console saw a message whose `prev_any` it never showed in that chat's pane.
+            if chat_group(chat_id) in self.groups_joined and self.rate.allow():
+                chat = await _db(selectors.agent_chat)(self.user, chat_id)
+                if chat is not None:
+                    await self._backlog(chat, _int(content.get("after")), for_agent=True)
         elif kind == "accept":
             await self._with_chat(chat_id, services.chat_accept, mine=False)
         elif kind == "message":

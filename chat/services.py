@@ -21,6 +21,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -141,6 +142,22 @@ def message_event(message: ChatMessage) -> dict:
     }
 
 
+def live_message_event(message: ChatMessage) -> dict:
+    """The news of a message just saved (under its chat's row lock, so the ids before it are
+    final): with the chat's previous message the customer sees (`prev`) and the previous of
+    any kind (`prev_any`, for agents, who also see notes). A client whose last shown message
+    is not that one missed some news (a failed send, a full layer queue, a process that
+    stopped between commit and send) and asks for it ("resume")."""
+    before = ChatMessage.objects.filter(chat_id=message.chat_id, id__lt=message.pk).aggregate(
+        prev=Max("id", filter=~Q(kind=MessageKind.NOTE)), prev_any=Max("id")
+    )
+    return {
+        **message_event(message),
+        "prev": before["prev"] or 0,
+        "prev_any": before["prev_any"] or 0,
+    }
+
+
 def chat_event(chat: Chat) -> dict:
     """The chat's state as both sides show it (the customer's queue place comes separately)."""
     return {
@@ -225,7 +242,7 @@ def _add(chat: Chat, kind: str, body: str, author: User | None = None, **link) -
     )
     chat.last_activity_at = now
     chat.save(update_fields=["last_activity_at"])
-    _tell(chat_group(chat.pk), message_event(message))
+    _tell(chat_group(chat.pk), live_message_event(message))
     return message
 
 
@@ -281,7 +298,7 @@ def chat_customer_says(*, chat: Chat, customer: User, body: str) -> ChatMessage:
         message = ChatMessage.objects.create(
             chat_id=chat.pk, kind=MessageKind.CUSTOMER, body=body, author=customer, created_at=now
         )
-        _tell(chat_group(chat.pk), message_event(message))
+        _tell(chat_group(chat.pk), live_message_event(message))
         return message
 
 

@@ -145,10 +145,20 @@
     }
   }
 
+  // A live message names its chat's previous one (prev_any): if this pane never showed that
+  // one, its news was lost on the way; the server is asked for that chat's messages from it.
+  var asked = {};
+  function catchUp(m) {
+    var key = m.chat + ":" + m.prev_any;
+    if (!m.prev_any || seen[key] || asked[key] || !panes[m.chat]) return;
+    asked[key] = true;
+    send({ type: "resume", chat: m.chat, after: m.prev_any - 1 });
+  }
+
   function handle(event) {
     if (event.type === "queue") renderQueue(event.chats);
     else if (event.type === "presence") statusLine.textContent = t("saved");
-    else if (event.type === "message") addMessage(event);
+    else if (event.type === "message") { catchUp(event); addMessage(event); }
     else if (event.type === "assigned") pane(event.chat);
     else if (event.type === "released") {
       var gone = panes[event.chat];

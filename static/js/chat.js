@@ -204,8 +204,18 @@
     }
   }
 
+  // A live message names the chat's previous one (prev): if this widget never showed that
+  // one, its news was lost on the way, and the server is asked for what came after the
+  // last shown before it (the overlap and the dedupe by id cover the rest).
+  var asked = {};
+  function catchUp(m) {
+    if (!m.prev || seen[m.prev] || asked[m.prev] || !lastId) return;
+    asked[m.prev] = true;
+    send({ type: "resume", after: Math.min(lastId, m.prev - 1) });
+  }
+
   function handle(event) {
-    if (event.type === "message") addMessage(event);
+    if (event.type === "message") { catchUp(event); addMessage(event); }
     else if (event.type === "typing") {
       typingLine.textContent = t("typing");
       clearTimeout(typingTimer);
@@ -271,7 +281,7 @@
     });
   });
   $("[data-chat-new]").addEventListener("click", function () {
-    chat = null; lastId = 0; seen = {};
+    chat = null; lastId = 0; seen = {}; asked = {};
     log.textContent = "";
     $("[data-chat-compose]").hidden = false;
     $("[data-chat-end]").hidden = false;

@@ -312,8 +312,8 @@ _LOGO_URIS_KEPT = 64
 
 
 def _logo_data_uri(name: str) -> str | None:
-    if name in _logo_uris:
-        return _logo_uris[name]
+    if (kept := _logo_uris.get(name)) is not None:  # one lookup: another thread may clear
+        return kept
     field = CreditorSettings._meta.get_field("letterhead_logo")
     try:
         with field.storage.open(name, "rb") as file:

@@ -14,8 +14,6 @@ import filetype
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
-from myropo.images import strict_image_loading
-
 MAX_BYTES = 2 * 1024 * 1024
 # A small file can still unpack to gigabytes of pixels: refused before decoding.
 MAX_PIXELS = 25_000_000
@@ -43,10 +41,10 @@ def clean_letterhead_logo(data: bytes) -> bytes:
     if kind is None or kind.mime not in ALLOWED:
         raise LetterheadError(_("Upload the logo as a PNG or JPEG image."))
     try:
-        with warnings.catch_warnings(), strict_image_loading():
+        with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            # verify() reads every PNG chunk and its checksum; the strict loading (see
-            # myropo.images) refuses a cut JPEG too, whose verify() checks nothing.
+            # verify() reads every PNG chunk and its checksum; a cut JPEG, whose verify()
+            # checks nothing, fails its load() below (myropo.images).
             with Image.open(io.BytesIO(data)) as image:
                 image.verify()
             with Image.open(io.BytesIO(data)) as image:

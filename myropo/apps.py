@@ -9,6 +9,11 @@ class MyRopoConfig(AppConfig):
     name = "myropo"
     default = True
 
+    def ready(self) -> None:
+        from myropo.images import refuse_truncated_images
+
+        refuse_truncated_images()
+
 
 class MyRopoAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -1,24 +1,17 @@
-"""Checking uploaded images with Pillow, whatever the process has loaded.
+"""Pillow refuses truncated images in every process of ours.
 
 Importing WeasyPrint sets `PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True` for the whole process
 (weasyprint/images.py), and Pillow then decodes a cut-off PNG or JPEG without an error,
-filling the missing part. A web process that has rendered one PDF would accept truncated
-uploads. The checks load uploads with the strict setting; the PDFs only ever embed images we
-built ourselves, so the moment of strictness cannot hurt a render in another thread.
+filling the missing part: a web process that had rendered one PDF accepted truncated
+uploads. The setting is process-wide, so it is put back once, at start-up, after WeasyPrint's
+import (a toggle around each check raced between request threads). Our PDFs only embed
+images we built ourselves, so WeasyPrint loses nothing by it.
 """
-
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from PIL import ImageFile
 
 
-@contextmanager
-def strict_image_loading() -> Iterator[None]:
-    """Within it, Pillow refuses a truncated image (OSError) instead of decoding the rest."""
-    before = ImageFile.LOAD_TRUNCATED_IMAGES
+def refuse_truncated_images() -> None:
+    import weasyprint.images  # noqa: F401  (runs its module-level switch now, not later)
+
     ImageFile.LOAD_TRUNCATED_IMAGES = False
-    try:
-        yield
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = before

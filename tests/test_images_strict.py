@@ -1,10 +1,10 @@
 """Uploaded images are refused when cut off, also in a process that has imported WeasyPrint
-(which makes Pillow decode truncated images for the whole process)."""
+(whose import makes Pillow decode truncated images for the whole process: myropo.images)."""
 
 import io
 
 import pytest
-import weasyprint  # noqa: F401  (its import is what switches Pillow to lenient loading)
+import weasyprint  # noqa: F401  (its import is what switched Pillow to lenient loading)
 from PIL import Image, ImageFile
 
 from creditor.letterhead import LetterheadError, clean_letterhead_logo
@@ -18,9 +18,12 @@ def noisy_image(format: str) -> bytes:
     return out.getvalue()
 
 
+def test_the_process_refuses_truncated_images_after_weasyprint_was_imported():
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
 @pytest.mark.parametrize("format", ["PNG", "JPEG"])
 def test_a_cut_off_image_is_refused_as_an_attachment_and_as_a_logo(format):
-    assert ImageFile.LOAD_TRUNCATED_IMAGES  # the lenient process this is about
     whole = noisy_image(format)
     cut = whole[: len(whole) // 2]
     name = f"photo.{format.lower()}"
@@ -28,7 +31,5 @@ def test_a_cut_off_image_is_refused_as_an_attachment_and_as_a_logo(format):
         clean_upload(name=name, data=cut)
     with pytest.raises(LetterheadError):
         clean_letterhead_logo(cut)
-    # The whole image passes both, and the process keeps WeasyPrint's setting.
     assert clean_upload(name=name, data=whole).data
     assert clean_letterhead_logo(whole)
-    assert ImageFile.LOAD_TRUNCATED_IMAGES

@@ -7,7 +7,6 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -131,7 +130,8 @@ def import_upload(upload_id: int) -> str:
 def stale_upload_cutoff():
     # Past the hard time limit the run is dead for sure (Celery killed it, or its worker
     # died): its transaction rolled back and wrote nothing.
-    return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + STALE_MARGIN)
+    limit = import_upload.time_limit or settings.CELERY_TASK_TIME_LIMIT
+    return timezone.now() - timedelta(seconds=limit + STALE_MARGIN)
 
 
 @shared_task(name="creditor.tasks.end_stale_uploads")
@@ -140,11 +140,8 @@ def end_stale_uploads() -> int:
     error on our side (nothing was saved, upload again), their file dropped. Returns how
     many."""
     ended = 0
-    cutoff = stale_upload_cutoff()
     stale = InvoiceUpload.objects.filter(
-        # Uploads started before started_at existed count from their upload.
-        Q(started_at__lt=cutoff) | Q(started_at__isnull=True, created_at__lt=cutoff),
-        state=UploadState.RUNNING,
+        state=UploadState.RUNNING, started_at__lt=stale_upload_cutoff()
     )
     for upload_id in stale.values_list("pk", flat=True):
         with transaction.atomic():

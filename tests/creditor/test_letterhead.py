@@ -2,6 +2,7 @@
 bytes and stored through the storage API, and its letterhead text at the head of its payment
 reminders and of the Preview; every letter keeps the legally required content."""
 
+import base64
 import io
 from datetime import timedelta
 from decimal import Decimal
@@ -284,4 +285,6 @@ def test_a_letter_whose_settings_named_a_replaced_logo_carries_the_new_one(
     with django_capture_on_commit_callbacks(execute=True):
         upload(admin_client, image_bytes((320, 80)))  # the old file is deleted on commit
     head = letterhead_for(_letter(creditor, "reminder_1"), read_before)
-    assert head is not None and head.logo_src and head.logo_src.startswith("data:image/png")
+    assert head is not None and head.logo_src.startswith("data:image/png;base64,")
+    new_logo = base64.b64decode(head.logo_src.split(",", 1)[1])
+    assert Image.open(io.BytesIO(new_logo)).size == (320, 80)

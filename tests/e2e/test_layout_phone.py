@@ -329,6 +329,14 @@ def test_every_page_of_the_company_admin_fits_a_360_pixel_phone(demo, page, scre
             path=str(ARTIFACTS / f"header-1024-company-org-{language}.png")
         )
     assert wrapped == [], "\n".join(wrapped)
+    # The keyboard goes as the eye does: from the menu's last item to the language buttons on
+    # the first row, then to the switcher on the second (WCAG 2.4.3).
+    page.locator(".main-nav .link-button").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('.language-switcher')")
+    for _button in page.locator(".language-switcher button").all():
+        page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('.context-switcher')")
 
 
 def test_every_page_of_the_creditor_user_fits_a_360_pixel_phone(demo, page, screenshot):

@@ -377,8 +377,8 @@ def _auto_assign(language: str) -> None:
     chat to two agents, and neither waits for the other.
     """
     while True:
-        agents = list(selectors.agents_with_room(language).select_related("agent")[:1])
-        if not agents:
+        agent = _agent_with_seat(language)
+        if agent is None:
             return
         chat = (
             selectors.queue(language)
@@ -388,11 +388,36 @@ def _auto_assign(language: str) -> None:
         )
         if chat is None:
             return
-        _assign(chat, agents[0].agent)
+        _assign(chat, agent)
+
+
+# Candidates tried for a seat before a chat is left waiting for the next event.
+SEAT_CANDIDATES = 5
+
+
+def _agent_with_seat(language: str) -> User | None:
+    """The least busy online agent with a free seat, their presence row locked to the end of
+    the transaction and their chats counted again under that lock: two processes assigning
+    at once each read the counts before the other's commit, and would both give an agent
+    their last seat. A presence another transaction holds is skipped (it is giving that agent
+    a chat right now), so assignments never wait on each other in a circle."""
+    for candidate in selectors.agents_with_room(language).values_list("pk", flat=True)[
+        :SEAT_CANDIDATES
+    ]:
+        presence = (
+            AgentPresence.objects.select_for_update(skip_locked=True)
+            .select_related("agent")
+            .filter(pk=candidate)
+            .first()
+        )
+        if presence is not None and selectors.open_chat_count(presence.agent) < presence.max_chats:
+            return presence.agent
+    return None
 
 
 def _check_room(agent: User, language: str) -> None:
-    presence = AgentPresence.objects.filter(agent=agent).first()
+    # Locked like `_agent_with_seat`'s candidates (waited for here: one named agent).
+    presence = AgentPresence.objects.select_for_update().filter(agent=agent).first()
     if presence is None or not presence.available:
         raise ChatError(_("Set yourself available first."))
     if language not in presence.languages:
@@ -420,10 +445,10 @@ def chat_auto_assign(*, chat_id: int) -> AutoAssign:
         )
         if chat is None:
             return AutoAssign.SKIPPED
-        agents = list(selectors.agents_with_room(chat.language).select_related("agent")[:1])
-        if not agents:
+        agent = _agent_with_seat(chat.language)
+        if agent is None:
             return AutoAssign.NO_ROOM
-        _assign(chat, agents[0].agent)
+        _assign(chat, agent)
         _tell_queue([chat.language])
     return AutoAssign.ASSIGNED
 

@@ -7,6 +7,7 @@ import asyncio
 import importlib.util
 import json
 import sys
+import threading
 import types
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -68,6 +69,25 @@ def _clean_channel_layer():
 def _english():
     with translation.override("en"):
         yield
+
+
+def run_in_a_thread(coroutine_function, *args):
+    """Its own event loop in its own thread: whatever loop an earlier test (a browser test's)
+    left in this thread, `async_to_sync` would refuse to run beside it."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = asyncio.run(coroutine_function(*args))
+        except BaseException as error:  # re-raised below, in the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=30)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def run(coroutine_function, *args):

@@ -7,11 +7,11 @@ import gc
 import os
 from urllib.parse import urlparse
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 
 import myropo.cache
 from myropo.ratelimit import arate_limit_exceeded
+from tests.chat.conftest import run_in_a_thread
 
 
 async def _count_once():
@@ -45,11 +45,11 @@ def _sockets_to_redis() -> int:
 
 def test_a_loops_client_is_released_when_its_loop_ends(monkeypatch):
     monkeypatch.setattr(myropo.cache, "_async_redis_retry_at", 0.0)
-    async_to_sync(_count_once)()  # whatever the process keeps anyway (the sync cache's pool)
+    run_in_a_thread(_count_once)  # whatever the process keeps anyway (the sync cache's pool)
     gc.collect()
     before = _sockets_to_redis()
     for _ in range(6):
-        assert async_to_sync(_count_once)() is False
+        assert run_in_a_thread(_count_once) is False
     gc.collect()
     assert len(myropo.cache._async_clients) == 0
     assert _sockets_to_redis() <= before
@@ -61,4 +61,4 @@ def test_a_loops_client_has_a_bounded_pool(monkeypatch):
     async def pool_size():
         return myropo.cache.async_redis().connection_pool.max_connections
 
-    assert async_to_sync(pool_size)() == settings.CACHE_ASYNC_REDIS_MAX_CONNECTIONS == 50
+    assert run_in_a_thread(pool_size) == settings.CACHE_ASYNC_REDIS_MAX_CONNECTIONS == 50

@@ -7,25 +7,7 @@ import threading
 import pytest
 
 from chat import consumers
-
-
-def run_in_a_thread(coroutine_function, *args):
-    """Its own event loop in its own thread: whatever loop an earlier test (a browser test's)
-    left in this thread, `async_to_sync` would refuse to run beside it."""
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = asyncio.run(coroutine_function(*args))
-        except BaseException as error:  # re-raised below, in the test's thread
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=30)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+from tests.chat.conftest import run_in_a_thread
 
 
 @pytest.fixture(autouse=True)

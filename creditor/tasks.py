@@ -1,12 +1,13 @@
 """The creditor portal's Celery tasks. They take ids and skip what is already done."""
 
 import logging
+import threading
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -26,6 +27,8 @@ UNEXPECTED_FAILURE = gettext_noop(
 # after the last (the report saved): the batches fill the rest.
 STARTED, WRITTEN = 10, 95
 PROGRESS_TTL = 6 * 3600
+# Seconds an import waits for its progress to be saved (it never needs the answer).
+PROGRESS_SAVE_WAIT = 2
 # Seconds past the task's time limit before a running upload counts as dead.
 STALE_MARGIN = 5 * 60
 
@@ -33,15 +36,32 @@ STALE_MARGIN = 5 * 60
 def progress_report(upload_id: int, *, done: int, total: int) -> None:
     """What the upload's page shows while the import runs. The rows are written in one
     transaction that nobody else sees until it commits, so the figure goes to the cache
-    (Redis, which every web process reads), not to the upload's row; the row gets 100 at the
-    end. With Redis down the cache is this process's memory: the page then shows 10 until
-    the import ends, and nothing breaks."""
+    (Redis, which every web process reads) and to the upload's row through a connection of
+    its own (a short thread): the page shows the higher of the two, so the bar never falls
+    back when the cache entry is gone (Redis away, the web process on its own memory)."""
     percent = WRITTEN if total == 0 else STARTED + (WRITTEN - STARTED) * done // total
     cache.set(
         InvoiceUpload.progress_cache_key(upload_id),
         {"percent": percent, "done": done, "total": total},
         PROGRESS_TTL,
     )
+    _save_progress_outside_the_import(upload_id, percent)
+
+
+def _save_progress_outside_the_import(upload_id: int, percent: int) -> None:
+    def save() -> None:
+        try:
+            InvoiceUpload.objects.filter(
+                pk=upload_id, state=UploadState.RUNNING, progress__lt=percent
+            ).update(progress=percent)
+        except DatabaseError:  # the bar only: the import goes on
+            log.warning("creditor upload %s: its progress could not be saved", upload_id)
+        finally:
+            connection.close()  # the thread's own connection, back to the pool
+
+    thread = threading.Thread(target=save, name=f"upload-{upload_id}-progress")
+    thread.start()
+    thread.join(timeout=PROGRESS_SAVE_WAIT)
 
 
 def _problem(problem) -> dict:

@@ -252,3 +252,25 @@ def test_an_upload_whose_import_died_is_ended_with_a_report_and_its_file_dropped
     assert not row.file and not any(path.is_file() for path in import_folder.rglob("*"))
     assert "error on our side" in report(admin_client, row)
     assert tasks.end_stale_uploads() == 0 and not Invoice.objects.exists()
+
+
+def test_the_bar_does_not_fall_back_when_the_progress_cache_entry_is_gone(creditor, creditor_admin):
+    from django.core.cache import cache
+
+    from creditor.selectors import upload_progress
+    from creditor.tasks import progress_report
+
+    row = InvoiceUpload.objects.create(
+        creditor=creditor,
+        uploaded_by=creditor_admin,
+        filename="big.csv",
+        size=1,
+        state=UploadState.RUNNING,
+        progress=10,
+    )
+    progress_report(row.pk, done=600, total=1000)
+    seen = [upload_progress(row).percent]
+    cache.delete(InvoiceUpload.progress_cache_key(row.pk))  # expired, or Redis away
+    row.refresh_from_db()
+    seen.append(upload_progress(row).percent)
+    assert seen == [61, 61]

@@ -405,7 +405,7 @@ def _agent_with_seat(language: str) -> User | None:
         :SEAT_CANDIDATES
     ]:
         presence = (
-            AgentPresence.objects.select_for_update(skip_locked=True)
+            AgentPresence.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("agent")
             .filter(pk=candidate)
             .first()
